@@ -1,0 +1,56 @@
+//! The canonical encoding: bincode 2.0.1, standard configuration (little
+//! endian, variable-length integers). Decoding accepts only bytes that
+//! re-encode to themselves, so every record has exactly one encoding.
+
+use super::types::{Record, FORMAT_VERSION};
+use thiserror::Error;
+
+/// No record may exceed this many bytes (docs/FORMAT.md).
+pub const MAX_RECORD_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum CodecError {
+    #[error("record cannot be encoded: {0}")]
+    Encode(String),
+    #[error("record is {0} bytes; the limit is {MAX_RECORD_BYTES}")]
+    TooLarge(usize),
+    #[error("undecodable record: {0}")]
+    Decode(String),
+    #[error("record has {0} trailing bytes")]
+    TrailingBytes(usize),
+    #[error("record is not in canonical form (it does not re-encode to the same bytes)")]
+    NonCanonical,
+    #[error("record format version {0} is not supported (this build reads {FORMAT_VERSION})")]
+    Version(u32),
+}
+
+fn config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<MAX_RECORD_BYTES>()
+}
+
+pub fn encode_record(r: &Record) -> Result<Vec<u8>, CodecError> {
+    let bytes = bincode::encode_to_vec(r, config()).map_err(|e| CodecError::Encode(e.to_string()))?;
+    if bytes.len() > MAX_RECORD_BYTES {
+        return Err(CodecError::TooLarge(bytes.len()));
+    }
+    Ok(bytes)
+}
+
+pub fn decode_record(bytes: &[u8]) -> Result<Record, CodecError> {
+    if bytes.len() > MAX_RECORD_BYTES {
+        return Err(CodecError::TooLarge(bytes.len()));
+    }
+    let (r, used): (Record, usize) =
+        bincode::decode_from_slice(bytes, config()).map_err(|e| CodecError::Decode(e.to_string()))?;
+    if used != bytes.len() {
+        return Err(CodecError::TrailingBytes(bytes.len() - used));
+    }
+    if r.format != FORMAT_VERSION {
+        return Err(CodecError::Version(r.format));
+    }
+    if encode_record(&r)? != bytes {
+        return Err(CodecError::NonCanonical);
+    }
+    Ok(r)
+}

@@ -1,0 +1,10 @@
+//! Events and the record envelope: what the log stores, and the one
+//! canonical encoder for it. Pure: no I/O, no hashing.
+
+mod codec;
+mod hash;
+mod types;
+
+pub use codec::{decode_record, encode_record, CodecError, MAX_RECORD_BYTES};
+pub use hash::Hash32;
+pub use types::{Correction, Event, Genesis, Record, Retraction, FORMAT_VERSION};

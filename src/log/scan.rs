@@ -1,0 +1,273 @@
+//! Sequential reading of frames across segments, in constant memory.
+//!
+//! The scanner tells three endings apart, because they call for different
+//! actions: a clean end; a torn tail (the last frame of the last segment is
+//! incomplete: a crash during an append that was never acknowledged); and
+//! corruption (anything else that does not parse).
+
+use super::frame::FRAME_OVERHEAD;
+use super::segment::{list_segments, SegmentHeader, HEADER_LEN};
+use super::{io_err, LogError};
+use crate::event::{Hash32, MAX_RECORD_BYTES};
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+/// Where a frame starts: segment number and byte offset in that file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub segment: u32,
+    pub offset: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawFrame {
+    pub pos: Position,
+    pub bytes: Vec<u8>,
+    pub stored_hash: Hash32,
+}
+
+impl RawFrame {
+    /// The position just past this frame.
+    pub fn end(&self) -> Position {
+        Position {
+            segment: self.pos.segment,
+            offset: self.pos.offset + frame_len(self.bytes.len()),
+        }
+    }
+}
+
+fn frame_len(record_len: usize) -> u64 {
+    u64::try_from(record_len + FRAME_OVERHEAD).unwrap_or(u64::MAX)
+}
+
+/// How a scan stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanEnd {
+    /// Every byte was a complete frame.
+    Clean,
+    /// The last segment ends in an incomplete frame starting at `at`.
+    Torn { at: Position, reason: String },
+    /// Bytes at `at` are not a frame and are not a torn tail.
+    Corrupt { at: Position, reason: String },
+}
+
+pub struct Scanner {
+    segments: Vec<PathBuf>,
+    current: Option<(BufReader<File>, u64)>,
+    pos: Position,
+    end: Option<ScanEnd>,
+    first_seqs: Vec<u64>,
+}
+
+impl Scanner {
+    /// Scans from the first frame of the log.
+    pub fn new(log_dir: &Path) -> Result<Self, LogError> {
+        Self::from(log_dir, Position { segment: 0, offset: HEADER_LEN })
+    }
+
+    /// Scans from a frame boundary `start` (for catching up after a checkpoint).
+    pub fn from(log_dir: &Path, start: Position) -> Result<Self, LogError> {
+        let segments = list_segments(log_dir)?;
+        let mut s = Scanner {
+            segments,
+            current: None,
+            pos: start,
+            end: None,
+            first_seqs: Vec::new(),
+        };
+        s.open_segment(start.segment, start.offset)?;
+        Ok(s)
+    }
+
+    /// The segment headers read so far: (segment, first_seq).
+    pub fn header_first_seq(&self, segment: u32) -> Option<u64> {
+        self.first_seqs.get(usize::try_from(segment).ok()?).copied()
+    }
+
+    fn open_segment(&mut self, segment: u32, offset: u64) -> Result<(), LogError> {
+        let Some(path) = self.segments.get(usize::try_from(segment).unwrap_or(usize::MAX)) else {
+            if segment == 0 {
+                self.end = Some(ScanEnd::Corrupt {
+                    at: Position { segment, offset: 0 },
+                    reason: "the log has no segment files".into(),
+                });
+            } else {
+                self.end = Some(ScanEnd::Clean);
+            }
+            self.current = None;
+            return Ok(());
+        };
+        let mut f = File::open(path).map_err(io_err(path))?;
+        let len = f.metadata().map_err(io_err(path))?.len();
+        let mut header = [0u8; 24];
+        let got = read_up_to(&mut f, &mut header).map_err(io_err(path))?;
+        match SegmentHeader::parse(&header[..got]) {
+            Ok(h) => {
+                let i = usize::try_from(segment).unwrap_or(usize::MAX);
+                if self.first_seqs.len() == i {
+                    self.first_seqs.push(h.first_seq);
+                }
+            }
+            Err(reason) => {
+                let last = usize::try_from(segment).ok() == self.segments.len().checked_sub(1);
+                let at = Position { segment, offset: 0 };
+                // A crash while creating a segment can leave a short header.
+                self.end = Some(if last && got < 24 && header[..got] == super::SEGMENT_MAGIC[..got.min(8)] {
+                    ScanEnd::Torn { at, reason: format!("incomplete segment header ({got} bytes)") }
+                } else {
+                    ScanEnd::Corrupt { at, reason }
+                });
+                self.current = None;
+                return Ok(());
+            }
+        }
+        f.seek(SeekFrom::Start(offset)).map_err(io_err(path))?;
+        self.current = Some((BufReader::with_capacity(1 << 16, f), len));
+        self.pos = Position { segment, offset };
+        Ok(())
+    }
+
+    fn is_last_segment(&self) -> bool {
+        usize::try_from(self.pos.segment).ok() == self.segments.len().checked_sub(1)
+    }
+
+    /// The position the next frame would start at.
+    pub fn position(&self) -> Position {
+        self.pos
+    }
+
+    /// How the scan ended, once `next_frame` has returned `None`.
+    pub fn end(&self) -> Option<&ScanEnd> {
+        self.end.as_ref()
+    }
+
+    /// The next complete frame, or None at the end (see `end()`).
+    pub fn next_frame(&mut self) -> Result<Option<RawFrame>, LogError> {
+        loop {
+            if self.end.is_some() {
+                return Ok(None);
+            }
+            let last = self.is_last_segment();
+            let pos = self.pos;
+            let path = self.segments[usize::try_from(pos.segment).unwrap_or(0)].clone();
+            let Some((reader, len)) = self.current.as_mut() else {
+                return Ok(None);
+            };
+            let len = *len;
+            if pos.offset == len {
+                let next = pos.segment + 1;
+                self.open_segment(next, HEADER_LEN)?;
+                continue;
+            }
+            if pos.offset > len {
+                self.end = Some(ScanEnd::Corrupt {
+                    at: pos,
+                    reason: format!("position {} is past the end of the segment ({len} bytes)", pos.offset),
+                });
+                return Ok(None);
+            }
+            let remaining = len - pos.offset;
+            let stop = |this: &mut Self, torn: bool, reason: String| {
+                this.end = Some(if torn && last {
+                    ScanEnd::Torn { at: pos, reason }
+                } else {
+                    ScanEnd::Corrupt { at: pos, reason }
+                });
+            };
+            if remaining < 8 {
+                stop(self, true, format!("{remaining} bytes left, too few for a frame header"));
+                return Ok(None);
+            }
+            let mut hb = [0u8; 8];
+            reader.read_exact(&mut hb).map_err(io_err(&path))?;
+            let rec_len = u32::from_le_bytes([hb[0], hb[1], hb[2], hb[3]]);
+            let check = u32::from_le_bytes([hb[4], hb[5], hb[6], hb[7]]);
+            if hb == [0; 8] && rest_is_zero(reader).map_err(io_err(&path))? {
+                // Zero-filled space after a crash (the size grew, the data did not land).
+                stop(self, true, "zero-filled tail".into());
+                return Ok(None);
+            }
+            if check != !rec_len {
+                stop(self, false, format!("frame header is damaged (length {rec_len}, check {check:#010x})"));
+                return Ok(None);
+            }
+            let rec_len_usize = usize::try_from(rec_len).unwrap_or(usize::MAX);
+            if rec_len == 0 || rec_len_usize > MAX_RECORD_BYTES {
+                stop(self, false, format!("frame length {rec_len} is outside 1..={MAX_RECORD_BYTES}"));
+                return Ok(None);
+            }
+            let need = frame_len(rec_len_usize);
+            if need > remaining {
+                stop(
+                    self,
+                    true,
+                    format!("incomplete frame: {need} bytes needed, {remaining} present"),
+                );
+                return Ok(None);
+            }
+            let mut bytes = vec![0u8; rec_len_usize];
+            reader.read_exact(&mut bytes).map_err(io_err(&path))?;
+            let mut h = [0u8; 32];
+            reader.read_exact(&mut h).map_err(io_err(&path))?;
+            let frame = RawFrame {
+                pos,
+                bytes,
+                stored_hash: Hash32(h),
+            };
+            self.pos = frame.end();
+            return Ok(Some(frame));
+        }
+    }
+}
+
+fn read_up_to(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match f.read(&mut buf[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    Ok(got)
+}
+
+fn rest_is_zero(r: &mut impl Read) -> std::io::Result<bool> {
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            return Ok(true);
+        }
+        if buf[..n].iter().any(|b| *b != 0) {
+            return Ok(false);
+        }
+    }
+}
+
+/// Reads the one frame at `pos` (random access, for explain and show).
+pub fn read_frame_at(log_dir: &Path, pos: Position) -> Result<RawFrame, LogError> {
+    let path = super::segment_path(log_dir, pos.segment);
+    let mut f = File::open(&path).map_err(io_err(&path))?;
+    f.seek(SeekFrom::Start(pos.offset)).map_err(io_err(&path))?;
+    let mut hb = [0u8; 8];
+    f.read_exact(&mut hb).map_err(io_err(&path))?;
+    let len = u32::from_le_bytes([hb[0], hb[1], hb[2], hb[3]]);
+    let check = u32::from_le_bytes([hb[4], hb[5], hb[6], hb[7]]);
+    let n = usize::try_from(len).unwrap_or(usize::MAX);
+    if check != !len || n == 0 || n > MAX_RECORD_BYTES {
+        return Err(LogError::BadSegment {
+            path,
+            reason: format!("no frame at offset {} (length {n})", pos.offset),
+        });
+    }
+    let mut bytes = vec![0u8; n];
+    f.read_exact(&mut bytes).map_err(io_err(&path))?;
+    let mut h = [0u8; 32];
+    f.read_exact(&mut h).map_err(io_err(&path))?;
+    Ok(RawFrame {
+        pos,
+        bytes,
+        stored_hash: Hash32(h),
+    })
+}

@@ -1,0 +1,153 @@
+//! Durable appends. A batch of frames is one `write` and one `fdatasync`
+//! (group commit); it is acknowledged only after the sync returns.
+
+use super::scan::Position;
+use super::segment::{segment_path, SegmentHeader, HEADER_LEN};
+use super::{io_err, LogError};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A new segment is started once the current one reaches this size. A batch
+/// never spans two segments, so a segment may exceed it by one batch.
+pub const DEFAULT_SEGMENT_BYTES: u64 = 64 * 1024 * 1024;
+
+pub struct LogWriter {
+    dir: PathBuf,
+    segment: u32,
+    file: File,
+    len: u64,
+    segment_limit: u64,
+    poisoned: bool,
+}
+
+/// Makes a directory entry durable (a new file's name, not only its bytes).
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), LogError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err(dir))
+}
+
+impl LogWriter {
+    /// Creates segment 0 of an empty log directory.
+    pub fn create(dir: &Path, segment_limit: u64) -> Result<Self, LogError> {
+        let (file, len) = Self::new_segment(dir, 0, 0)?;
+        Ok(LogWriter {
+            dir: dir.to_path_buf(),
+            segment: 0,
+            file,
+            len,
+            segment_limit,
+            poisoned: false,
+        })
+    }
+
+    /// Opens the log for appending at `end`, which must be the end of the last
+    /// complete frame. Anything after it (a torn tail) is cut off and synced.
+    pub fn open_at(dir: &Path, end: Position, segment_limit: u64) -> Result<Self, LogError> {
+        // A torn header of a segment after `end` means the crash happened while
+        // creating it: no frame in it was ever acknowledged.
+        let mut next = end.segment + 1;
+        loop {
+            let p = segment_path(dir, next);
+            if !p.exists() {
+                break;
+            }
+            std::fs::remove_file(&p).map_err(io_err(&p))?;
+            next += 1;
+        }
+        let path = segment_path(dir, end.segment);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        let len = file.metadata().map_err(io_err(&path))?.len();
+        if len > end.offset {
+            file.set_len(end.offset).map_err(io_err(&path))?;
+            file.sync_all().map_err(io_err(&path))?;
+        }
+        sync_dir(dir)?;
+        let mut w = LogWriter {
+            dir: dir.to_path_buf(),
+            segment: end.segment,
+            file,
+            len: end.offset,
+            segment_limit,
+            poisoned: false,
+        };
+        w.seek_end()?;
+        Ok(w)
+    }
+
+    fn seek_end(&mut self) -> Result<(), LogError> {
+        use std::io::{Seek, SeekFrom};
+        let path = segment_path(&self.dir, self.segment);
+        self.file.seek(SeekFrom::Start(self.len)).map_err(io_err(&path))?;
+        Ok(())
+    }
+
+    fn new_segment(dir: &Path, index: u32, first_seq: u64) -> Result<(File, u64), LogError> {
+        let path = segment_path(dir, index);
+        let mut f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        f.write_all(&SegmentHeader { first_seq }.to_bytes())
+            .map_err(io_err(&path))?;
+        f.sync_all().map_err(io_err(&path))?;
+        sync_dir(dir)?;
+        Ok((f, HEADER_LEN))
+    }
+
+    /// Where the next frame will start, were it appended now.
+    pub fn end(&self) -> Position {
+        Position {
+            segment: self.segment,
+            offset: self.len,
+        }
+    }
+
+    /// Whether the next batch goes to a new segment (so the caller can place frames).
+    pub fn will_roll(&self) -> bool {
+        self.len >= self.segment_limit
+    }
+
+    /// Appends pre-framed bytes holding records from `first_seq` on, durably.
+    /// Returns the position of the batch's first byte. On error nothing of the
+    /// batch remains in the file.
+    pub fn append(&mut self, frames: &[u8], first_seq: u64) -> Result<Position, LogError> {
+        if self.poisoned {
+            return Err(LogError::Poisoned);
+        }
+        if self.will_roll() {
+            let (f, len) = Self::new_segment(&self.dir, self.segment + 1, first_seq)?;
+            self.segment += 1;
+            self.file = f;
+            self.len = len;
+        }
+        let start = self.end();
+        let path = segment_path(&self.dir, self.segment);
+        let res = self
+            .file
+            .write_all(frames)
+            .and_then(|()| self.file.sync_data());
+        if let Err(e) = res {
+            // Undo the partial write so the file ends on a frame boundary again.
+            let undo = self
+                .file
+                .set_len(self.len)
+                .and_then(|()| self.file.sync_all());
+            if undo.is_err() {
+                self.poisoned = true;
+            } else {
+                let _ = self.seek_end();
+            }
+            return Err(io_err(&path)(e));
+        }
+        self.len += u64::try_from(frames.len()).unwrap_or(u64::MAX);
+        Ok(start)
+    }
+}

@@ -1,0 +1,103 @@
+//! What a figure is about in time: one occasion, a period, a running total,
+//! or the difference between two periods.
+
+use super::date::{Day, FuzzyDate};
+use super::text::Name;
+use bincode::{Decode, Encode};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// An inclusive span of whole days. `Claim::new` checks `from <= to`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Encode, Decode, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Period {
+    pub from: Day,
+    pub to: Day,
+}
+
+impl Period {
+    pub fn contains(&self, d: Day) -> bool {
+        self.from <= d && d <= self.to
+    }
+    /// True when every day the fuzzy date could be falls inside this period.
+    pub fn surely_contains(&self, d: FuzzyDate) -> bool {
+        d.bounds().is_some_and(|(a, b)| self.from <= a && b <= self.to)
+    }
+    pub fn year(y: i32) -> Option<Period> {
+        Some(Period {
+            from: Day::from_ymd(y, 1, 1).ok()?,
+            to: Day::from_ymd(y, 12, 31).ok()?,
+        })
+    }
+}
+
+impl std::fmt::Display for Period {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.from.month() == 1
+            && self.from.day() == 1
+            && self.to.month() == 12
+            && self.to.day() == 31
+            && self.from.year() == self.to.year()
+        {
+            write!(f, "{}", self.from.year())
+        } else {
+            write!(f, "{}..{}", self.from, self.to)
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Encode, Decode, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Scope {
+    /// One occasion, such as one exchange.
+    Event {
+        date: FuzzyDate,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<Name>,
+    },
+    /// Everything within an inclusive period ("in 2024").
+    Period { from: Day, to: Day },
+    /// A running total from `since` up to `as_of` ("3,956 since the full-scale invasion").
+    Cumulative {
+        since: FuzzyDate,
+        as_of: FuzzyDate,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<Name>,
+    },
+    /// A signed difference: the figure for `period` minus the figure for `baseline`.
+    Change { period: Period, baseline: Period },
+}
+
+impl Scope {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Scope::Event { .. } => "event",
+            Scope::Period { .. } => "period",
+            Scope::Cumulative { .. } => "cumulative",
+            Scope::Change { .. } => "change",
+        }
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scope::Event { date, label } => {
+                write!(f, "event on {date}")?;
+                if let Some(l) = label {
+                    write!(f, " ({l})")?;
+                }
+                Ok(())
+            }
+            Scope::Period { from, to } => write!(f, "period {}", Period { from: *from, to: *to }),
+            Scope::Cumulative { since, as_of, label } => {
+                write!(f, "cumulative since {since} as of {as_of}")?;
+                if let Some(l) = label {
+                    write!(f, " ({l})")?;
+                }
+                Ok(())
+            }
+            Scope::Change { period, baseline } => write!(f, "change {period} vs {baseline}"),
+        }
+    }
+}

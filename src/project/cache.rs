@@ -1,0 +1,236 @@
+//! The sled-backed cache of projections. Disposable: when it is missing,
+//! damaged, of another version, or disagrees with the log, it is deleted
+//! and rebuilt from the log.
+
+use super::entries::{Checkpoint, ClaimEntry, GenesisEntry, Location, SourceEntry, CACHE_VERSION};
+use super::fold::{dec, enc, Overlay};
+use super::keys;
+use super::ProjectError;
+use crate::event::Hash32;
+use std::path::{Path, PathBuf};
+
+pub struct Cache {
+    _db: sled::Db,
+    tree: sled::Tree,
+    path: PathBuf,
+}
+
+fn open_sled(path: &Path) -> Result<sled::Db, String> {
+    let cfg = sled::Config::new()
+        .path(path)
+        .cache_capacity(32 * 1024 * 1024)
+        .flush_every_ms(Some(1000));
+    // sled 0.34 can panic on damaged files; a damaged cache is just stale.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cfg.open())) {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("sled panicked while opening".into()),
+    }
+}
+
+impl Cache {
+    /// Opens the cache at `path`, starting afresh if it cannot be opened.
+    /// The bool says whether it was (re)created empty.
+    pub fn open(path: &Path) -> Result<(Cache, bool), ProjectError> {
+        let (db, fresh) = match open_sled(path) {
+            Ok(db) => (db, false),
+            Err(why) => {
+                tracing::warn!("cache at {} is unreadable ({why}); rebuilding it from the log", path.display());
+                let _ = std::fs::remove_dir_all(path);
+                (open_sled(path).map_err(ProjectError::Open)?, true)
+            }
+        };
+        let tree = db.open_tree("projections")?;
+        let cache = Cache {
+            _db: db,
+            tree,
+            path: path.to_path_buf(),
+        };
+        let version_ok = cache.tree.get(keys::VERSION)?.as_deref() == Some(&CACHE_VERSION.to_be_bytes()[..]);
+        if !version_ok {
+            cache.clear()?;
+            return Ok((cache, true));
+        }
+        Ok((cache, fresh))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Empties the cache (keeping only its version mark).
+    pub fn clear(&self) -> Result<(), ProjectError> {
+        self.tree.clear()?;
+        self.tree.insert(keys::VERSION, &CACHE_VERSION.to_be_bytes())?;
+        Ok(())
+    }
+
+    pub fn begin(&self) -> Overlay {
+        Overlay::new(self.tree.clone())
+    }
+
+    /// Commits an overlay together with the checkpoint, atomically.
+    pub fn commit(&self, mut overlay: Overlay, cp: Checkpoint) -> Result<(), ProjectError> {
+        overlay.put(keys::CHECKPOINT.to_vec(), enc(&cp));
+        self.tree.apply_batch(overlay.into_batch())?;
+        Ok(())
+    }
+
+    pub fn flush(&self) -> Result<(), ProjectError> {
+        self.tree.flush()?;
+        Ok(())
+    }
+
+    fn get_as<T: bincode::Decode<()>>(&self, key: &[u8]) -> Result<Option<T>, ProjectError> {
+        self.tree.get(key)?.map(|b| dec(key, &b)).transpose()
+    }
+
+    pub fn checkpoint(&self) -> Result<Option<Checkpoint>, ProjectError> {
+        self.get_as(keys::CHECKPOINT)
+    }
+
+    pub fn genesis(&self) -> Result<Option<GenesisEntry>, ProjectError> {
+        self.get_as(keys::GENESIS)
+    }
+
+    pub fn source(&self, id: &str) -> Result<Option<SourceEntry>, ProjectError> {
+        self.get_as(&keys::source(id))
+    }
+
+    pub fn sources(&self) -> Result<Vec<SourceEntry>, ProjectError> {
+        self.tree
+            .scan_prefix(keys::SOURCE)
+            .map(|kv| {
+                let (k, v) = kv?;
+                dec(&k, &v)
+            })
+            .collect()
+    }
+
+    pub fn claim(&self, id: &Hash32) -> Result<Option<ClaimEntry>, ProjectError> {
+        self.get_as(&keys::claim(id))
+    }
+
+    /// Every claim, in id order.
+    pub fn claims(&self) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
+        self.tree.scan_prefix(keys::CLAIM).map(|kv| {
+            let (k, v) = kv?;
+            dec(&k, &v)
+        })
+    }
+
+    fn claims_by_index(&self, prefix: Vec<u8>) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
+        self.tree.scan_prefix(prefix).map(move |kv| {
+            let (k, _) = kv?;
+            let id = keys::trailing_id(&k).ok_or_else(|| ProjectError::BadValue {
+                key: String::from_utf8_lossy(&k).into_owned(),
+                reason: "index key too short".into(),
+            })?;
+            self.claim(&id)?.ok_or_else(|| ProjectError::BadValue {
+                key: String::from_utf8_lossy(&k).into_owned(),
+                reason: "index points to a missing claim".into(),
+            })
+        })
+    }
+
+    /// Claims of one metric (active or not), in id order.
+    pub fn claims_by_metric(&self, metric: &str) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
+        self.claims_by_index(keys::by_metric_prefix(metric))
+    }
+
+    pub fn claims_by_source(&self, source: &str) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
+        self.claims_by_index(keys::by_source_prefix(source))
+    }
+
+    /// The active claim with exactly this content, if any.
+    pub fn duplicate_of(&self, content: &Hash32) -> Result<Option<Hash32>, ProjectError> {
+        Ok(self.tree.get(keys::duplicate(content))?.and_then(|v| keys::trailing_id(&v)))
+    }
+
+    /// Resolves a hex prefix (at least 4 digits) to the one claim id it names.
+    pub fn resolve_claim(&self, prefix: &str) -> Result<Hash32, ProjectError> {
+        let p = prefix.to_ascii_lowercase();
+        if p.len() < 4 || p.len() > 64 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ProjectError::NotFound(format!(
+                "claim id {prefix:?} must be 4 to 64 hex digits"
+            )));
+        }
+        let whole = &p[..p.len() - p.len() % 2];
+        let bytes = hex::decode(whole).map_err(|e| ProjectError::NotFound(e.to_string()))?;
+        let mut scan_key = keys::CLAIM.to_vec();
+        scan_key.extend_from_slice(&bytes);
+        let mut found = Vec::new();
+        for kv in self.tree.scan_prefix(scan_key) {
+            let (k, _) = kv?;
+            if let Some(id) = keys::trailing_id(&k) {
+                if id.to_hex().starts_with(&p) {
+                    found.push(id);
+                    if found.len() > 1 {
+                        break;
+                    }
+                }
+            }
+        }
+        match found.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(ProjectError::NotFound(format!("no claim has an id starting with {prefix}"))),
+            _ => Err(ProjectError::NotFound(format!(
+                "claim id prefix {prefix} is ambiguous; give more digits"
+            ))),
+        }
+    }
+
+    pub fn location(&self, seq: u64) -> Result<Option<Location>, ProjectError> {
+        self.get_as(&keys::seq(seq))
+    }
+
+    pub fn seq_of_hash(&self, h: &Hash32) -> Result<Option<u64>, ProjectError> {
+        Ok(self
+            .tree
+            .get(keys::hash(h))?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map(u64::from_be_bytes))
+    }
+
+    /// Events applied, by kind.
+    pub fn counts(&self) -> Result<Vec<(String, u64)>, ProjectError> {
+        self.tree
+            .scan_prefix(keys::COUNT)
+            .map(|kv| {
+                let (k, v) = kv?;
+                let kind = String::from_utf8_lossy(&k[keys::COUNT.len()..]).into_owned();
+                let n = <[u8; 8]>::try_from(v.as_ref()).map(u64::from_be_bytes).unwrap_or(0);
+                Ok((kind, n))
+            })
+            .collect()
+    }
+
+    /// Every key and value, in key order: what "rebuilt to the same bytes" compares.
+    pub fn dump(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, ProjectError> {
+        self.tree
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                Ok((k.to_vec(), v.to_vec()))
+            })
+            .collect()
+    }
+
+    /// A digest of the whole cache content (keys and values, in order).
+    pub fn digest(&self) -> Result<Hash32, ProjectError> {
+        let mut h = blake3::Hasher::new();
+        for kv in self.tree.iter() {
+            let (k, v) = kv?;
+            h.update(&u64::try_from(k.len()).unwrap_or(0).to_le_bytes());
+            h.update(&k);
+            h.update(&u64::try_from(v.len()).unwrap_or(0).to_le_bytes());
+            h.update(&v);
+        }
+        Ok(Hash32(*h.finalize().as_bytes()))
+    }
+
+    /// Raw access for tamper tests and diagnostics.
+    pub fn raw_tree(&self) -> &sled::Tree {
+        &self.tree
+    }
+}

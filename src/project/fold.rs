@@ -1,0 +1,237 @@
+//! The projection as a fold: `apply` turns one record into cache writes.
+//! The same function validates a batch before it is appended (on a scratch
+//! overlay that is then thrown away or committed) and replays the log on a
+//! rebuild, so the cache cannot drift from what appends decided.
+
+use super::entries::{ClaimEntry, ClaimStatus, GenesisEntry, Location, SourceEntry};
+use super::keys;
+use super::ProjectError;
+use crate::event::{Event, Hash32, Record};
+use crate::log::Position;
+use crate::model::Claim;
+use std::collections::BTreeMap;
+
+/// blake3 `derive_key` context for claim content hashes (duplicate detection).
+pub const CLAIM_CONTENT_CONTEXT: &str = "claimlog 2026-11 claim content v1";
+
+/// Hash of a claim's canonical encoding: equal claims, equal hashes.
+pub fn claim_content_hash(c: &Claim) -> Hash32 {
+    let bytes = bincode::encode_to_vec(c, bincode::config::standard())
+        .expect("a validated claim always encodes");
+    Hash32(blake3::derive_key(CLAIM_CONTENT_CONTEXT, &bytes))
+}
+
+pub(crate) fn enc<T: bincode::Encode>(v: &T) -> Vec<u8> {
+    bincode::encode_to_vec(v, bincode::config::standard()).expect("cache values always encode")
+}
+
+pub(crate) fn dec<T: bincode::Decode<()>>(key: &[u8], b: &[u8]) -> Result<T, ProjectError> {
+    bincode::decode_from_slice(b, bincode::config::standard())
+        .map(|(v, _)| v)
+        .map_err(|e| ProjectError::BadValue {
+            key: String::from_utf8_lossy(key).into_owned(),
+            reason: e.to_string(),
+        })
+}
+
+/// Pending writes over the cache tree: reads see the writes made so far.
+pub struct Overlay {
+    tree: sled::Tree,
+    pub(crate) pending: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl Overlay {
+    pub fn new(tree: sled::Tree) -> Self {
+        Overlay {
+            tree,
+            pending: BTreeMap::new(),
+        }
+    }
+
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, ProjectError> {
+        if let Some(v) = self.pending.get(key) {
+            return Ok(v.clone());
+        }
+        Ok(self.tree.get(key)?.map(|v| v.to_vec()))
+    }
+
+    pub fn get_as<T: bincode::Decode<()>>(&self, key: &[u8]) -> Result<Option<T>, ProjectError> {
+        self.get(key)?.map(|b| dec(key, &b)).transpose()
+    }
+
+    pub fn put(&mut self, key: Vec<u8>, val: Vec<u8>) {
+        self.pending.insert(key, Some(val));
+    }
+
+    pub fn del(&mut self, key: Vec<u8>) {
+        self.pending.insert(key, None);
+    }
+
+    pub fn into_batch(self) -> sled::Batch {
+        let mut b = sled::Batch::default();
+        for (k, v) in self.pending {
+            match v {
+                Some(v) => b.insert(k, v),
+                None => b.remove(k),
+            }
+        }
+        b
+    }
+}
+
+fn semantic(seq: u64, reason: String) -> ProjectError {
+    ProjectError::Semantic { seq, reason }
+}
+
+fn bump(kv: &mut Overlay, kind: &str) -> Result<(), ProjectError> {
+    let key = keys::count(kind);
+    let n = match kv.get(&key)? {
+        Some(b) => u64::from_be_bytes(b.as_slice().try_into().map_err(|_| ProjectError::BadValue {
+            key: kind.to_string(),
+            reason: "counter is not 8 bytes".into(),
+        })?),
+        None => 0,
+    };
+    kv.put(key, (n + 1).to_be_bytes().to_vec());
+    Ok(())
+}
+
+fn require_source(kv: &Overlay, seq: u64, field: &str, id: &str) -> Result<(), ProjectError> {
+    if kv.get(&keys::source(id))?.is_none() {
+        return Err(semantic(
+            seq,
+            format!("{field}: source {id:?} is not registered (add it with `claimlog source add` or a source line first)"),
+        ));
+    }
+    Ok(())
+}
+
+fn add_claim(
+    kv: &mut Overlay,
+    rec: &Record,
+    id: Hash32,
+    claim: &Claim,
+    replaces: Option<Hash32>,
+) -> Result<(), ProjectError> {
+    require_source(kv, rec.seq, "source", claim.source.as_str())?;
+    if let Some(c) = &claim.cites {
+        require_source(kv, rec.seq, "cites", c.as_str())?;
+    }
+    let content = claim_content_hash(claim);
+    let dup_key = keys::duplicate(&content);
+    if kv.get(&dup_key)?.is_none() {
+        kv.put(dup_key, id.0.to_vec());
+    }
+    kv.put(keys::by_metric(claim.metric.as_str(), &id), Vec::new());
+    kv.put(keys::by_source(claim.source.as_str(), &id), Vec::new());
+    let entry = ClaimEntry {
+        id,
+        seq: rec.seq,
+        recorded_at_ms: rec.recorded_at_ms,
+        replaces,
+        status: ClaimStatus::Active,
+        claim: claim.clone(),
+    };
+    kv.put(keys::claim(&id), enc(&entry));
+    Ok(())
+}
+
+/// Ends an active claim's life; returns its entry as it was.
+fn end_claim(
+    kv: &mut Overlay,
+    seq: u64,
+    id: &Hash32,
+    status: ClaimStatus,
+) -> Result<ClaimEntry, ProjectError> {
+    let key = keys::claim(id);
+    let Some(mut entry) = kv.get_as::<ClaimEntry>(&key)? else {
+        return Err(semantic(seq, format!("claim {} does not exist", id.short())));
+    };
+    if !entry.status.is_active() {
+        return Err(semantic(
+            seq,
+            format!("claim {} is already {}", id.short(), entry.status.name()),
+        ));
+    }
+    let dup_key = keys::duplicate(&claim_content_hash(&entry.claim));
+    if kv.get(&dup_key)?.as_deref() == Some(&id.0[..]) {
+        kv.del(dup_key);
+    }
+    let old = entry.clone();
+    entry.status = status;
+    kv.put(key, enc(&entry));
+    Ok(old)
+}
+
+/// Applies record `rec`, whose hash is `hash`, found at `pos`.
+pub fn apply(kv: &mut Overlay, rec: &Record, hash: Hash32, pos: Position) -> Result<(), ProjectError> {
+    let seq = rec.seq;
+    kv.put(
+        keys::seq(seq),
+        enc(&Location {
+            segment: pos.segment,
+            offset: pos.offset,
+            hash,
+            recorded_at_ms: rec.recorded_at_ms,
+        }),
+    );
+    kv.put(keys::hash(&hash), seq.to_be_bytes().to_vec());
+    bump(kv, rec.event.kind())?;
+    match &rec.event {
+        Event::Genesis(g) => {
+            if kv.get(keys::GENESIS)?.is_some() {
+                return Err(semantic(seq, "a second genesis event".into()));
+            }
+            kv.put(
+                keys::GENESIS.to_vec(),
+                enc(&GenesisEntry {
+                    store_id: g.store_id,
+                    origin: g.origin.clone(),
+                }),
+            );
+        }
+        Event::SourceRegistered(s) => {
+            let key = keys::source(s.id.as_str());
+            if kv.get(&key)?.is_some() {
+                return Err(semantic(
+                    seq,
+                    format!("id: source {:?} is already registered", s.id.as_str()),
+                ));
+            }
+            kv.put(
+                key,
+                enc(&SourceEntry {
+                    source: s.clone(),
+                    seq,
+                }),
+            );
+        }
+        Event::ClaimAdded(c) => add_claim(kv, rec, hash, c, None)?,
+        Event::ClaimRetracted(r) => {
+            end_claim(
+                kv,
+                seq,
+                &r.claim,
+                ClaimStatus::Retracted {
+                    seq,
+                    hash,
+                    reason: r.reason.clone(),
+                },
+            )?;
+        }
+        Event::ClaimCorrected(c) => {
+            end_claim(
+                kv,
+                seq,
+                &c.old,
+                ClaimStatus::Corrected {
+                    seq,
+                    by: hash,
+                    reason: c.reason.clone(),
+                },
+            )?;
+            add_claim(kv, rec, hash, &c.new, Some(c.old))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,30 @@
+//! Projections: folds over the log kept in a sled cache. Nothing here
+//! decides what may be appended except by replaying the same fold.
+
+mod cache;
+mod entries;
+mod fold;
+mod keys;
+
+pub use cache::Cache;
+pub use entries::{Checkpoint, ClaimEntry, ClaimStatus, GenesisEntry, Location, SourceEntry};
+pub use fold::{apply, claim_content_hash, Overlay};
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ProjectError {
+    #[error("cache database error: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("cache cannot be opened: {0}")]
+    Open(String),
+    #[error("cache value under {key:?} is unreadable: {reason}")]
+    BadValue { key: String, reason: String },
+    /// The event cannot follow the ledger's state (unknown source, retracting
+    /// a claim twice...). Raised when validating a batch and when replaying.
+    #[error("event at seq {seq}: {reason}")]
+    Semantic { seq: u64, reason: String },
+    #[error("{0}")]
+    NotFound(String),
+}

@@ -1,0 +1,486 @@
+//! A store: a directory holding the log (the truth), the cache (derived) and
+//! the lock. `Store` is the one writer; `verify` reads without trusting the
+//! cache.
+//!
+//! Layout: `STORE/LOCK`, `STORE/log/NNNNNNNN.seg`, `STORE/cache/` (sled).
+
+mod lock;
+mod open;
+mod verify;
+
+pub use verify::{verify, Problem, Report};
+
+use crate::chain::{check_link, record_hash};
+use crate::event::{decode_record, encode_record, CodecError, Event, Genesis, Hash32, Record, FORMAT_VERSION};
+use crate::log::{encode_frame, read_frame_at, LogError, LogWriter, Position, RawFrame, DEFAULT_SEGMENT_BYTES, HEADER_LEN};
+use crate::model::{Name, Origin};
+use crate::project::{apply, Cache, Checkpoint, Overlay, ProjectError};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Log(#[from] LogError),
+    #[error(transparent)]
+    Cache(#[from] ProjectError),
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+    #[error("{0} is not a claimlog store (no log/ directory); create one with `claimlog init`")]
+    NotAStore(PathBuf),
+    #[error("{0} already holds a claimlog store")]
+    AlreadyExists(PathBuf),
+    #[error("store {store} is in use by {holder}; only one claimlog process may open a store at a time")]
+    Locked { store: PathBuf, holder: String },
+    #[error("the log is damaged at seq {seq}: {reason}. Nothing was written; run `claimlog verify` for a full report")]
+    Corrupt { seq: u64, reason: String },
+    /// An event of the batch cannot follow the ledger. `index` is its place in the batch.
+    #[error("event {index} of the batch: {reason}")]
+    Rejected { index: usize, reason: String },
+    #[error("the batch is empty")]
+    EmptyBatch,
+}
+
+impl StoreError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// A new segment is started once the current one reaches this many bytes.
+    pub segment_bytes: u64,
+    /// Put in each record's `recorded_by`.
+    pub recorded_by: Option<Name>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            segment_bytes: DEFAULT_SEGMENT_BYTES,
+            recorded_by: None,
+        }
+    }
+}
+
+/// The last record of the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Head {
+    pub seq: u64,
+    pub hash: Hash32,
+}
+
+/// A record as read back: decoded, with its bytes, hash and place.
+#[derive(Debug, Clone)]
+pub struct StoredRecord {
+    pub record: Record,
+    pub bytes: Vec<u8>,
+    pub hash: Hash32,
+    pub pos: Position,
+}
+
+/// The outcome of one appended event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Appended {
+    pub seq: u64,
+    pub hash: Hash32,
+}
+
+pub struct Store {
+    dir: PathBuf,
+    writer: LogWriter,
+    cache: Cache,
+    head: Head,
+    opts: StoreOptions,
+    _lock: lock::StoreLock,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Decodes a frame and checks it against its predecessor: the one place
+/// where bytes from disk become a trusted record.
+pub(crate) fn check_frame(frame: &RawFrame, expected_seq: u64, prev: &Hash32) -> Result<Record, String> {
+    let h = record_hash(prev, &frame.bytes);
+    let rec = decode_record(&frame.bytes).map_err(|e| e.to_string());
+    if h != frame.stored_hash {
+        // Say what kind of damage it is when the record still decodes.
+        return Err(match rec {
+            Ok(r) if r.seq != expected_seq => format!("seq gap: expected seq {expected_seq}, found {}", r.seq),
+            Ok(r) if r.prev != *prev => format!(
+                "broken prev link: record points to {}, previous record hash is {}",
+                r.prev.short(),
+                prev.short()
+            ),
+            _ => format!(
+                "hash mismatch: stored {}, computed {}",
+                frame.stored_hash.short(),
+                h.short()
+            ),
+        });
+    }
+    let rec = rec?;
+    check_link(expected_seq, prev, &rec).map_err(|e| e.to_string())?;
+    Ok(rec)
+}
+
+impl Store {
+    /// Creates a new store at `dir` with a genesis event naming `origin`.
+    pub fn create(dir: &Path, origin: Origin, opts: StoreOptions) -> Result<Store, StoreError> {
+        let log_dir = dir.join("log");
+        if log_dir.exists() {
+            return Err(StoreError::AlreadyExists(dir.to_path_buf()));
+        }
+        std::fs::create_dir_all(&log_dir).map_err(|e| StoreError::io(&log_dir, e))?;
+        let lock = lock::acquire(dir)?;
+        let writer = LogWriter::create(&log_dir, opts.segment_bytes)?;
+        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            let _ = std::fs::File::open(parent).and_then(|d| d.sync_all());
+        }
+        let (cache, _) = Cache::open(&dir.join("cache"))?;
+        cache.clear()?;
+        let mut store = Store {
+            dir: dir.to_path_buf(),
+            writer,
+            cache,
+            head: Head {
+                seq: 0,
+                hash: Hash32::ZERO,
+            },
+            opts,
+            _lock: lock,
+        };
+        let mut store_id = [0u8; 16];
+        getrandom::fill(&mut store_id).map_err(|e| StoreError::io(dir, std::io::Error::other(e.to_string())))?;
+        store.append_from(0, vec![Event::Genesis(Genesis { store_id, origin })])?;
+        Ok(store)
+    }
+
+    /// Opens an existing store for reading and appending.
+    pub fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
+        open::open(dir, opts)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn log_dir(&self) -> PathBuf {
+        self.dir.join("log")
+    }
+
+    pub fn head(&self) -> Head {
+        self.head
+    }
+
+    /// Number of records in the log.
+    pub fn len(&self) -> u64 {
+        self.head.seq + 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    /// Appends `events` durably, all or nothing: every event is checked
+    /// against the ledger first; then one write and one fdatasync.
+    pub fn append(&mut self, events: Vec<Event>) -> Result<Vec<Appended>, StoreError> {
+        if events.is_empty() {
+            return Err(StoreError::EmptyBatch);
+        }
+        if let Some(i) = events.iter().position(|e| matches!(e, Event::Genesis(_))) {
+            return Err(StoreError::Rejected {
+                index: i,
+                reason: "only a new store begins with a genesis event".into(),
+            });
+        }
+        let next = self.head.seq + 1;
+        self.append_from(next, events)
+    }
+
+    fn append_from(&mut self, first_seq: u64, events: Vec<Event>) -> Result<Vec<Appended>, StoreError> {
+        let mut batch = Batch::new(self, first_seq);
+        for e in events {
+            batch.push(e)?;
+        }
+        batch.commit()
+    }
+
+    /// Starts a batch: events pushed get their seq and hash at once (so later
+    /// events may refer to earlier ones); nothing is written until `commit`.
+    pub fn batch(&mut self) -> Batch<'_> {
+        let next = self.head.seq + 1;
+        Batch::new(self, next)
+    }
+
+    /// The record at `seq`, read from the log and checked against its hash.
+    pub fn record(&self, seq: u64) -> Result<StoredRecord, StoreError> {
+        let loc = self.cache.location(seq)?.ok_or_else(|| {
+            StoreError::Cache(ProjectError::NotFound(format!("no record with seq {seq}")))
+        })?;
+        let pos = Position {
+            segment: loc.segment,
+            offset: loc.offset,
+        };
+        let frame = read_frame_at(&self.log_dir(), pos)?;
+        let prev = if seq == 0 {
+            Hash32::ZERO
+        } else {
+            self.cache
+                .location(seq - 1)?
+                .map(|l| l.hash)
+                .ok_or_else(|| StoreError::Cache(ProjectError::NotFound(format!("no record with seq {}", seq - 1))))?
+        };
+        let record = check_frame(&frame, seq, &prev).map_err(|reason| StoreError::Corrupt { seq, reason })?;
+        Ok(StoredRecord {
+            hash: frame.stored_hash,
+            bytes: frame.bytes,
+            pos,
+            record,
+        })
+    }
+
+    /// Records `from..to` (clamped to the log), streamed in constant memory.
+    pub fn read(&self, from: u64, to: u64) -> Result<RecordIter, StoreError> {
+        RecordIter::new(self, from, to.min(self.len()))
+    }
+
+    /// Empties the cache and replays the whole log into it.
+    pub fn rebuild_cache(&mut self) -> Result<(), StoreError> {
+        self.cache.clear()?;
+        let end = open::replay(&self.log_dir(), &self.cache, None)?;
+        if end.head != self.head {
+            return Err(StoreError::Corrupt {
+                seq: end.head.seq,
+                reason: "the log changed under an open store".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Flushes the cache to disk. Optional: a cache behind the log catches up on open.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.cache.flush()?;
+        Ok(())
+    }
+}
+
+/// Events being appended as one durable unit (see `Store::batch`).
+pub struct Batch<'a> {
+    store: &'a mut Store,
+    overlay: Overlay,
+    frames: Vec<u8>,
+    appended: Vec<Appended>,
+    next_seq: u64,
+    prev: Hash32,
+    pos: Position,
+    now: i64,
+    failed: bool,
+}
+
+impl<'a> Batch<'a> {
+    fn new(store: &'a mut Store, first_seq: u64) -> Self {
+        let pos = if store.writer.will_roll() {
+            Position {
+                segment: store.writer.end().segment + 1,
+                offset: HEADER_LEN,
+            }
+        } else {
+            store.writer.end()
+        };
+        let prev = if first_seq == 0 { Hash32::ZERO } else { store.head.hash };
+        Batch {
+            overlay: store.cache.begin(),
+            store,
+            frames: Vec::new(),
+            appended: Vec::new(),
+            next_seq: first_seq,
+            prev,
+            pos,
+            now: now_ms(),
+            failed: false,
+        }
+    }
+
+    /// Checks `event` against the ledger as it would be after the events
+    /// pushed so far, and stages it. After a rejected event the batch can only
+    /// be dropped: `commit` refuses it (the store is untouched either way).
+    pub fn push(&mut self, event: Event) -> Result<Appended, StoreError> {
+        let index = self.appended.len();
+        if self.failed {
+            return Err(StoreError::Rejected {
+                index,
+                reason: "an earlier event of this batch was rejected".into(),
+            });
+        }
+        if matches!(event, Event::Genesis(_)) != (self.next_seq == 0) {
+            return Err(StoreError::Rejected {
+                index,
+                reason: "a genesis event comes first in a store, and only there".into(),
+            });
+        }
+        let rec = Record {
+            format: FORMAT_VERSION,
+            seq: self.next_seq,
+            prev: self.prev,
+            recorded_at_ms: self.now,
+            recorded_by: self.store.opts.recorded_by.clone(),
+            event,
+        };
+        let bytes = encode_record(&rec).map_err(|e| StoreError::Rejected {
+            index,
+            reason: e.to_string(),
+        })?;
+        let hash = record_hash(&self.prev, &bytes);
+        if let Err(e) = apply(&mut self.overlay, &rec, hash, self.pos) {
+            self.failed = true;
+            return Err(match e {
+                ProjectError::Semantic { reason, .. } => StoreError::Rejected { index, reason },
+                other => StoreError::Cache(other),
+            });
+        }
+        encode_frame(&mut self.frames, &bytes, &hash);
+        self.pos.offset += u64::try_from(bytes.len() + crate::log::FRAME_OVERHEAD).unwrap_or(u64::MAX);
+        self.prev = hash;
+        let a = Appended {
+            seq: self.next_seq,
+            hash,
+        };
+        self.next_seq += 1;
+        self.appended.push(a);
+        Ok(a)
+    }
+
+    pub fn len(&self) -> usize {
+        self.appended.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.appended.is_empty()
+    }
+
+    /// Writes the batch with one write and one fdatasync, then updates the cache.
+    pub fn commit(self) -> Result<Vec<Appended>, StoreError> {
+        let Some(last) = self.appended.last().copied() else {
+            return Err(StoreError::EmptyBatch);
+        };
+        if self.failed {
+            return Err(StoreError::Rejected {
+                index: self.appended.len(),
+                reason: "an event of this batch was rejected; nothing was written".into(),
+            });
+        }
+        let first = self.appended[0].seq;
+        self.store.writer.append(&self.frames, first)?;
+        self.store.head = Head {
+            seq: last.seq,
+            hash: last.hash,
+        };
+        let end = self.store.writer.end();
+        self.store.cache.commit(
+            self.overlay,
+            Checkpoint {
+                seq: last.seq,
+                hash: last.hash,
+                end_segment: end.segment,
+                end_offset: end.offset,
+            },
+        )?;
+        Ok(self.appended)
+    }
+}
+
+/// Iterator over stored records, reading the log sequentially.
+pub struct RecordIter {
+    scanner: crate::log::Scanner,
+    next: u64,
+    to: u64,
+    prev: Hash32,
+}
+
+impl RecordIter {
+    fn new(store: &Store, from: u64, to: u64) -> Result<Self, StoreError> {
+        let (pos, prev) = if from == 0 || from >= to {
+            (
+                Position {
+                    segment: 0,
+                    offset: HEADER_LEN,
+                },
+                Hash32::ZERO,
+            )
+        } else {
+            let loc = store.cache.location(from)?.ok_or_else(|| {
+                StoreError::Cache(ProjectError::NotFound(format!("no record with seq {from}")))
+            })?;
+            let prev = store.cache.location(from - 1)?.map(|l| l.hash).unwrap_or_default();
+            (
+                Position {
+                    segment: loc.segment,
+                    offset: loc.offset,
+                },
+                prev,
+            )
+        };
+        Ok(RecordIter {
+            scanner: crate::log::Scanner::from(&store.log_dir(), pos)?,
+            next: from,
+            to,
+            prev,
+        })
+    }
+}
+
+impl Iterator for RecordIter {
+    type Item = Result<StoredRecord, StoreError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.next >= self.to {
+            return None;
+        }
+        let frame = match self.scanner.next_frame() {
+            Ok(Some(f)) => f,
+            Ok(None) => {
+                return Some(Err(StoreError::Corrupt {
+                    seq: self.next,
+                    reason: "the log ends before this record".into(),
+                }))
+            }
+            Err(e) => return Some(Err(e.into())),
+        };
+        let seq = self.next;
+        match check_frame(&frame, seq, &self.prev) {
+            Ok(record) => {
+                self.prev = frame.stored_hash;
+                self.next += 1;
+                Some(Ok(StoredRecord {
+                    hash: frame.stored_hash,
+                    pos: frame.pos,
+                    bytes: frame.bytes,
+                    record,
+                }))
+            }
+            Err(reason) => {
+                self.next = self.to;
+                Some(Err(StoreError::Corrupt { seq, reason }))
+            }
+        }
+    }
+}

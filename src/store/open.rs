@@ -1,0 +1,157 @@
+//! Opening a store: find where the cache left off, replay the rest of the
+//! log into it, and cut off a torn tail.
+
+use super::{check_frame, lock, Head, Store, StoreError, StoreOptions};
+use crate::event::Hash32;
+use crate::log::{segment_path, LogWriter, Position, ScanEnd, Scanner, HEADER_LEN};
+use crate::project::{apply, Cache, Checkpoint};
+use std::path::Path;
+
+/// Records applied per cache commit during a replay: bounds memory.
+const REPLAY_CHUNK: usize = 4096;
+
+pub(crate) struct ReplayEnd {
+    pub head: Head,
+    /// Where the next frame goes.
+    pub end: Position,
+    /// A torn tail found after `end`, and why it is torn.
+    pub torn: Option<String>,
+}
+
+/// Replays the log into `cache` from checkpoint `from` (or from the start).
+pub(crate) fn replay(log_dir: &Path, cache: &Cache, from: Option<Checkpoint>) -> Result<ReplayEnd, StoreError> {
+    let (start, mut next_seq, mut prev) = match from {
+        Some(cp) => (
+            Position {
+                segment: cp.end_segment,
+                offset: cp.end_offset,
+            },
+            cp.seq + 1,
+            cp.hash,
+        ),
+        None => (
+            Position {
+                segment: 0,
+                offset: HEADER_LEN,
+            },
+            0,
+            Hash32::ZERO,
+        ),
+    };
+    let mut scanner = Scanner::from(log_dir, start)?;
+    let mut last_end = start;
+    let mut overlay = cache.begin();
+    let mut pending = 0usize;
+    while let Some(frame) = scanner.next_frame()? {
+        let rec = check_frame(&frame, next_seq, &prev).map_err(|reason| StoreError::Corrupt { seq: next_seq, reason })?;
+        apply(&mut overlay, &rec, frame.stored_hash, frame.pos).map_err(|e| StoreError::Corrupt {
+            seq: next_seq,
+            reason: e.to_string(),
+        })?;
+        prev = frame.stored_hash;
+        last_end = frame.end();
+        next_seq += 1;
+        pending += 1;
+        if pending == REPLAY_CHUNK {
+            cache.commit(overlay, checkpoint(next_seq - 1, prev, last_end))?;
+            overlay = cache.begin();
+            pending = 0;
+        }
+    }
+    if next_seq == 0 {
+        return Err(StoreError::Corrupt {
+            seq: 0,
+            reason: "the log holds no genesis event (was `claimlog init` interrupted? delete the directory and init again)".into(),
+        });
+    }
+    if pending > 0 {
+        cache.commit(overlay, checkpoint(next_seq - 1, prev, last_end))?;
+    }
+    let head = Head {
+        seq: next_seq - 1,
+        hash: prev,
+    };
+    match scanner.end().cloned().unwrap_or(ScanEnd::Clean) {
+        ScanEnd::Clean => Ok(ReplayEnd {
+            head,
+            end: last_end,
+            torn: None,
+        }),
+        ScanEnd::Torn { at, reason } => {
+            // A frame end in an earlier segment than the torn bytes means the
+            // segment after it was being created: the writer reopens there.
+            let end = if at.segment > last_end.segment && at.offset >= HEADER_LEN {
+                at
+            } else {
+                last_end
+            };
+            Ok(ReplayEnd {
+                head,
+                end,
+                torn: Some(format!("segment {:08}.seg offset {}: {reason}", at.segment, at.offset)),
+            })
+        }
+        ScanEnd::Corrupt { reason, .. } => Err(StoreError::Corrupt { seq: next_seq, reason }),
+    }
+}
+
+fn checkpoint(seq: u64, hash: Hash32, end: Position) -> Checkpoint {
+    Checkpoint {
+        seq,
+        hash,
+        end_segment: end.segment,
+        end_offset: end.offset,
+    }
+}
+
+/// Whether the log still ends a frame with hash `cp.hash` at `cp`'s end.
+fn checkpoint_matches_log(log_dir: &Path, cp: &Checkpoint) -> bool {
+    let path = segment_path(log_dir, cp.end_segment);
+    let Ok(meta) = std::fs::metadata(&path) else { return false };
+    if meta.len() < cp.end_offset || cp.end_offset < HEADER_LEN + crate::log::FRAME_OVERHEAD as u64 {
+        return false;
+    }
+    // Read the stored hash of the frame that ends at the checkpoint.
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(&path) else { return false };
+    let mut h = [0u8; 32];
+    f.seek(SeekFrom::Start(cp.end_offset - 32)).is_ok() && f.read_exact(&mut h).is_ok() && h == cp.hash.0
+}
+
+pub(super) fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
+    let log_dir = dir.join("log");
+    if !log_dir.is_dir() {
+        return Err(StoreError::NotAStore(dir.to_path_buf()));
+    }
+    let lock = lock::acquire(dir)?;
+    let (cache, fresh) = Cache::open(&dir.join("cache"))?;
+    let cp = if fresh { None } else { cache.checkpoint()? };
+    let from = match cp {
+        Some(cp) if checkpoint_matches_log(&log_dir, &cp) => Some(cp),
+        Some(cp) => {
+            tracing::warn!(
+                "the cache's checkpoint (seq {}) does not match the log; rebuilding the cache from the log",
+                cp.seq
+            );
+            cache.clear()?;
+            None
+        }
+        None => {
+            cache.clear()?;
+            None
+        }
+    };
+    let end = replay(&log_dir, &cache, from)?;
+    if let Some(why) = &end.torn {
+        tracing::warn!("cut off a torn tail left by an interrupted append ({why}); nothing acknowledged was lost");
+    }
+    let writer = LogWriter::open_at(&log_dir, end.end, opts.segment_bytes)?;
+    Ok(Store {
+        dir: dir.to_path_buf(),
+        writer,
+        cache,
+        head: end.head,
+        opts,
+        _lock: lock,
+    })
+}

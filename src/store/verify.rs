@@ -1,0 +1,297 @@
+//! Full verification: every frame, hash and link of the log, in constant
+//! memory, then the cache against what the log says. Never trusts the cache
+//! for anything it reports about the log.
+
+use super::{check_frame, lock, Head, StoreError};
+use crate::event::Hash32;
+use crate::log::{list_segments, Position, ScanEnd, Scanner};
+use crate::project::{apply, Cache};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The first thing found wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The first seq that cannot be trusted.
+    pub seq: u64,
+    /// `bad frame`, `hash mismatch`, `broken prev link`, `seq gap`,
+    /// `undecodable record`, `invalid event`, `bad segment`, `cache disagrees`.
+    pub kind: String,
+    pub reason: String,
+    pub segment: Option<u32>,
+    pub offset: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub records: u64,
+    pub segments: usize,
+    pub head: Option<Head>,
+    pub counts: BTreeMap<String, u64>,
+    /// An incomplete last frame: an append interrupted before it was acknowledged.
+    pub torn_tail: Option<String>,
+    /// Whether the cache was compared in full (`deep`) or only its checkpoint and counts.
+    pub cache_checked: &'static str,
+    pub problem: Option<Problem>,
+}
+
+impl Report {
+    pub fn ok(&self) -> bool {
+        self.problem.is_none()
+    }
+}
+
+fn kind_of(reason: &str) -> &'static str {
+    if reason.starts_with("seq gap") {
+        "seq gap"
+    } else if reason.starts_with("broken prev link") {
+        "broken prev link"
+    } else if reason.starts_with("hash mismatch") {
+        "hash mismatch"
+    } else if reason.starts_with("the first record") || reason.starts_with("genesis") {
+        "invalid event"
+    } else {
+        "undecodable record"
+    }
+}
+
+/// Verifies the store at `dir`. With `deep`, also replays every event into a
+/// scratch cache (checking that each may follow the ledger) and compares it
+/// with the store's cache key by key.
+pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
+    let log_dir = dir.join("log");
+    if !log_dir.is_dir() {
+        return Err(StoreError::NotAStore(dir.to_path_buf()));
+    }
+    let _lock = lock::acquire(dir)?;
+    let mut report = Report {
+        records: 0,
+        segments: 0,
+        head: None,
+        counts: BTreeMap::new(),
+        torn_tail: None,
+        cache_checked: if deep { "deep" } else { "checkpoint and counts" },
+        problem: None,
+    };
+    let segments = match list_segments(&log_dir) {
+        Ok(s) => s,
+        Err(e) => {
+            report.problem = Some(Problem {
+                seq: 0,
+                kind: "bad segment".into(),
+                reason: e.to_string(),
+                segment: None,
+                offset: None,
+            });
+            return Ok(report);
+        }
+    };
+    report.segments = segments.len();
+    let scratch = if deep {
+        let scratch_dir = tempdir_for_scratch(dir);
+        let _ = std::fs::remove_dir_all(&scratch_dir);
+        Some(Cache::open(&scratch_dir)?.0)
+    } else {
+        None
+    };
+    let mut scanner = Scanner::new(&log_dir)?;
+    let mut prev = Hash32::ZERO;
+    let mut seq = 0u64;
+    let mut overlay = scratch.as_ref().map(|c| c.begin());
+    let mut pending = 0usize;
+    let mut segment_seen: Option<u32> = None;
+    while let Some(frame) = scanner.next_frame()? {
+        if segment_seen != Some(frame.pos.segment) {
+            segment_seen = Some(frame.pos.segment);
+            let declared = scanner.header_first_seq(frame.pos.segment);
+            if declared != Some(seq) {
+                report.problem = Some(Problem {
+                    seq,
+                    kind: "bad segment".into(),
+                    reason: format!(
+                        "segment {:08}.seg declares first seq {declared:?}, but its first record is seq {seq}",
+                        frame.pos.segment
+                    ),
+                    segment: Some(frame.pos.segment),
+                    offset: Some(0),
+                });
+                return finish(report, dir, scratch);
+            }
+        }
+        let rec = match check_frame(&frame, seq, &prev) {
+            Ok(r) => r,
+            Err(reason) => {
+                report.problem = Some(Problem {
+                    seq,
+                    kind: kind_of(&reason).into(),
+                    reason,
+                    segment: Some(frame.pos.segment),
+                    offset: Some(frame.pos.offset),
+                });
+                return finish(report, dir, scratch);
+            }
+        };
+        if let (Some(ov), Some(sc)) = (overlay.as_mut(), scratch.as_ref()) {
+            if let Err(e) = apply(ov, &rec, frame.stored_hash, frame.pos) {
+                report.problem = Some(Problem {
+                    seq,
+                    kind: "invalid event".into(),
+                    reason: e.to_string(),
+                    segment: Some(frame.pos.segment),
+                    offset: Some(frame.pos.offset),
+                });
+                return finish(report, dir, scratch);
+            }
+            pending += 1;
+            if pending == 4096 {
+                let end = frame.end();
+                sc.commit(overlay.take().expect("overlay"), cp(seq, frame.stored_hash, end))?;
+                overlay = Some(sc.begin());
+                pending = 0;
+            }
+        }
+        *report.counts.entry(rec.event.kind().to_string()).or_default() += 1;
+        report.head = Some(Head {
+            seq,
+            hash: frame.stored_hash,
+        });
+        prev = frame.stored_hash;
+        seq += 1;
+        report.records = seq;
+    }
+    match scanner.end().cloned().unwrap_or(ScanEnd::Clean) {
+        ScanEnd::Clean => {}
+        ScanEnd::Torn { at, reason } => {
+            report.torn_tail = Some(format!(
+                "segment {:08}.seg offset {}: {reason}; it will be cut off when the store is next opened",
+                at.segment, at.offset
+            ));
+        }
+        ScanEnd::Corrupt { at, reason } => {
+            report.problem = Some(Problem {
+                seq,
+                kind: if at.offset == 0 { "bad segment" } else { "bad frame" }.into(),
+                reason,
+                segment: Some(at.segment),
+                offset: Some(at.offset),
+            });
+            return finish(report, dir, scratch);
+        }
+    }
+    if report.head.is_none() {
+        report.problem = Some(Problem {
+            seq: 0,
+            kind: "invalid event".into(),
+            reason: "the log holds no genesis event".into(),
+            segment: Some(0),
+            offset: None,
+        });
+        return finish(report, dir, scratch);
+    }
+    if let (Some(ov), Some(sc), Some(h)) = (overlay, scratch.as_ref(), report.head) {
+        let end = scanner.position();
+        sc.commit(ov, cp(h.seq, h.hash, end))?;
+    }
+    check_cache(&mut report, dir, scratch.as_ref(), scanner.position())?;
+    finish(report, dir, scratch)
+}
+
+fn cp(seq: u64, hash: Hash32, end: Position) -> crate::project::Checkpoint {
+    crate::project::Checkpoint {
+        seq,
+        hash,
+        end_segment: end.segment,
+        end_offset: end.offset,
+    }
+}
+
+fn tempdir_for_scratch(dir: &Path) -> std::path::PathBuf {
+    dir.join(format!("verify-scratch-{}", std::process::id()))
+}
+
+fn finish(report: Report, dir: &Path, scratch: Option<Cache>) -> Result<Report, StoreError> {
+    if scratch.is_some() {
+        drop(scratch);
+        let _ = std::fs::remove_dir_all(tempdir_for_scratch(dir));
+    }
+    Ok(report)
+}
+
+fn check_cache(report: &mut Report, dir: &Path, scratch: Option<&Cache>, _end: Position) -> Result<(), StoreError> {
+    let cache_dir = dir.join("cache");
+    if !cache_dir.exists() {
+        return Ok(()); // no cache yet: the next open builds it
+    }
+    let (cache, fresh) = Cache::open(&cache_dir)?;
+    if fresh {
+        return Ok(());
+    }
+    let head = report.head.expect("checked above");
+    let disagree = |report: &mut Report, seq: u64, reason: String| {
+        report.problem = Some(Problem {
+            seq,
+            kind: "cache disagrees".into(),
+            reason,
+            segment: None,
+            offset: None,
+        });
+    };
+    match cache.checkpoint()? {
+        Some(cp) if cp.seq > head.seq => {
+            disagree(
+                report,
+                head.seq + 1,
+                format!(
+                    "the cache has applied up to seq {}, but the log ends at seq {}: records were removed from the log",
+                    cp.seq, head.seq
+                ),
+            );
+            return Ok(());
+        }
+        Some(cp) => {
+            let logged = cache.location(cp.seq)?.map(|l| l.hash);
+            let at_seq = if cp.seq == head.seq { Some(head.hash) } else { logged };
+            if cp.seq == head.seq && cp.hash != head.hash || at_seq != Some(cp.hash) {
+                disagree(
+                    report,
+                    cp.seq,
+                    format!("the cache's checkpoint hash for seq {} does not match the log", cp.seq),
+                );
+                return Ok(());
+            }
+            if cp.seq < head.seq {
+                // Behind is normal after a crash; it catches up on the next open.
+                return Ok(());
+            }
+        }
+        None => return Ok(()),
+    }
+    let cached: BTreeMap<String, u64> = cache.counts()?.into_iter().collect();
+    if cached != report.counts {
+        disagree(
+            report,
+            head.seq,
+            format!("event counts in the cache {cached:?} differ from the log's {:?}", report.counts),
+        );
+        return Ok(());
+    }
+    if let Some(scratch) = scratch {
+        let a = cache.dump()?;
+        let b = scratch.dump()?;
+        if a != b {
+            let first = a
+                .iter()
+                .zip(b.iter())
+                .find(|(x, y)| x != y)
+                .map(|(x, _)| String::from_utf8_lossy(&x.0).into_owned())
+                .unwrap_or_else(|| "(one has more keys)".into());
+            disagree(
+                report,
+                head.seq,
+                format!("the cache differs from a rebuild of the log, first at key {first:?}; run `claimlog rebuild`"),
+            );
+        }
+    }
+    Ok(())
+}
