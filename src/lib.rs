@@ -12,21 +12,32 @@ mod ingest;
 mod log;
 mod model;
 mod project;
+mod query;
 mod store;
 
 pub use chain::{check_link, record_hash, LinkError, RECORD_HASH_CONTEXT};
 pub use event::{
-    decode_record, encode_record, CodecError, Correction, Event, Genesis, Hash32, Record, Retraction,
-    FORMAT_VERSION, MAX_RECORD_BYTES,
+    decode_record, encode_record, CodecError, Correction, Event, Genesis, Hash32, Record,
+    Retraction, FORMAT_VERSION, MAX_RECORD_BYTES,
+};
+pub use ingest::{
+    apply_parsed, import, parse_claim_value, parse_line, ImportLine, IngestError, LineError,
+    Outcome, Parsed, Target, MAX_LINE_BYTES,
 };
 pub use log::{Position, FRAME_OVERHEAD, HEADER_LEN, SEGMENT_MAGIC};
 pub use model::{
-    limits, Breakdown, Claim, ClaimFields, Day, FieldError, FuzzyDate, ModelError, Name, Origin, Period,
-    Quantity, Scope, Slug, Source, SourceId, SourceKind, Text, Url,
+    limits, Breakdown, Claim, ClaimFields, Day, FieldError, FuzzyDate, ModelError, Name, Origin,
+    Period, Quantity, Scope, Slug, Source, SourceId, SourceKind, Text, Url,
 };
 pub use project::{
-    claim_content_hash, Cache, Checkpoint, ClaimEntry, ClaimStatus, GenesisEntry, Location, ProjectError,
-    SourceEntry,
+    claim_content_hash, Cache, Checkpoint, ClaimEntry, ClaimStatus, GenesisEntry, Location,
+    ProjectError, SourceEntry,
 };
-pub use ingest::{apply_parsed, import, parse_claim_value, parse_line, ImportLine, IngestError, LineError, Outcome, Parsed, Target, MAX_LINE_BYTES};
-pub use store::{verify, Appended, Batch, Head, Problem, RecordIter, Report, Store, StoreError, StoreOptions, StoredRecord};
+pub use query::{
+    independence_key, total, Answer, ClaimView, Estimate, Filter, Group, Policy, Query, Role,
+    Route, Total,
+};
+pub use store::{
+    verify, Appended, Batch, Head, Problem, RecordIter, Report, Store, StoreError, StoreOptions,
+    StoredRecord,
+};

@@ -30,7 +30,8 @@ fn config() -> impl bincode::config::Config {
 }
 
 pub fn encode_record(r: &Record) -> Result<Vec<u8>, CodecError> {
-    let bytes = bincode::encode_to_vec(r, config()).map_err(|e| CodecError::Encode(e.to_string()))?;
+    let bytes =
+        bincode::encode_to_vec(r, config()).map_err(|e| CodecError::Encode(e.to_string()))?;
     if bytes.len() > MAX_RECORD_BYTES {
         return Err(CodecError::TooLarge(bytes.len()));
     }
@@ -41,8 +42,8 @@ pub fn decode_record(bytes: &[u8]) -> Result<Record, CodecError> {
     if bytes.len() > MAX_RECORD_BYTES {
         return Err(CodecError::TooLarge(bytes.len()));
     }
-    let (r, used): (Record, usize) =
-        bincode::decode_from_slice(bytes, config()).map_err(|e| CodecError::Decode(e.to_string()))?;
+    let (r, used): (Record, usize) = bincode::decode_from_slice(bytes, config())
+        .map_err(|e| CodecError::Decode(e.to_string()))?;
     if used != bytes.len() {
         return Err(CodecError::TrailingBytes(bytes.len() - used));
     }

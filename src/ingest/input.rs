@@ -54,11 +54,21 @@ pub enum ImportLine {
 pub enum Parsed {
     Source(Source),
     Claim(Claim),
-    Retract { target: Target, reason: Text },
-    Correct { target: Target, reason: Text, new: Claim },
+    Retract {
+        target: Target,
+        reason: Text,
+    },
+    Correct {
+        target: Target,
+        reason: Text,
+        new: Claim,
+    },
 }
 
-fn from_value<T: serde::de::DeserializeOwned>(v: serde_json::Value, prefix: &str) -> Result<T, String> {
+fn from_value<T: serde::de::DeserializeOwned>(
+    v: serde_json::Value,
+    prefix: &str,
+) -> Result<T, String> {
     serde_path_to_error::deserialize(v).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
@@ -84,7 +94,9 @@ fn strip_position(s: &str) -> String {
 fn check_target(t: &Target) -> Result<(), String> {
     match (&t.claim, t.line) {
         (Some(_), None) | (None, Some(_)) => Ok(()),
-        _ => Err("give exactly one of \"claim\" (an id) or \"line\" (a line number in this file)".into()),
+        _ => Err(
+            "give exactly one of \"claim\" (an id) or \"line\" (a line number in this file)".into(),
+        ),
     }
 }
 
@@ -100,14 +112,19 @@ fn claim(fields: ClaimFields, prefix: &str) -> Result<Claim, String> {
 
 /// Parses one line of an import file.
 pub fn parse_line(line: &str) -> Result<Parsed, String> {
-    let v: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
+    let v: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
     let serde_json::Value::Object(mut obj) = v else {
         return Err("a line must be a JSON object".into());
     };
     let ty = match obj.remove("type") {
         Some(serde_json::Value::String(s)) => s,
         Some(_) => return Err("type: must be a string".into()),
-        None => return Err("type: missing (one of \"source\", \"claim\", \"retract\", \"correct\")".into()),
+        None => {
+            return Err(
+                "type: missing (one of \"source\", \"claim\", \"retract\", \"correct\")".into(),
+            )
+        }
     };
     let v = serde_json::Value::Object(obj);
     match ty.as_str() {

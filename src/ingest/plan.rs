@@ -51,8 +51,15 @@ enum Ref {
 enum Step {
     Source(Source),
     Claim(Claim),
-    Retract { target: Ref, reason: Text },
-    Correct { target: Ref, reason: Text, new: Claim },
+    Retract {
+        target: Ref,
+        reason: Text,
+    },
+    Correct {
+        target: Ref,
+        reason: Text,
+        new: Claim,
+    },
 }
 
 /// What an import did.
@@ -102,7 +109,13 @@ impl Planner {
         Ok(self.sources.contains_key(id) || cache.source(id)?.is_some())
     }
 
-    fn check_claim_sources(&mut self, cache: &Cache, line: u64, c: &Claim, prefix: &str) -> Result<bool, StoreError> {
+    fn check_claim_sources(
+        &mut self,
+        cache: &Cache,
+        line: u64,
+        c: &Claim,
+        prefix: &str,
+    ) -> Result<bool, StoreError> {
         let mut ok = true;
         if !self.known_source(cache, c.source.as_str())? {
             self.err(line, format!("{prefix}source: source {:?} is not registered (add a source line before it, or `claimlog source add`)", c.source.as_str()));
@@ -110,7 +123,13 @@ impl Planner {
         }
         if let Some(cites) = &c.cites {
             if !self.known_source(cache, cites.as_str())? {
-                self.err(line, format!("{prefix}cites: source {:?} is not registered", cites.as_str()));
+                self.err(
+                    line,
+                    format!(
+                        "{prefix}cites: source {:?} is not registered",
+                        cites.as_str()
+                    ),
+                );
                 ok = false;
             }
         }
@@ -132,20 +151,29 @@ impl Planner {
             match self.line_claims.get(&n) {
                 Some(r) => *r,
                 None => {
-                    self.err(line, format!("line: line {n} is not a claim earlier in this input"));
+                    self.err(
+                        line,
+                        format!("line: line {n} is not a claim earlier in this input"),
+                    );
                     return Ok(None);
                 }
             }
         };
         let ended = match r {
             Ref::Existing(id) => {
-                let active = cache.claim(&id)?.map(|e| e.status.is_active()).unwrap_or(false);
+                let active = cache
+                    .claim(&id)?
+                    .map(|e| e.status.is_active())
+                    .unwrap_or(false);
                 !active || self.ended_existing.contains(&id)
             }
             Ref::Planned(i) => self.ended_planned.contains(&i),
         };
         if ended {
-            self.err(line, "the claim is no longer active (already retracted or corrected)");
+            self.err(
+                line,
+                "the claim is no longer active (already retracted or corrected)",
+            );
             return Ok(None);
         }
         Ok(Some(r))
@@ -214,7 +242,11 @@ impl Planner {
                     self.steps.push((line, Step::Retract { target: r, reason }));
                 }
             }
-            Parsed::Correct { target, reason, new } => {
+            Parsed::Correct {
+                target,
+                reason,
+                new,
+            } => {
                 let sources_ok = self.check_claim_sources(cache, line, &new, "new.")?;
                 if let Some(r) = self.resolve(cache, line, &target)? {
                     if sources_ok {
@@ -225,7 +257,14 @@ impl Planner {
                             self.line_claims.insert(l, me);
                         }
                         self.contents.insert(claim_content_hash(&new), me);
-                        self.steps.push((line, Step::Correct { target: r, reason, new }));
+                        self.steps.push((
+                            line,
+                            Step::Correct {
+                                target: r,
+                                reason,
+                                new,
+                            },
+                        ));
                     }
                 }
             }
@@ -250,12 +289,18 @@ pub fn import(store: &mut Store, input: impl BufRead) -> Result<Outcome, IngestE
             }),
             Line::BadUtf8 { valid_up_to } => errors.push(LineError {
                 line: n,
-                message: format!("not valid UTF-8 (first bad byte at byte {})", valid_up_to + 1),
+                message: format!(
+                    "not valid UTF-8 (first bad byte at byte {})",
+                    valid_up_to + 1
+                ),
             }),
             Line::Text(t) if t.trim().is_empty() => {}
             Line::Text(t) => match parse_line(&t) {
                 Ok(p) => parsed.push((n, p)),
-                Err(m) => errors.push(LineError { line: n, message: m }),
+                Err(m) => errors.push(LineError {
+                    line: n,
+                    message: m,
+                }),
             },
         }
     }
@@ -315,7 +360,11 @@ pub fn apply_parsed(
                     false,
                 )
             }
-            Step::Correct { target, reason, new } => {
+            Step::Correct {
+                target,
+                reason,
+                new,
+            } => {
                 outcome.corrected += 1;
                 (
                     Event::ClaimCorrected(Correction {

@@ -24,8 +24,13 @@ pub enum LogError {
         source: std::io::Error,
     },
     #[error("segment {path}: {reason}")]
-    BadSegment { path: std::path::PathBuf, reason: String },
-    #[error("log writer is unusable after a failed write that could not be undone; reopen the store")]
+    BadSegment {
+        path: std::path::PathBuf,
+        reason: String,
+    },
+    #[error(
+        "log writer is unusable after a failed write that could not be undone; reopen the store"
+    )]
     Poisoned,
 }
 

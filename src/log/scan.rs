@@ -63,7 +63,13 @@ pub struct Scanner {
 impl Scanner {
     /// Scans from the first frame of the log.
     pub fn new(log_dir: &Path) -> Result<Self, LogError> {
-        Self::from(log_dir, Position { segment: 0, offset: HEADER_LEN })
+        Self::from(
+            log_dir,
+            Position {
+                segment: 0,
+                offset: HEADER_LEN,
+            },
+        )
     }
 
     /// Scans from a frame boundary `start` (for catching up after a checkpoint).
@@ -86,7 +92,10 @@ impl Scanner {
     }
 
     fn open_segment(&mut self, segment: u32, offset: u64) -> Result<(), LogError> {
-        let Some(path) = self.segments.get(usize::try_from(segment).unwrap_or(usize::MAX)) else {
+        let Some(path) = self
+            .segments
+            .get(usize::try_from(segment).unwrap_or(usize::MAX))
+        else {
             if segment == 0 {
                 self.end = Some(ScanEnd::Corrupt {
                     at: Position { segment, offset: 0 },
@@ -113,11 +122,16 @@ impl Scanner {
                 let last = usize::try_from(segment).ok() == self.segments.len().checked_sub(1);
                 let at = Position { segment, offset: 0 };
                 // A crash while creating a segment can leave a short header.
-                self.end = Some(if last && got < 24 && header[..got] == super::SEGMENT_MAGIC[..got.min(8)] {
-                    ScanEnd::Torn { at, reason: format!("incomplete segment header ({got} bytes)") }
-                } else {
-                    ScanEnd::Corrupt { at, reason }
-                });
+                self.end = Some(
+                    if last && got < 24 && header[..got] == super::SEGMENT_MAGIC[..got.min(8)] {
+                        ScanEnd::Torn {
+                            at,
+                            reason: format!("incomplete segment header ({got} bytes)"),
+                        }
+                    } else {
+                        ScanEnd::Corrupt { at, reason }
+                    },
+                );
                 self.current = None;
                 return Ok(());
             }
@@ -163,7 +177,10 @@ impl Scanner {
             if pos.offset > len {
                 self.end = Some(ScanEnd::Corrupt {
                     at: pos,
-                    reason: format!("position {} is past the end of the segment ({len} bytes)", pos.offset),
+                    reason: format!(
+                        "position {} is past the end of the segment ({len} bytes)",
+                        pos.offset
+                    ),
                 });
                 return Ok(None);
             }
@@ -176,7 +193,11 @@ impl Scanner {
                 });
             };
             if remaining < 8 {
-                stop(self, true, format!("{remaining} bytes left, too few for a frame header"));
+                stop(
+                    self,
+                    true,
+                    format!("{remaining} bytes left, too few for a frame header"),
+                );
                 return Ok(None);
             }
             let mut hb = [0u8; 8];
@@ -189,12 +210,20 @@ impl Scanner {
                 return Ok(None);
             }
             if check != !rec_len {
-                stop(self, false, format!("frame header is damaged (length {rec_len}, check {check:#010x})"));
+                stop(
+                    self,
+                    false,
+                    format!("frame header is damaged (length {rec_len}, check {check:#010x})"),
+                );
                 return Ok(None);
             }
             let rec_len_usize = usize::try_from(rec_len).unwrap_or(usize::MAX);
             if rec_len == 0 || rec_len_usize > MAX_RECORD_BYTES {
-                stop(self, false, format!("frame length {rec_len} is outside 1..={MAX_RECORD_BYTES}"));
+                stop(
+                    self,
+                    false,
+                    format!("frame length {rec_len} is outside 1..={MAX_RECORD_BYTES}"),
+                );
                 return Ok(None);
             }
             let need = frame_len(rec_len_usize);

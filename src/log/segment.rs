@@ -58,7 +58,9 @@ pub fn list_segments(dir: &Path) -> Result<Vec<PathBuf>, LogError> {
         let entry = entry.map_err(io_err(dir))?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        let Some(stem) = name.strip_suffix(".seg") else { continue };
+        let Some(stem) = name.strip_suffix(".seg") else {
+            continue;
+        };
         let n: u32 = match (stem.len(), stem.parse()) {
             (8, Ok(n)) => n,
             _ => {
@@ -75,7 +77,8 @@ pub fn list_segments(dir: &Path) -> Result<Vec<PathBuf>, LogError> {
         if u32::try_from(want).ok() != Some(*have) {
             return Err(LogError::BadSegment {
                 path: segment_path(dir, u32::try_from(want).unwrap_or(u32::MAX)),
-                reason: "segment file is missing (segments must be numbered from 0 without gaps)".into(),
+                reason: "segment file is missing (segments must be numbered from 0 without gaps)"
+                    .into(),
             });
         }
     }

@@ -83,7 +83,9 @@ impl LogWriter {
     fn seek_end(&mut self) -> Result<(), LogError> {
         use std::io::{Seek, SeekFrom};
         let path = segment_path(&self.dir, self.segment);
-        self.file.seek(SeekFrom::Start(self.len)).map_err(io_err(&path))?;
+        self.file
+            .seek(SeekFrom::Start(self.len))
+            .map_err(io_err(&path))?;
         Ok(())
     }
 

@@ -96,7 +96,10 @@ impl<'de> serde::Deserialize<'de> for Breakdown {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("an object of slug keys to slug values")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Breakdown, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Breakdown, A::Error> {
                 let mut pairs = Vec::new();
                 while let Some((k, v)) = a.next_entry::<Slug, Slug>()? {
                     pairs.push((k, v));
@@ -125,6 +128,8 @@ impl schemars::JsonSchema for Breakdown {
 
 impl From<Breakdown> for BTreeMap<String, String> {
     fn from(b: Breakdown) -> Self {
-        b.0.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        b.0.into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 }

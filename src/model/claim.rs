@@ -7,7 +7,7 @@ use super::date::FuzzyDate;
 use super::error::ModelError;
 use super::quantity::Quantity;
 use super::scope::{Period, Scope};
-use super::text::{Name, SourceId, Slug, Text, Url};
+use super::text::{Name, Slug, SourceId, Text, Url};
 use bincode::{Decode, Encode};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -66,7 +66,10 @@ fn check_period(field: &str, p: &Period) -> Result<(), FieldError> {
     if p.from > p.to {
         return Err(FieldError::new(
             field,
-            ModelError::Invalid(format!("period starts ({}) after it ends ({})", p.from, p.to)),
+            ModelError::Invalid(format!(
+                "period starts ({}) after it ends ({})",
+                p.from, p.to
+            )),
         ));
     }
     Ok(())
@@ -94,7 +97,13 @@ impl Claim {
             }
         }
         match &f.scope {
-            Scope::Period { from, to } => check_period("scope", &Period { from: *from, to: *to })?,
+            Scope::Period { from, to } => check_period(
+                "scope",
+                &Period {
+                    from: *from,
+                    to: *to,
+                },
+            )?,
             Scope::Change { period, baseline } => {
                 check_period("scope.period", period)?;
                 check_period("scope.baseline", baseline)?;

@@ -72,11 +72,21 @@ impl Day {
 
 impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year(), self.month(), self.day())
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.year(),
+            self.month(),
+            self.day()
+        )
     }
 }
 
-fn parse_num<T: std::str::FromStr>(value: &str, part: &str, digits: usize) -> Result<T, ModelError> {
+fn parse_num<T: std::str::FromStr>(
+    value: &str,
+    part: &str,
+    digits: usize,
+) -> Result<T, ModelError> {
     if part.len() != digits || !part.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad(
             value,
@@ -142,8 +152,12 @@ impl FuzzyDate {
         let r = match self {
             FuzzyDate::Unknown => return None,
             FuzzyDate::Day(d) => Ok((d, d)),
-            FuzzyDate::Month(y, m) => Day::first_of_month(y, m).and_then(|a| Ok((a, Day::last_of_month(y, m)?))),
-            FuzzyDate::Year(y) => Day::from_ymd(y, 1, 1).and_then(|a| Ok((a, Day::from_ymd(y, 12, 31)?))),
+            FuzzyDate::Month(y, m) => {
+                Day::first_of_month(y, m).and_then(|a| Ok((a, Day::last_of_month(y, m)?)))
+            }
+            FuzzyDate::Year(y) => {
+                Day::from_ymd(y, 1, 1).and_then(|a| Ok((a, Day::from_ymd(y, 12, 31)?)))
+            }
         };
         r.ok()
     }
@@ -302,7 +316,10 @@ mod tests {
     #[test]
     fn bounds_follow_precision() {
         let (a, b) = FuzzyDate::parse("2024-02").unwrap().bounds().unwrap();
-        assert_eq!((a.to_string(), b.to_string()), ("2024-02-01".into(), "2024-02-29".into()));
+        assert_eq!(
+            (a.to_string(), b.to_string()),
+            ("2024-02-01".into(), "2024-02-29".into())
+        );
         assert!(FuzzyDate::Unknown.bounds().is_none());
     }
 }

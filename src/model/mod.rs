@@ -19,4 +19,4 @@ pub use error::ModelError;
 pub use quantity::Quantity;
 pub use scope::{Period, Scope};
 pub use source::{Source, SourceKind};
-pub use text::{Name, Origin, SourceId, Slug, Text, Url};
+pub use text::{Name, Origin, Slug, SourceId, Text, Url};

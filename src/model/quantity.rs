@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 /// A stated quantity. Counts are non-negative; only a change claim (a signed
 /// difference between two periods) may hold a negative value. That rule needs
 /// the scope, so `Claim::new` enforces it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Encode, Decode, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Encode, Decode, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Quantity {
     /// "207 guys"
@@ -27,7 +29,10 @@ impl Quantity {
     /// (rounded towards negative infinity).
     pub fn best(self) -> i64 {
         match self {
-            Quantity::Exact(n) | Quantity::AtLeast(n) | Quantity::AtMost(n) | Quantity::Approx(n) => n,
+            Quantity::Exact(n)
+            | Quantity::AtLeast(n)
+            | Quantity::AtMost(n)
+            | Quantity::Approx(n) => n,
             Quantity::Range { low, high } => low + (high - low).div_euclid(2),
         }
     }

@@ -8,7 +8,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// An inclusive span of whole days. `Claim::new` checks `from <= to`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Encode, Decode, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Encode, Decode, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Period {
     pub from: Day,
@@ -21,8 +23,34 @@ impl Period {
     }
     /// True when every day the fuzzy date could be falls inside this period.
     pub fn surely_contains(&self, d: FuzzyDate) -> bool {
-        d.bounds().is_some_and(|(a, b)| self.from <= a && b <= self.to)
+        d.bounds()
+            .is_some_and(|(a, b)| self.from <= a && b <= self.to)
     }
+    /// Parses `YYYY`, `YYYY-MM` (a whole year or month) or `D..D` (inclusive days).
+    pub fn parse(s: &str) -> Result<Period, crate::model::ModelError> {
+        use crate::model::ModelError;
+        let p = if let Some((a, b)) = s.split_once("..") {
+            Period {
+                from: a.parse()?,
+                to: b.parse()?,
+            }
+        } else {
+            let (from, to) = FuzzyDate::parse(s)?.bounds().ok_or_else(|| {
+                ModelError::Invalid(
+                    "a period needs dates (YYYY, YYYY-MM or D..D), not \"unknown\"".into(),
+                )
+            })?;
+            Period { from, to }
+        };
+        if p.from > p.to {
+            return Err(ModelError::Invalid(format!(
+                "period starts ({}) after it ends ({})",
+                p.from, p.to
+            )));
+        }
+        Ok(p)
+    }
+
     pub fn year(y: i32) -> Option<Period> {
         Some(Period {
             from: Day::from_ymd(y, 1, 1).ok()?,
@@ -89,8 +117,19 @@ impl std::fmt::Display for Scope {
                 }
                 Ok(())
             }
-            Scope::Period { from, to } => write!(f, "period {}", Period { from: *from, to: *to }),
-            Scope::Cumulative { since, as_of, label } => {
+            Scope::Period { from, to } => write!(
+                f,
+                "period {}",
+                Period {
+                    from: *from,
+                    to: *to
+                }
+            ),
+            Scope::Cumulative {
+                since,
+                as_of,
+                label,
+            } => {
                 write!(f, "cumulative since {since} as of {as_of}")?;
                 if let Some(l) = label {
                     write!(f, " ({l})")?;

@@ -3,7 +3,9 @@ use bincode::{Decode, Encode};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Encode, Decode, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Encode, Decode, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     Official,
@@ -31,7 +33,9 @@ impl std::str::FromStr for SourceKind {
             "media" => Ok(SourceKind::Media),
             "ngo" => Ok(SourceKind::Ngo),
             "other" => Ok(SourceKind::Other),
-            _ => Err(format!("unknown source kind {s:?} (official, media, ngo, other)")),
+            _ => Err(format!(
+                "unknown source kind {s:?} (official, media, ngo, other)"
+            )),
         }
     }
 }

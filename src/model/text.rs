@@ -54,7 +54,10 @@ fn check_text(what: &'static str, s: &str, max: usize) -> Result<(), ModelError>
     if s.trim().is_empty() {
         return Err(ModelError::Empty { what });
     }
-    if let Some(at) = s.chars().position(|c| c.is_control() && c != '\n' && c != '\t') {
+    if let Some(at) = s
+        .chars()
+        .position(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(ModelError::ControlChar { what, at });
     }
     Ok(())

@@ -9,6 +9,9 @@ use super::ProjectError;
 use crate::event::Hash32;
 use std::path::{Path, PathBuf};
 
+/// A raw cache entry.
+pub type KeyValue = (Vec<u8>, Vec<u8>);
+
 pub struct Cache {
     _db: sled::Db,
     tree: sled::Tree,
@@ -35,7 +38,10 @@ impl Cache {
         let (db, fresh) = match open_sled(path) {
             Ok(db) => (db, false),
             Err(why) => {
-                tracing::warn!("cache at {} is unreadable ({why}); rebuilding it from the log", path.display());
+                tracing::warn!(
+                    "cache at {} is unreadable ({why}); rebuilding it from the log",
+                    path.display()
+                );
                 let _ = std::fs::remove_dir_all(path);
                 (open_sled(path).map_err(ProjectError::Open)?, true)
             }
@@ -46,7 +52,8 @@ impl Cache {
             tree,
             path: path.to_path_buf(),
         };
-        let version_ok = cache.tree.get(keys::VERSION)?.as_deref() == Some(&CACHE_VERSION.to_be_bytes()[..]);
+        let version_ok =
+            cache.tree.get(keys::VERSION)?.as_deref() == Some(&CACHE_VERSION.to_be_bytes()[..]);
         if !version_ok {
             cache.clear()?;
             return Ok((cache, true));
@@ -61,7 +68,8 @@ impl Cache {
     /// Empties the cache (keeping only its version mark).
     pub fn clear(&self) -> Result<(), ProjectError> {
         self.tree.clear()?;
-        self.tree.insert(keys::VERSION, &CACHE_VERSION.to_be_bytes())?;
+        self.tree
+            .insert(keys::VERSION, &CACHE_VERSION.to_be_bytes())?;
         Ok(())
     }
 
@@ -119,7 +127,10 @@ impl Cache {
         })
     }
 
-    fn claims_by_index(&self, prefix: Vec<u8>) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
+    fn claims_by_index(
+        &self,
+        prefix: Vec<u8>,
+    ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
         self.tree.scan_prefix(prefix).map(move |kv| {
             let (k, _) = kv?;
             let id = keys::trailing_id(&k).ok_or_else(|| ProjectError::BadValue {
@@ -134,17 +145,26 @@ impl Cache {
     }
 
     /// Claims of one metric (active or not), in id order.
-    pub fn claims_by_metric(&self, metric: &str) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
+    pub fn claims_by_metric(
+        &self,
+        metric: &str,
+    ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
         self.claims_by_index(keys::by_metric_prefix(metric))
     }
 
-    pub fn claims_by_source(&self, source: &str) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
+    pub fn claims_by_source(
+        &self,
+        source: &str,
+    ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
         self.claims_by_index(keys::by_source_prefix(source))
     }
 
     /// The active claim with exactly this content, if any.
     pub fn duplicate_of(&self, content: &Hash32) -> Result<Option<Hash32>, ProjectError> {
-        Ok(self.tree.get(keys::duplicate(content))?.and_then(|v| keys::trailing_id(&v)))
+        Ok(self
+            .tree
+            .get(keys::duplicate(content))?
+            .and_then(|v| keys::trailing_id(&v)))
     }
 
     /// Resolves a hex prefix (at least 4 digits) to the one claim id it names.
@@ -173,7 +193,9 @@ impl Cache {
         }
         match found.as_slice() {
             [one] => Ok(*one),
-            [] => Err(ProjectError::NotFound(format!("no claim has an id starting with {prefix}"))),
+            [] => Err(ProjectError::NotFound(format!(
+                "no claim has an id starting with {prefix}"
+            ))),
             _ => Err(ProjectError::NotFound(format!(
                 "claim id prefix {prefix} is ambiguous; give more digits"
             ))),
@@ -199,14 +221,16 @@ impl Cache {
             .map(|kv| {
                 let (k, v) = kv?;
                 let kind = String::from_utf8_lossy(&k[keys::COUNT.len()..]).into_owned();
-                let n = <[u8; 8]>::try_from(v.as_ref()).map(u64::from_be_bytes).unwrap_or(0);
+                let n = <[u8; 8]>::try_from(v.as_ref())
+                    .map(u64::from_be_bytes)
+                    .unwrap_or(0);
                 Ok((kind, n))
             })
             .collect()
     }
 
     /// Every key and value, in key order: what "rebuilt to the same bytes" compares.
-    pub fn dump(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, ProjectError> {
+    pub fn dump(&self) -> Result<Vec<KeyValue>, ProjectError> {
         self.tree
             .iter()
             .map(|kv| {

@@ -48,8 +48,16 @@ pub struct SourceEntry {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ClaimStatus {
     Active,
-    Retracted { seq: u64, hash: Hash32, reason: Text },
-    Corrected { seq: u64, by: Hash32, reason: Text },
+    Retracted {
+        seq: u64,
+        hash: Hash32,
+        reason: Text,
+    },
+    Corrected {
+        seq: u64,
+        by: Hash32,
+        reason: Text,
+    },
 }
 
 impl ClaimStatus {

@@ -86,10 +86,16 @@ fn semantic(seq: u64, reason: String) -> ProjectError {
 fn bump(kv: &mut Overlay, kind: &str) -> Result<(), ProjectError> {
     let key = keys::count(kind);
     let n = match kv.get(&key)? {
-        Some(b) => u64::from_be_bytes(b.as_slice().try_into().map_err(|_| ProjectError::BadValue {
-            key: kind.to_string(),
-            reason: "counter is not 8 bytes".into(),
-        })?),
+        Some(b) => {
+            u64::from_be_bytes(
+                b.as_slice()
+                    .try_into()
+                    .map_err(|_| ProjectError::BadValue {
+                        key: kind.to_string(),
+                        reason: "counter is not 8 bytes".into(),
+                    })?,
+            )
+        }
         None => 0,
     };
     kv.put(key, (n + 1).to_be_bytes().to_vec());
@@ -145,7 +151,10 @@ fn end_claim(
 ) -> Result<ClaimEntry, ProjectError> {
     let key = keys::claim(id);
     let Some(mut entry) = kv.get_as::<ClaimEntry>(&key)? else {
-        return Err(semantic(seq, format!("claim {} does not exist", id.short())));
+        return Err(semantic(
+            seq,
+            format!("claim {} does not exist", id.short()),
+        ));
     };
     if !entry.status.is_active() {
         return Err(semantic(
@@ -164,7 +173,12 @@ fn end_claim(
 }
 
 /// Applies record `rec`, whose hash is `hash`, found at `pos`.
-pub fn apply(kv: &mut Overlay, rec: &Record, hash: Hash32, pos: Position) -> Result<(), ProjectError> {
+pub fn apply(
+    kv: &mut Overlay,
+    rec: &Record,
+    hash: Hash32,
+    pos: Position,
+) -> Result<(), ProjectError> {
     let seq = rec.seq;
     kv.put(
         keys::seq(seq),

@@ -11,8 +11,13 @@ mod verify;
 pub use verify::{verify, Problem, Report};
 
 use crate::chain::{check_link, record_hash};
-use crate::event::{decode_record, encode_record, CodecError, Event, Genesis, Hash32, Record, FORMAT_VERSION};
-use crate::log::{encode_frame, read_frame_at, LogError, LogWriter, Position, RawFrame, DEFAULT_SEGMENT_BYTES, HEADER_LEN};
+use crate::event::{
+    decode_record, encode_record, CodecError, Event, Genesis, Hash32, Record, FORMAT_VERSION,
+};
+use crate::log::{
+    encode_frame, read_frame_at, LogError, LogWriter, Position, RawFrame, DEFAULT_SEGMENT_BYTES,
+    HEADER_LEN,
+};
 use crate::model::{Name, Origin};
 use crate::project::{apply, Cache, Checkpoint, Overlay, ProjectError};
 use std::path::{Path, PathBuf};
@@ -37,7 +42,9 @@ pub enum StoreError {
     NotAStore(PathBuf),
     #[error("{0} already holds a claimlog store")]
     AlreadyExists(PathBuf),
-    #[error("store {store} is in use by {holder}; only one claimlog process may open a store at a time")]
+    #[error(
+        "store {store} is in use by {holder}; only one claimlog process may open a store at a time"
+    )]
     Locked { store: PathBuf, holder: String },
     #[error("the log is damaged at seq {seq}: {reason}. Nothing was written; run `claimlog verify` for a full report")]
     Corrupt { seq: u64, reason: String },
@@ -115,13 +122,19 @@ pub(crate) fn now_ms() -> i64 {
 
 /// Decodes a frame and checks it against its predecessor: the one place
 /// where bytes from disk become a trusted record.
-pub(crate) fn check_frame(frame: &RawFrame, expected_seq: u64, prev: &Hash32) -> Result<Record, String> {
+pub(crate) fn check_frame(
+    frame: &RawFrame,
+    expected_seq: u64,
+    prev: &Hash32,
+) -> Result<Record, String> {
     let h = record_hash(prev, &frame.bytes);
     let rec = decode_record(&frame.bytes).map_err(|e| e.to_string());
     if h != frame.stored_hash {
         // Say what kind of damage it is when the record still decodes.
         return Err(match rec {
-            Ok(r) if r.seq != expected_seq => format!("seq gap: expected seq {expected_seq}, found {}", r.seq),
+            Ok(r) if r.seq != expected_seq => {
+                format!("seq gap: expected seq {expected_seq}, found {}", r.seq)
+            }
             Ok(r) if r.prev != *prev => format!(
                 "broken prev link: record points to {}, previous record hash is {}",
                 r.prev.short(),
@@ -166,7 +179,8 @@ impl Store {
             _lock: lock,
         };
         let mut store_id = [0u8; 16];
-        getrandom::fill(&mut store_id).map_err(|e| StoreError::io(dir, std::io::Error::other(e.to_string())))?;
+        getrandom::fill(&mut store_id)
+            .map_err(|e| StoreError::io(dir, std::io::Error::other(e.to_string())))?;
         store.append_from(0, vec![Event::Genesis(Genesis { store_id, origin })])?;
         Ok(store)
     }
@@ -217,7 +231,11 @@ impl Store {
         self.append_from(next, events)
     }
 
-    fn append_from(&mut self, first_seq: u64, events: Vec<Event>) -> Result<Vec<Appended>, StoreError> {
+    fn append_from(
+        &mut self,
+        first_seq: u64,
+        events: Vec<Event>,
+    ) -> Result<Vec<Appended>, StoreError> {
         let mut batch = Batch::new(self, first_seq);
         for e in events {
             batch.push(e)?;
@@ -248,9 +266,15 @@ impl Store {
             self.cache
                 .location(seq - 1)?
                 .map(|l| l.hash)
-                .ok_or_else(|| StoreError::Cache(ProjectError::NotFound(format!("no record with seq {}", seq - 1))))?
+                .ok_or_else(|| {
+                    StoreError::Cache(ProjectError::NotFound(format!(
+                        "no record with seq {}",
+                        seq - 1
+                    )))
+                })?
         };
-        let record = check_frame(&frame, seq, &prev).map_err(|reason| StoreError::Corrupt { seq, reason })?;
+        let record = check_frame(&frame, seq, &prev)
+            .map_err(|reason| StoreError::Corrupt { seq, reason })?;
         Ok(StoredRecord {
             hash: frame.stored_hash,
             bytes: frame.bytes,
@@ -307,7 +331,11 @@ impl<'a> Batch<'a> {
         } else {
             store.writer.end()
         };
-        let prev = if first_seq == 0 { Hash32::ZERO } else { store.head.hash };
+        let prev = if first_seq == 0 {
+            Hash32::ZERO
+        } else {
+            store.head.hash
+        };
         Batch {
             overlay: store.cache.begin(),
             store,
@@ -359,7 +387,8 @@ impl<'a> Batch<'a> {
             });
         }
         encode_frame(&mut self.frames, &bytes, &hash);
-        self.pos.offset += u64::try_from(bytes.len() + crate::log::FRAME_OVERHEAD).unwrap_or(u64::MAX);
+        self.pos.offset +=
+            u64::try_from(bytes.len() + crate::log::FRAME_OVERHEAD).unwrap_or(u64::MAX);
         self.prev = hash;
         let a = Appended {
             seq: self.next_seq,
@@ -431,7 +460,11 @@ impl RecordIter {
             let loc = store.cache.location(from)?.ok_or_else(|| {
                 StoreError::Cache(ProjectError::NotFound(format!("no record with seq {from}")))
             })?;
-            let prev = store.cache.location(from - 1)?.map(|l| l.hash).unwrap_or_default();
+            let prev = store
+                .cache
+                .location(from - 1)?
+                .map(|l| l.hash)
+                .unwrap_or_default();
             (
                 Position {
                     segment: loc.segment,

@@ -19,7 +19,11 @@ pub(crate) struct ReplayEnd {
 }
 
 /// Replays the log into `cache` from checkpoint `from` (or from the start).
-pub(crate) fn replay(log_dir: &Path, cache: &Cache, from: Option<Checkpoint>) -> Result<ReplayEnd, StoreError> {
+pub(crate) fn replay(
+    log_dir: &Path,
+    cache: &Cache,
+    from: Option<Checkpoint>,
+) -> Result<ReplayEnd, StoreError> {
     let (start, mut next_seq, mut prev) = match from {
         Some(cp) => (
             Position {
@@ -43,10 +47,15 @@ pub(crate) fn replay(log_dir: &Path, cache: &Cache, from: Option<Checkpoint>) ->
     let mut overlay = cache.begin();
     let mut pending = 0usize;
     while let Some(frame) = scanner.next_frame()? {
-        let rec = check_frame(&frame, next_seq, &prev).map_err(|reason| StoreError::Corrupt { seq: next_seq, reason })?;
-        apply(&mut overlay, &rec, frame.stored_hash, frame.pos).map_err(|e| StoreError::Corrupt {
+        let rec = check_frame(&frame, next_seq, &prev).map_err(|reason| StoreError::Corrupt {
             seq: next_seq,
-            reason: e.to_string(),
+            reason,
+        })?;
+        apply(&mut overlay, &rec, frame.stored_hash, frame.pos).map_err(|e| {
+            StoreError::Corrupt {
+                seq: next_seq,
+                reason: e.to_string(),
+            }
         })?;
         prev = frame.stored_hash;
         last_end = frame.end();
@@ -88,10 +97,16 @@ pub(crate) fn replay(log_dir: &Path, cache: &Cache, from: Option<Checkpoint>) ->
             Ok(ReplayEnd {
                 head,
                 end,
-                torn: Some(format!("segment {:08}.seg offset {}: {reason}", at.segment, at.offset)),
+                torn: Some(format!(
+                    "segment {:08}.seg offset {}: {reason}",
+                    at.segment, at.offset
+                )),
             })
         }
-        ScanEnd::Corrupt { reason, .. } => Err(StoreError::Corrupt { seq: next_seq, reason }),
+        ScanEnd::Corrupt { reason, .. } => Err(StoreError::Corrupt {
+            seq: next_seq,
+            reason,
+        }),
     }
 }
 
@@ -107,15 +122,22 @@ fn checkpoint(seq: u64, hash: Hash32, end: Position) -> Checkpoint {
 /// Whether the log still ends a frame with hash `cp.hash` at `cp`'s end.
 fn checkpoint_matches_log(log_dir: &Path, cp: &Checkpoint) -> bool {
     let path = segment_path(log_dir, cp.end_segment);
-    let Ok(meta) = std::fs::metadata(&path) else { return false };
-    if meta.len() < cp.end_offset || cp.end_offset < HEADER_LEN + crate::log::FRAME_OVERHEAD as u64 {
+    let Ok(meta) = std::fs::metadata(&path) else {
+        return false;
+    };
+    if meta.len() < cp.end_offset || cp.end_offset < HEADER_LEN + crate::log::FRAME_OVERHEAD as u64
+    {
         return false;
     }
     // Read the stored hash of the frame that ends at the checkpoint.
     use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut f) = std::fs::File::open(&path) else { return false };
+    let Ok(mut f) = std::fs::File::open(&path) else {
+        return false;
+    };
     let mut h = [0u8; 32];
-    f.seek(SeekFrom::Start(cp.end_offset - 32)).is_ok() && f.read_exact(&mut h).is_ok() && h == cp.hash.0
+    f.seek(SeekFrom::Start(cp.end_offset - 32)).is_ok()
+        && f.read_exact(&mut h).is_ok()
+        && h == cp.hash.0
 }
 
 pub(super) fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> {

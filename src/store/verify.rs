@@ -71,7 +71,11 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
         head: None,
         counts: BTreeMap::new(),
         torn_tail: None,
-        cache_checked: if deep { "deep" } else { "checkpoint and counts" },
+        cache_checked: if deep {
+            "deep"
+        } else {
+            "checkpoint and counts"
+        },
         problem: None,
     };
     let segments = match list_segments(&log_dir) {
@@ -122,9 +126,14 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
         let rec = match check_frame(&frame, seq, &prev) {
             Ok(r) => r,
             Err(reason) => {
+                let kind = kind_of(&reason);
+                let reason = reason
+                    .strip_prefix(kind)
+                    .map(|r| r.trim_start_matches([':', ' ']).to_string())
+                    .unwrap_or(reason);
                 report.problem = Some(Problem {
                     seq,
-                    kind: kind_of(&reason).into(),
+                    kind: kind.into(),
                     reason,
                     segment: Some(frame.pos.segment),
                     offset: Some(frame.pos.offset),
@@ -146,12 +155,18 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
             pending += 1;
             if pending == 4096 {
                 let end = frame.end();
-                sc.commit(overlay.take().expect("overlay"), cp(seq, frame.stored_hash, end))?;
+                sc.commit(
+                    overlay.take().expect("overlay"),
+                    cp(seq, frame.stored_hash, end),
+                )?;
                 overlay = Some(sc.begin());
                 pending = 0;
             }
         }
-        *report.counts.entry(rec.event.kind().to_string()).or_default() += 1;
+        *report
+            .counts
+            .entry(rec.event.kind().to_string())
+            .or_default() += 1;
         report.head = Some(Head {
             seq,
             hash: frame.stored_hash,
@@ -171,7 +186,12 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
         ScanEnd::Corrupt { at, reason } => {
             report.problem = Some(Problem {
                 seq,
-                kind: if at.offset == 0 { "bad segment" } else { "bad frame" }.into(),
+                kind: if at.offset == 0 {
+                    "bad segment"
+                } else {
+                    "bad frame"
+                }
+                .into(),
                 reason,
                 segment: Some(at.segment),
                 offset: Some(at.offset),
@@ -218,7 +238,12 @@ fn finish(report: Report, dir: &Path, scratch: Option<Cache>) -> Result<Report, 
     Ok(report)
 }
 
-fn check_cache(report: &mut Report, dir: &Path, scratch: Option<&Cache>, _end: Position) -> Result<(), StoreError> {
+fn check_cache(
+    report: &mut Report,
+    dir: &Path,
+    scratch: Option<&Cache>,
+    _end: Position,
+) -> Result<(), StoreError> {
     let cache_dir = dir.join("cache");
     if !cache_dir.exists() {
         return Ok(()); // no cache yet: the next open builds it
@@ -251,12 +276,19 @@ fn check_cache(report: &mut Report, dir: &Path, scratch: Option<&Cache>, _end: P
         }
         Some(cp) => {
             let logged = cache.location(cp.seq)?.map(|l| l.hash);
-            let at_seq = if cp.seq == head.seq { Some(head.hash) } else { logged };
+            let at_seq = if cp.seq == head.seq {
+                Some(head.hash)
+            } else {
+                logged
+            };
             if cp.seq == head.seq && cp.hash != head.hash || at_seq != Some(cp.hash) {
                 disagree(
                     report,
                     cp.seq,
-                    format!("the cache's checkpoint hash for seq {} does not match the log", cp.seq),
+                    format!(
+                        "the cache's checkpoint hash for seq {} does not match the log",
+                        cp.seq
+                    ),
                 );
                 return Ok(());
             }
@@ -272,7 +304,10 @@ fn check_cache(report: &mut Report, dir: &Path, scratch: Option<&Cache>, _end: P
         disagree(
             report,
             head.seq,
-            format!("event counts in the cache {cached:?} differ from the log's {:?}", report.counts),
+            format!(
+                "event counts in the cache {cached:?} differ from the log's {:?}",
+                report.counts
+            ),
         );
         return Ok(());
     }

@@ -1,0 +1,57 @@
+use super::output::{open, print_json};
+use super::{CliError, CliResult};
+use claimlog::IngestError;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// JSON Lines file, or `-` for standard input.
+    pub file: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(store: &Path, a: Args) -> CliResult {
+    let mut s = open(store)?;
+    let result = if a.file.as_os_str() == "-" {
+        claimlog::import(&mut s, BufReader::new(std::io::stdin().lock()))
+    } else {
+        let f = std::fs::File::open(&a.file)
+            .map_err(|e| CliError::bad_input(anyhow::anyhow!("{}: {e}", a.file.display())))?;
+        claimlog::import(&mut s, BufReader::new(f))
+    };
+    match result {
+        Ok(o) => {
+            if a.json {
+                return print_json(&o);
+            }
+            println!(
+                "imported {} line(s): {} source(s), {} claim(s), {} retraction(s), {} correction(s) appended",
+                o.lines, o.sources_added, o.claims_added, o.retracted, o.corrected
+            );
+            if o.duplicate_claims_skipped > 0 || o.duplicate_sources_skipped > 0 {
+                println!(
+                    "skipped {} claim(s) identical to active claims already recorded, and {} source(s) already registered",
+                    o.duplicate_claims_skipped, o.duplicate_sources_skipped
+                );
+            }
+            match (o.first_seq, o.last_seq) {
+                (Some(f), Some(l)) => println!("seq {f}..={l}; head {}", s.head().hash),
+                _ => println!("nothing new to append; head unchanged {}", s.head().hash),
+            }
+            Ok(())
+        }
+        Err(IngestError::Lines(errors)) => {
+            for e in &errors {
+                eprintln!("{}: {e}", a.file.display());
+            }
+            Err(CliError::bad_input(anyhow::anyhow!(
+                "{} bad line(s) in {}; nothing was appended",
+                errors.len(),
+                a.file.display()
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,12 @@
+//! Questions asked of the projections: totals and their derivations. Reads
+//! the cache (indexes), never the log; decides nothing about what is stored.
+
+mod estimate;
+mod resolve;
+mod total;
+mod view;
+
+pub use estimate::Estimate;
+pub use resolve::{independence_key, Policy};
+pub use total::{total, Filter, Query};
+pub use view::{Answer, ClaimView, Group, Role, Route, Total};

@@ -1,0 +1,539 @@
+//! Totals by every route the ledger allows (docs/TOTALS.md):
+//! - stated: claims about exactly the period asked;
+//! - summed: one resolved figure per event inside the period, added up;
+//! - cumulative: the difference of running totals at the period's bounds;
+//! - change: "356 more than in 2023" plus a stated figure for the other period.
+//!
+//! The answer is the first route that gives a figure, in that order
+//! (stated, cumulative, change, summed); every route is shown.
+
+use super::estimate::Estimate;
+use super::resolve::{choose, estimate_of, supporters, Kinds, Policy};
+use super::view::{Answer, ClaimView, Group, Role, Route, Total};
+use crate::model::{Breakdown, Day, Period, Scope, Slug};
+use crate::project::{Cache, ClaimEntry, ClaimStatus, ProjectError};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What the ledger knew (transaction time) and what had been published
+/// (valid time) at some moment. Empty: everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Filter {
+    /// Only events with seq <= this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of_seq: Option<u64>,
+    /// Only events recorded strictly before this (ms since the epoch, UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recorded_before_ms: Option<i64>,
+    /// Only claims surely published before this day (unknown dates excluded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published_before: Option<Day>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub metric: Slug,
+    pub breakdown: Breakdown,
+    pub period: Option<Period>,
+    pub policy: Policy,
+    pub filter: Filter,
+}
+
+struct Ctx<'a> {
+    cache: &'a Cache,
+    kinds: Kinds,
+    q: &'a Query,
+}
+
+impl Ctx<'_> {
+    fn recorded_at(&self, seq: u64) -> Result<i64, ProjectError> {
+        Ok(self
+            .cache
+            .location(seq)?
+            .map(|l| l.recorded_at_ms)
+            .unwrap_or(i64::MAX))
+    }
+
+    fn knew(&self, seq: u64) -> Result<bool, ProjectError> {
+        let f = &self.q.filter;
+        if f.as_of_seq.is_some_and(|m| seq > m) {
+            return Ok(false);
+        }
+        if let Some(rb) = f.recorded_before_ms {
+            if self.recorded_at(seq)? >= rb {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// The claims of `metric` with exactly the query's breakdown, as the
+    /// filter saw them (a retraction after the filter's moment is undone).
+    fn claims(&self, metric: &str) -> Result<Vec<ClaimEntry>, ProjectError> {
+        let mut out = Vec::new();
+        for e in self.cache.claims_by_metric(metric) {
+            let mut e = e?;
+            if e.claim.breakdown != self.q.breakdown || !self.knew(e.seq)? {
+                continue;
+            }
+            if let Some(pb) = self.q.filter.published_before {
+                match e.claim.published.bounds() {
+                    Some((_, last)) if last < pb => {}
+                    _ => continue,
+                }
+            }
+            let ended_at = match &e.status {
+                ClaimStatus::Active => None,
+                ClaimStatus::Retracted { seq, .. } | ClaimStatus::Corrected { seq, .. } => {
+                    Some(*seq)
+                }
+            };
+            if let Some(s) = ended_at {
+                if !self.knew(s)? {
+                    e.status = ClaimStatus::Active;
+                }
+            }
+            out.push(e);
+        }
+        Ok(out)
+    }
+
+    fn group(&self, key: String, label: String, entries: Vec<ClaimEntry>) -> Group {
+        let active: Vec<&ClaimEntry> = entries.iter().filter(|e| e.status.is_active()).collect();
+        let chosen = choose(&active, self.q.policy, &self.kinds);
+        let estimate = chosen.map(|c| {
+            let mut est = estimate_of(c);
+            for e in &active {
+                est = est.widen(estimate_of(e));
+            }
+            est
+        });
+        let independent_sources = chosen
+            .map(|c| supporters(&active, estimate_of(c).best))
+            .unwrap_or(0);
+        let chosen_id = chosen.map(|c| c.id);
+        let mut claims: Vec<ClaimView> = entries
+            .iter()
+            .map(|e| {
+                let est = estimate_of(e);
+                let (role, ended) = match &e.status {
+                    ClaimStatus::Retracted { seq, reason, .. } => (
+                        Role::Retracted,
+                        Some(format!("retracted at seq {seq}: {reason}")),
+                    ),
+                    ClaimStatus::Corrected { seq, by, reason } => (
+                        Role::Corrected,
+                        Some(format!(
+                            "corrected at seq {seq} by claim {}: {reason}",
+                            by.short()
+                        )),
+                    ),
+                    ClaimStatus::Active if Some(e.id) == chosen_id => (Role::Chosen, None),
+                    ClaimStatus::Active => {
+                        let best = chosen.map(|c| estimate_of(c).best).unwrap_or(est.best);
+                        let holds =
+                            est.low.is_none_or(|l| l <= best) && est.high.is_none_or(|h| h >= best);
+                        (if holds { Role::Agrees } else { Role::Competing }, None)
+                    }
+                };
+                ClaimView {
+                    id: e.id,
+                    seq: e.seq,
+                    role,
+                    quantity: e.claim.quantity,
+                    estimate: est,
+                    scope: e.claim.scope.to_string(),
+                    source: e.claim.source.to_string(),
+                    speaker: e.claim.speaker.as_ref().map(|s| s.to_string()),
+                    cites: e.claim.cites.as_ref().map(|s| s.to_string()),
+                    published: e.claim.published,
+                    quote: e.claim.quote.to_string(),
+                    note: e.claim.note.as_ref().map(|s| s.to_string()),
+                    url: e.claim.url.as_ref().map(|s| s.to_string()),
+                    ended,
+                }
+            })
+            .collect();
+        claims.sort_by_key(|c| (c.role as u8, c.seq));
+        Group {
+            key,
+            label,
+            estimate,
+            chosen: chosen_id,
+            independent_sources,
+            claims,
+        }
+    }
+
+    fn stated(&self, claims: &[ClaimEntry], p: Period) -> Route {
+        let entries: Vec<ClaimEntry> = claims
+            .iter()
+            .filter(|e| matches!(e.claim.scope, Scope::Period { from, to } if from == p.from && to == p.to))
+            .cloned()
+            .collect();
+        let mut route = Route {
+            name: "stated",
+            description: format!("claims about exactly the period {p}"),
+            estimate: None,
+            notes: vec![],
+            groups: vec![],
+        };
+        if !entries.is_empty() {
+            let g = self.group(format!("period:{p}"), format!("period {p}"), entries);
+            route.estimate = g.estimate;
+            route.groups.push(g);
+        }
+        route
+    }
+
+    fn summed(&self, claims: &[ClaimEntry], p: Option<Period>) -> Result<Route, ProjectError> {
+        let mut groups: BTreeMap<String, (String, Vec<ClaimEntry>)> = BTreeMap::new();
+        let mut unplaced = 0usize;
+        for e in claims {
+            let Scope::Event { date, label } = &e.claim.scope else {
+                continue;
+            };
+            if let Some(p) = p {
+                if !p.surely_contains(*date) {
+                    let overlaps = date.bounds().is_none_or(|(a, b)| a <= p.to && b >= p.from);
+                    if overlaps && e.status.is_active() {
+                        unplaced += 1;
+                    }
+                    continue;
+                }
+            }
+            let norm = |l: &Option<crate::model::Name>| {
+                l.as_ref()
+                    .map(|l| l.as_str().to_lowercase())
+                    .unwrap_or_default()
+            };
+            let key = match date {
+                crate::model::FuzzyDate::Day(d) => format!("event:{d}"),
+                _ if label.is_some() => format!("event:{date}:{}", norm(label)),
+                _ => format!("event:{date}:claim:{}", e.id.short()),
+            };
+            let text = match label {
+                Some(l) => format!("event on {} ({l})", date_text(*date)),
+                None => format!("event on {}", date_text(*date)),
+            };
+            groups
+                .entry(key)
+                .or_insert_with(|| (text, Vec::new()))
+                .1
+                .push(e.clone());
+        }
+        let groups: Vec<Group> = groups
+            .into_iter()
+            .map(|(k, (label, entries))| self.group(k, label, entries))
+            .collect();
+        let counted: Vec<&Group> = groups.iter().filter(|g| g.estimate.is_some()).collect();
+        let mut est = counted
+            .iter()
+            .filter_map(|g| g.estimate)
+            .reduce(Estimate::plus);
+        let mut notes = vec![format!("{} event(s) on record", counted.len())];
+        let exchanges = match (p, self.q.metric.as_str()) {
+            (Some(p), m) if m != "exchanges" => {
+                let ex = self.claims_of("exchanges", Breakdown::default())?;
+                self.stated(&ex, p).estimate
+            }
+            _ => None,
+        };
+        match exchanges {
+            Some(x)
+                if x.kind() == "exact" && usize::try_from(x.best).ok() == Some(counted.len()) =>
+            {
+                notes.push(format!(
+                    "the ledger says there were {} exchange(s): coverage is complete",
+                    x.best
+                ));
+            }
+            Some(x) => {
+                notes.push(format!(
+                    "the ledger says there were {x} exchange(s); {} are on record, so the sum is a lower bound",
+                    counted.len()
+                ));
+                est = est.map(Estimate::open_above);
+            }
+            None => {
+                if est.is_some() {
+                    notes.push("no count of exchanges for the period is on record: the sum is a lower bound".into());
+                }
+                est = est.map(Estimate::open_above);
+            }
+        }
+        if unplaced > 0 {
+            notes.push(format!(
+                "{unplaced} active event claim(s) have dates too imprecise (or unknown) to place inside the period; not counted"
+            ));
+        }
+        Ok(Route {
+            name: "summed",
+            description: match p {
+                Some(p) => format!("one figure per event dated inside {p}, added up"),
+                None => "one figure per event on record, added up".into(),
+            },
+            estimate: est,
+            notes,
+            groups,
+        })
+    }
+
+    fn claims_of(
+        &self,
+        metric: &str,
+        breakdown: Breakdown,
+    ) -> Result<Vec<ClaimEntry>, ProjectError> {
+        let q = Query {
+            metric: Slug::new(metric).map_err(|e| ProjectError::NotFound(e.to_string()))?,
+            breakdown,
+            ..self.q.clone()
+        };
+        Ctx {
+            cache: self.cache,
+            kinds: self.kinds.clone(),
+            q: &q,
+        }
+        .claims(metric)
+    }
+
+    fn cumulative_groups(
+        &self,
+        claims: &[ClaimEntry],
+    ) -> Vec<(Group, crate::model::FuzzyDate, crate::model::FuzzyDate)> {
+        let mut groups: BTreeMap<
+            String,
+            (
+                String,
+                crate::model::FuzzyDate,
+                crate::model::FuzzyDate,
+                Vec<ClaimEntry>,
+            ),
+        > = BTreeMap::new();
+        for e in claims {
+            if let Scope::Cumulative {
+                since,
+                as_of,
+                label,
+            } = &e.claim.scope
+            {
+                let key = format!(
+                    "cumulative:{since}:{as_of}:{}",
+                    label
+                        .as_ref()
+                        .map(|l| l.as_str().to_lowercase())
+                        .unwrap_or_default()
+                );
+                groups
+                    .entry(key)
+                    .or_insert_with(|| (e.claim.scope.to_string(), *since, *as_of, Vec::new()))
+                    .3
+                    .push(e.clone());
+            }
+        }
+        groups
+            .into_iter()
+            .map(|(k, (label, since, as_of, entries))| {
+                (self.group(k, label, entries), since, as_of)
+            })
+            .collect()
+    }
+
+    fn cumulative(&self, claims: &[ClaimEntry], p: Period) -> Route {
+        let groups = self.cumulative_groups(claims);
+        let day = |d: crate::model::FuzzyDate| match d {
+            crate::model::FuzzyDate::Day(d) => Some(d),
+            _ => None,
+        };
+        let next = |d: Day| {
+            Day::from_ymd(d.year(), d.month(), d.day())
+                .ok()
+                .and_then(|d| shift(d, 1))
+        };
+        let mut route = Route {
+            name: "cumulative",
+            description: format!("running totals at the end of {p} minus at its start"),
+            estimate: None,
+            notes: vec![],
+            groups: vec![],
+        };
+        // End: as of the period's last day, or the day after ("as of 1 January").
+        let ends: Vec<&(Group, _, _)> = groups
+            .iter()
+            .filter(|(g, _, a)| {
+                g.estimate.is_some() && day(*a).is_some_and(|a| a == p.to || Some(a) == next(p.to))
+            })
+            .collect();
+        for (end, since, _) in ends {
+            let starts_inside = since.bounds().is_some_and(|(s, _)| s >= p.from);
+            let start = groups.iter().find(|(g, s, a)| {
+                g.estimate.is_some()
+                    && s == since
+                    && g.key.rsplit(':').next() == end.key.rsplit(':').next()
+                    && day(*a).is_some_and(|a| Some(a) == shift(p.from, -1) || a == p.from)
+            });
+            let end_est = end.estimate.expect("filtered");
+            if starts_inside {
+                route.estimate = Some(end_est);
+                route.notes.push(format!(
+                    "the running total starts inside the period (since {since})"
+                ));
+                route.groups.push(end.clone());
+                return route;
+            }
+            if let Some((sg, _, _)) = start {
+                route.estimate = Some(end_est.minus(sg.estimate.expect("filtered")));
+                route.groups.push(sg.clone());
+                route.groups.push(end.clone());
+                return route;
+            }
+            route.notes.push(format!(
+                "a running total since {since} as of the period's end is on record, but none as of its start"
+            ));
+        }
+        route
+    }
+
+    fn change(&self, claims: &[ClaimEntry], p: Period) -> Result<Route, ProjectError> {
+        let mut route = Route {
+            name: "change",
+            description: format!("a stated difference between {p} and another period, plus that period's stated figure"),
+            estimate: None,
+            notes: vec![],
+            groups: vec![],
+        };
+        let mut groups: BTreeMap<String, (Period, Period, Vec<ClaimEntry>)> = BTreeMap::new();
+        for e in claims {
+            if let Scope::Change { period, baseline } = &e.claim.scope {
+                if *period == p || *baseline == p {
+                    groups
+                        .entry(format!("change:{period}:{baseline}"))
+                        .or_insert_with(|| (*period, *baseline, Vec::new()))
+                        .2
+                        .push(e.clone());
+                }
+            }
+        }
+        for (key, (period, baseline, entries)) in groups {
+            let g = self.group(key, format!("change {period} vs {baseline}"), entries);
+            let Some(delta) = g.estimate else { continue };
+            let other = if period == p { baseline } else { period };
+            let stated = self.stated(claims, other);
+            match stated.estimate {
+                Some(o) => {
+                    let est = if period == p {
+                        o.plus(delta)
+                    } else {
+                        o.minus(delta)
+                    };
+                    route.notes.push(format!(
+                        "{p} = {} {} {}",
+                        o,
+                        if period == p { "+" } else { "-" },
+                        delta
+                    ));
+                    if route.estimate.is_none() {
+                        route.estimate = Some(est);
+                    }
+                    route.groups.push(g);
+                    route.groups.extend(stated.groups);
+                }
+                None => {
+                    route.notes.push(format!(
+                        "a change against {other} is on record, but no stated figure for {other}"
+                    ));
+                    route.groups.push(g);
+                }
+            }
+        }
+        Ok(route)
+    }
+
+    fn latest_cumulative(&self, claims: &[ClaimEntry]) -> Route {
+        let groups = self.cumulative_groups(claims);
+        let best = groups
+            .into_iter()
+            .filter(|(g, _, _)| g.estimate.is_some())
+            .max_by_key(|(g, _, a)| {
+                (
+                    a.bounds().map(|(_, b)| b),
+                    g.claims.iter().map(|c| c.seq).max(),
+                )
+            });
+        let mut route = Route {
+            name: "latest_cumulative",
+            description: "the running total with the latest as-of date (unknown dates rank last)"
+                .into(),
+            estimate: None,
+            notes: vec![],
+            groups: vec![],
+        };
+        if let Some((g, _, _)) = best {
+            route.estimate = g.estimate;
+            route.groups.push(g);
+        }
+        route
+    }
+}
+
+fn shift(d: Day, days: i64) -> Option<Day> {
+    let j = i64::from(d.epoch_days()) + days;
+    let date = time::Date::from_julian_day(i32::try_from(j + 2_440_588).ok()?).ok()?;
+    Day::from_ymd(date.year(), u8::from(date.month()), date.day()).ok()
+}
+
+/// The total for `q`, by every route, with the answer chosen among them.
+pub fn total(cache: &Cache, q: &Query) -> Result<Total, ProjectError> {
+    let kinds: Kinds = cache
+        .sources()?
+        .into_iter()
+        .map(|s| (s.source.id.to_string(), s.source.kind))
+        .collect();
+    let ctx = Ctx { cache, kinds, q };
+    let claims = ctx.claims(q.metric.as_str())?;
+    let routes = match q.period {
+        Some(p) => vec![
+            ctx.stated(&claims, p),
+            ctx.cumulative(&claims, p),
+            ctx.change(&claims, p)?,
+            ctx.summed(&claims, Some(p))?,
+        ],
+        None => vec![ctx.latest_cumulative(&claims), ctx.summed(&claims, None)?],
+    };
+    let answer = routes.iter().find_map(|r| {
+        let est = r.estimate?;
+        let independent_sources = match r.name {
+            "stated" | "latest_cumulative" => {
+                r.groups.first().map(|g| g.independent_sources).unwrap_or(0)
+            }
+            _ => r
+                .groups
+                .iter()
+                .map(|g| g.independent_sources)
+                .min()
+                .unwrap_or(0),
+        };
+        Some(Answer {
+            route: r.name,
+            kind: est.kind(),
+            estimate: est,
+            independent_sources,
+        })
+    });
+    Ok(Total {
+        metric: q.metric.to_string(),
+        breakdown: q.breakdown.to_string(),
+        period: q.period.map(|p| p.to_string()),
+        policy: q.policy.name(),
+        filter: q.filter.clone(),
+        answer,
+        routes,
+    })
+}
+
+fn date_text(d: crate::model::FuzzyDate) -> String {
+    match d {
+        crate::model::FuzzyDate::Unknown => "an unknown date".into(),
+        d => d.to_string(),
+    }
+}

@@ -1,0 +1,99 @@
+//! What queries return: serializable, self-describing, with the provenance
+//! of every claim (id, seq, source, quote) so a reader can check each step.
+
+use super::estimate::Estimate;
+use crate::event::Hash32;
+use crate::model::{FuzzyDate, Quantity};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The claim the policy chose for its group.
+    Chosen,
+    /// Active, and its figure admits the chosen value.
+    Agrees,
+    /// Active, and its figure contradicts the chosen value.
+    Competing,
+    /// Withdrawn; kept for the record, not counted.
+    Retracted,
+    /// Replaced by a correction; kept for the record, not counted.
+    Corrected,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Chosen => "chosen",
+            Role::Agrees => "agrees",
+            Role::Competing => "competing",
+            Role::Retracted => "retracted",
+            Role::Corrected => "corrected",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimView {
+    pub id: Hash32,
+    pub seq: u64,
+    pub role: Role,
+    pub quantity: Quantity,
+    pub estimate: Estimate,
+    pub scope: String,
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speaker: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cites: Option<String>,
+    pub published: FuzzyDate,
+    pub quote: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// For retracted or corrected claims: which event ended them and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended: Option<String>,
+}
+
+/// Claims about one and the same thing, and the figure chosen among them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub key: String,
+    pub label: String,
+    pub estimate: Option<Estimate>,
+    pub chosen: Option<Hash32>,
+    pub independent_sources: usize,
+    pub claims: Vec<ClaimView>,
+}
+
+/// One way of arriving at a total.
+#[derive(Debug, Clone, Serialize)]
+pub struct Route {
+    /// stated, summed, cumulative, change or latest_cumulative.
+    pub name: &'static str,
+    pub description: String,
+    pub estimate: Option<Estimate>,
+    pub notes: Vec<String>,
+    pub groups: Vec<Group>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    pub route: &'static str,
+    pub kind: &'static str,
+    pub estimate: Estimate,
+    pub independent_sources: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Total {
+    pub metric: String,
+    pub breakdown: String,
+    pub period: Option<String>,
+    pub policy: &'static str,
+    pub filter: super::Filter,
+    pub answer: Option<Answer>,
+    pub routes: Vec<Route>,
+}
