@@ -6,10 +6,12 @@
 //! files) -> `store` (the writer, the cache, verification) -> `project`
 //! (folds) -> `query`; the CLI sits on top in the binary.
 
+pub mod checkpoint;
 mod chain;
 mod event;
 mod ingest;
 mod log;
+pub mod merkle;
 mod model;
 mod project;
 mod query;

@@ -1,0 +1,81 @@
+//! The fast prover and verifier against the naive RFC reference: every
+//! leaf of every tree up to 300 leaves, every consistency pair up to 130,
+//! and random pairs beyond.
+
+use crate::merkle_naive;
+
+use claimlog::merkle::{
+    consistency_proof, hash_leaf, inclusion_proof, root, verify_consistency, verify_inclusion,
+    Hash, RootBuilder,
+};
+use proptest::prelude::*;
+
+const MAX_INCLUSION_SIZE: usize = 300;
+const MAX_EXHAUSTIVE_CONSISTENCY_SIZE: usize = 130;
+
+fn leaves(n: usize) -> Vec<Hash> {
+    (0..n)
+        .map(|i| hash_leaf(&u64::try_from(i).unwrap().to_be_bytes()))
+        .collect()
+}
+
+fn size(n: usize) -> u64 {
+    u64::try_from(n).unwrap()
+}
+
+#[test]
+fn leaf_and_root_hashing_matches_naive() {
+    let all = leaves(MAX_INCLUSION_SIZE);
+    assert_eq!(all[7], merkle_naive::leaf(&7u64.to_be_bytes()));
+    let mut builder = RootBuilder::new();
+    assert_eq!(builder.root(), merkle_naive::mth(&[]));
+    for n in 1..=MAX_INCLUSION_SIZE {
+        builder.push(all[n - 1]);
+        let expected = merkle_naive::mth(&all[..n]);
+        assert_eq!(root(&all[..n]), expected, "size {n}");
+        assert_eq!(builder.root(), expected, "streamed size {n}");
+        assert_eq!(builder.size(), size(n));
+    }
+}
+
+#[test]
+fn every_inclusion_proof_up_to_300_matches_naive_and_verifies() {
+    let all = leaves(MAX_INCLUSION_SIZE);
+    for n in 1..=MAX_INCLUSION_SIZE {
+        let tree = &all[..n];
+        let tree_root = merkle_naive::mth(tree);
+        for m in 0..n {
+            let proof = inclusion_proof(tree, size(m), size(n)).unwrap();
+            assert_eq!(proof, merkle_naive::path(m, tree), "leaf {m} of {n}");
+            verify_inclusion(&tree[m], size(m), size(n), &proof, &tree_root)
+                .unwrap_or_else(|e| panic!("leaf {m} of {n}: {e}"));
+        }
+    }
+}
+
+fn check_consistency(all: &[Hash], m: usize, n: usize) {
+    let proof = consistency_proof(all, size(m), size(n)).unwrap();
+    assert_eq!(proof, merkle_naive::proof(m, &all[..n]), "{m} -> {n}");
+    let (old_root, new_root) = (merkle_naive::mth(&all[..m]), merkle_naive::mth(&all[..n]));
+    verify_consistency(size(m), size(n), &old_root, &new_root, &proof)
+        .unwrap_or_else(|e| panic!("{m} -> {n}: {e}"));
+}
+
+#[test]
+fn every_consistency_proof_up_to_130_matches_naive_and_verifies() {
+    let all = leaves(MAX_EXHAUSTIVE_CONSISTENCY_SIZE);
+    for n in 1..=MAX_EXHAUSTIVE_CONSISTENCY_SIZE {
+        for m in 1..=n {
+            check_consistency(&all, m, n);
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn random_consistency_proofs_up_to_300_match_naive(
+        (m, n) in (1..=MAX_INCLUSION_SIZE).prop_flat_map(|n| (1..=n, Just(n)))
+    ) {
+        check_consistency(&leaves(n), m, n);
+    }
+}
