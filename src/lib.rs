@@ -6,8 +6,8 @@
 //! files) -> `store` (the writer, the cache, verification) -> `project`
 //! (folds) -> `query`; the CLI sits on top in the binary.
 
-pub mod checkpoint;
 mod chain;
+pub mod checkpoint;
 mod event;
 mod ingest;
 mod log;
