@@ -9,6 +9,7 @@
 mod chain;
 pub mod checkpoint;
 mod event;
+pub mod export;
 mod ingest;
 mod log;
 pub mod merkle;

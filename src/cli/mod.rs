@@ -10,6 +10,7 @@ mod init;
 mod log;
 mod output;
 mod show;
+mod snapshot;
 mod source;
 mod total;
 mod verify;
@@ -71,6 +72,20 @@ pub enum Command {
     Total(total::Args),
     /// How a total was derived, claim by claim.
     Explain(total::Args),
+    /// Generate an Ed25519 key pair for signing checkpoints.
+    Keygen(snapshot::KeygenArgs),
+    /// Print a C2SP checkpoint (origin, size, Merkle root), signed with --key.
+    Checkpoint(snapshot::CheckpointArgs),
+    /// Write a self-contained, verifiable snapshot (or a JSONL dump, or CSV).
+    Export(snapshot::ExportArgs),
+    /// Check a snapshot offline: bytes, chain, Merkle root, signature, totals.
+    VerifySnapshot(snapshot::VerifySnapshotArgs),
+    /// Build a new store from a snapshot or JSONL dump.
+    Restore(snapshot::RestoreArgs),
+    /// Print an inclusion proof bundle for a claim or event.
+    Prove(snapshot::ProveArgs),
+    /// Check an inclusion proof bundle offline.
+    VerifyProof(snapshot::VerifyProofArgs),
     /// A tour on the bundled seed dataset, in a temporary store.
     Demo(demo::Args),
 }
@@ -93,6 +108,13 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Correct(a) => claim::correct(&store, a),
         Command::Total(a) => total::total(&store, a),
         Command::Explain(a) => total::explain(&store, a),
+        Command::Keygen(a) => snapshot::keygen(&store, a),
+        Command::Checkpoint(a) => snapshot::checkpoint(&store, a),
+        Command::Export(a) => snapshot::export_cmd(&store, a),
+        Command::VerifySnapshot(a) => snapshot::verify_snapshot(a),
+        Command::Restore(a) => snapshot::restore(&store, a),
+        Command::Prove(a) => snapshot::prove(&store, a),
+        Command::VerifyProof(a) => snapshot::verify_proof(a),
         Command::Demo(a) => demo::run(a),
     }
 }

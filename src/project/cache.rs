@@ -61,6 +61,23 @@ impl Cache {
         Ok((cache, fresh))
     }
 
+    /// A cache in a temporary directory, deleted on drop: for replaying a
+    /// snapshot's events without a store.
+    pub fn temporary() -> Result<Cache, ProjectError> {
+        let db = sled::Config::new()
+            .temporary(true)
+            .cache_capacity(32 * 1024 * 1024)
+            .open()?;
+        let tree = db.open_tree("projections")?;
+        let cache = Cache {
+            _db: db,
+            tree,
+            path: PathBuf::new(),
+        };
+        cache.clear()?;
+        Ok(cache)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 /// What the ledger knew (transaction time) and what had been published
 /// (valid time) at some moment. Empty: everything.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Filter {
     /// Only events with seq <= this.
     #[serde(skip_serializing_if = "Option::is_none")]

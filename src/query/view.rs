@@ -6,7 +6,7 @@ use crate::event::Hash32;
 use crate::model::{FuzzyDate, Quantity};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The claim the policy chose for its group.
@@ -33,7 +33,7 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ClaimView {
     pub id: Hash32,
     pub seq: u64,
@@ -58,7 +58,7 @@ pub struct ClaimView {
 }
 
 /// Claims about one and the same thing, and the figure chosen among them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Group {
     pub key: String,
     pub label: String,
@@ -69,7 +69,7 @@ pub struct Group {
 }
 
 /// One way of arriving at a total.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Route {
     /// stated, summed, cumulative, change or latest_cumulative.
     pub name: &'static str,
@@ -79,7 +79,7 @@ pub struct Route {
     pub groups: Vec<Group>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Answer {
     pub route: &'static str,
     pub kind: &'static str,
@@ -87,7 +87,7 @@ pub struct Answer {
     pub independent_sources: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Total {
     pub metric: String,
     pub breakdown: String,

@@ -155,6 +155,15 @@ pub(crate) fn check_frame(
 impl Store {
     /// Creates a new store at `dir` with a genesis event naming `origin`.
     pub fn create(dir: &Path, origin: Origin, opts: StoreOptions) -> Result<Store, StoreError> {
+        let mut store = Self::create_empty(dir, opts)?;
+        let mut store_id = [0u8; 16];
+        getrandom::fill(&mut store_id)
+            .map_err(|e| StoreError::io(dir, std::io::Error::other(e.to_string())))?;
+        store.append_from(0, vec![Event::Genesis(Genesis { store_id, origin })])?;
+        Ok(store)
+    }
+
+    fn create_empty(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
         let log_dir = dir.join("log");
         if log_dir.exists() {
             return Err(StoreError::AlreadyExists(dir.to_path_buf()));
@@ -167,7 +176,7 @@ impl Store {
         }
         let (cache, _) = Cache::open(&dir.join("cache"))?;
         cache.clear()?;
-        let mut store = Store {
+        Ok(Store {
             dir: dir.to_path_buf(),
             writer,
             cache,
@@ -177,11 +186,27 @@ impl Store {
             },
             opts,
             _lock: lock,
-        };
-        let mut store_id = [0u8; 16];
-        getrandom::fill(&mut store_id)
-            .map_err(|e| StoreError::io(dir, std::io::Error::other(e.to_string())))?;
-        store.append_from(0, vec![Event::Genesis(Genesis { store_id, origin })])?;
+        })
+    }
+
+    /// Creates a store whose first record is `genesis` (already encoded, as
+    /// found in a snapshot), so that its chain is the source's chain.
+    pub fn create_restored(
+        dir: &Path,
+        genesis: Vec<u8>,
+        opts: StoreOptions,
+    ) -> Result<Store, StoreError> {
+        let rec = decode_record(&genesis)?;
+        if !matches!(rec.event, Event::Genesis(_)) {
+            return Err(StoreError::Rejected {
+                index: 0,
+                reason: "the first record is not a genesis event".into(),
+            });
+        }
+        let mut store = Self::create_empty(dir, opts)?;
+        let mut b = Batch::new(&mut store, 0);
+        b.push_encoded(genesis)?;
+        b.commit()?;
         Ok(store)
     }
 
@@ -288,6 +313,18 @@ impl Store {
         RecordIter::new(self, from, to.min(self.len()))
     }
 
+    /// The record hashes of seqs `0..size`, in order: the Merkle tree's leaf data.
+    pub fn record_hashes(&self, size: u64) -> Result<Vec<Hash32>, StoreError> {
+        let mut out = Vec::with_capacity(usize::try_from(size.min(self.len())).unwrap_or(0));
+        for seq in 0..size.min(self.len()) {
+            let loc = self.cache.location(seq)?.ok_or_else(|| {
+                StoreError::Cache(ProjectError::NotFound(format!("no record with seq {seq}")))
+            })?;
+            out.push(loc.hash);
+        }
+        Ok(out)
+    }
+
     /// Empties the cache and replays the whole log into it.
     pub fn rebuild_cache(&mut self) -> Result<(), StoreError> {
         self.cache.clear()?;
@@ -378,8 +415,34 @@ impl<'a> Batch<'a> {
             index,
             reason: e.to_string(),
         })?;
+        self.stage(&rec, bytes)
+    }
+
+    /// Stages a record already encoded elsewhere (restore from a snapshot):
+    /// it must decode canonically and link to the batch's end.
+    pub fn push_encoded(&mut self, bytes: Vec<u8>) -> Result<Appended, StoreError> {
+        let index = self.appended.len();
+        if self.failed {
+            return Err(StoreError::Rejected {
+                index,
+                reason: "an earlier event of this batch was rejected".into(),
+            });
+        }
+        let rec = decode_record(&bytes).map_err(|e| StoreError::Rejected {
+            index,
+            reason: e.to_string(),
+        })?;
+        check_link(self.next_seq, &self.prev, &rec).map_err(|e| StoreError::Rejected {
+            index,
+            reason: e.to_string(),
+        })?;
+        self.stage(&rec, bytes)
+    }
+
+    fn stage(&mut self, rec: &Record, bytes: Vec<u8>) -> Result<Appended, StoreError> {
+        let index = self.appended.len();
         let hash = record_hash(&self.prev, &bytes);
-        if let Err(e) = apply(&mut self.overlay, &rec, hash, self.pos) {
+        if let Err(e) = apply(&mut self.overlay, rec, hash, self.pos) {
             self.failed = true;
             return Err(match e {
                 ProjectError::Semantic { reason, .. } => StoreError::Rejected { index, reason },

@@ -1,0 +1,343 @@
+//! Offline verification of a snapshot: needs no store and trusts nothing
+//! in the file but what it can recompute.
+
+use super::read::{read_snapshot, SnapshotHandler};
+use super::standard::standard_totals;
+use super::types::{record_value, HeadJson, SnapshotEvent, SNAPSHOT_FORMAT};
+use crate::chain::{check_link, record_hash};
+use crate::checkpoint::{open_note, Checkpoint, Verifier};
+use crate::event::{decode_record, Event, Hash32};
+use crate::log::Position;
+use crate::merkle::{hash_leaf, RootBuilder};
+use crate::project::{apply, Cache, Overlay, SourceEntry};
+use base64::Engine;
+use serde::Serialize;
+
+/// What `verify-snapshot` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotReport {
+    pub events: u64,
+    pub root: Option<Hash32>,
+    pub head: Option<HeadJson>,
+    /// Key names whose signatures verified; empty when no key was given.
+    pub signed_by: Vec<String>,
+    pub totals_checked: usize,
+    /// The first failure: where and why. None when everything holds.
+    pub failure: Option<String>,
+}
+
+pub(crate) struct EventChecker {
+    pub next_seq: u64,
+    pub prev: Hash32,
+    pub builder: RootBuilder,
+    pub origin: Option<String>,
+    pub store_id: Option<String>,
+    cache: Option<Cache>,
+    overlay: Option<Overlay>,
+    pending: usize,
+}
+
+impl EventChecker {
+    pub fn new(replay: bool) -> Result<Self, String> {
+        let cache = if replay {
+            Some(Cache::temporary().map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
+        let overlay = cache.as_ref().map(|c| c.begin());
+        Ok(EventChecker {
+            next_seq: 0,
+            prev: Hash32::ZERO,
+            builder: RootBuilder::new(),
+            origin: None,
+            store_id: None,
+            cache,
+            overlay,
+            pending: 0,
+        })
+    }
+
+    /// Checks one event against its predecessor; returns its decoded bytes.
+    pub fn check(&mut self, e: &SnapshotEvent) -> Result<Vec<u8>, String> {
+        let seq = self.next_seq;
+        let at = |m: String| format!("event seq {seq}: {m}");
+        if e.seq != seq {
+            return Err(at(format!(
+                "out of order: found seq {} (events must be complete and in order)",
+                e.seq
+            )));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&e.bytes)
+            .map_err(|x| at(format!("bytes are not valid base64: {x}")))?;
+        let rec = decode_record(&bytes).map_err(|x| at(format!("bytes: {x}")))?;
+        let h = record_hash(&self.prev, &bytes);
+        if h != e.hash {
+            return Err(at(format!(
+                "hash mismatch: the file says {}, the bytes hash to {}",
+                e.hash.short(),
+                h.short()
+            )));
+        }
+        check_link(seq, &self.prev, &rec).map_err(|x| at(x.to_string()))?;
+        if record_value(&rec) != e.record {
+            return Err(at(
+                "the readable record JSON does not match the record bytes".into(),
+            ));
+        }
+        if let Event::Genesis(g) = &rec.event {
+            self.origin = Some(g.origin.to_string());
+            self.store_id = Some(hex::encode(g.store_id));
+        }
+        if let (Some(ov), Some(c)) = (self.overlay.as_mut(), self.cache.as_ref()) {
+            apply(
+                ov,
+                &rec,
+                h,
+                Position {
+                    segment: 0,
+                    offset: seq,
+                },
+            )
+            .map_err(|x| at(x.to_string()))?;
+            self.pending += 1;
+            if self.pending == 4096 {
+                let ov = self.overlay.take().expect("overlay");
+                c.commit(ov, cp(seq, h)).map_err(|x| x.to_string())?;
+                self.overlay = Some(c.begin());
+                self.pending = 0;
+            }
+        }
+        self.builder.push(hash_leaf(&h.0));
+        self.prev = h;
+        self.next_seq += 1;
+        Ok(bytes)
+    }
+
+    /// The replayed cache, all pending events applied.
+    pub fn finish(&mut self) -> Result<Option<&Cache>, String> {
+        if let (Some(ov), Some(c)) = (self.overlay.take(), self.cache.as_ref()) {
+            if self.next_seq > 0 {
+                c.commit(ov, cp(self.next_seq - 1, self.prev))
+                    .map_err(|x| x.to_string())?;
+            }
+        }
+        Ok(self.cache.as_ref())
+    }
+}
+
+fn cp(seq: u64, hash: Hash32) -> crate::project::Checkpoint {
+    crate::project::Checkpoint {
+        seq,
+        hash,
+        end_segment: 0,
+        end_offset: seq,
+    }
+}
+
+struct Verify {
+    events: EventChecker,
+    fields: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+impl SnapshotHandler for Verify {
+    fn field(&mut self, name: &str, value: serde_json::Value) -> Result<(), String> {
+        const KNOWN: [&str; 10] = [
+            "format",
+            "exported_at",
+            "origin",
+            "store_id",
+            "tree_size",
+            "head",
+            "root",
+            "checkpoint",
+            "sources",
+            "totals",
+        ];
+        if !KNOWN.contains(&name) {
+            return Err(format!("unknown field {name:?}"));
+        }
+        self.fields.insert(name.to_string(), value);
+        Ok(())
+    }
+    fn event(&mut self, e: SnapshotEvent) -> Result<(), String> {
+        self.events.check(&e).map(|_| ())
+    }
+}
+
+/// Checks a checkpoint text against an origin, size and root; with
+/// `verifiers`, also its signatures (at least one must verify).
+pub fn check_checkpoint(
+    text: &str,
+    origin: &str,
+    size: u64,
+    root: &Hash32,
+    verifiers: &[Verifier],
+) -> Result<Vec<String>, String> {
+    let (body, signed_by) = if verifiers.is_empty() {
+        let body = text.split("\n\n").next().unwrap_or("").to_string() + "\n";
+        (body, Vec::new())
+    } else {
+        open_note(text.as_bytes(), verifiers).map_err(|e| format!("checkpoint signature: {e}"))?
+    };
+    let cp = Checkpoint::parse_body(&body).map_err(|e| format!("checkpoint: {e}"))?;
+    if cp.origin() != origin {
+        return Err(format!(
+            "checkpoint: origin {:?} is not the log's origin {origin:?}",
+            cp.origin()
+        ));
+    }
+    if cp.size() != size {
+        return Err(format!(
+            "checkpoint: tree size {} but the log has {size} events",
+            cp.size()
+        ));
+    }
+    if cp.root() != &root.0 {
+        return Err("checkpoint: root hash does not match the Merkle root of the events".into());
+    }
+    Ok(signed_by)
+}
+
+fn field<T: serde::de::DeserializeOwned>(
+    fields: &std::collections::BTreeMap<String, serde_json::Value>,
+    name: &str,
+) -> Result<T, String> {
+    let v = fields
+        .get(name)
+        .cloned()
+        .ok_or_else(|| format!("field {name:?} is missing"))?;
+    serde_json::from_value(v).map_err(|e| format!("{name}: {e}"))
+}
+
+/// Verifies a snapshot read from `r`. `verifiers`: public keys whose
+/// signature on the checkpoint is required (none: signatures not checked).
+pub fn verify_snapshot(r: impl std::io::Read, verifiers: &[Verifier]) -> SnapshotReport {
+    let mut report = SnapshotReport {
+        events: 0,
+        root: None,
+        head: None,
+        signed_by: vec![],
+        totals_checked: 0,
+        failure: None,
+    };
+    let mut v = match EventChecker::new(true) {
+        Ok(events) => Verify {
+            events,
+            fields: Default::default(),
+        },
+        Err(e) => {
+            report.failure = Some(e);
+            return report;
+        }
+    };
+    let res = read_snapshot(r, &mut v).and_then(|()| finish(&mut v, verifiers, &mut report));
+    report.events = v.events.next_seq;
+    if let Err(e) = res {
+        report.failure = Some(e);
+    }
+    report
+}
+
+fn finish(
+    v: &mut Verify,
+    verifiers: &[Verifier],
+    report: &mut SnapshotReport,
+) -> Result<(), String> {
+    let format: String = field(&v.fields, "format")?;
+    if format != SNAPSHOT_FORMAT {
+        return Err(format!("format {format:?} is not {SNAPSHOT_FORMAT:?}"));
+    }
+    let _: String = field(&v.fields, "exported_at")?;
+    let n = v.events.next_seq;
+    if n == 0 {
+        return Err("the snapshot holds no events".into());
+    }
+    let root = Hash32(v.events.builder.root());
+    report.root = Some(root);
+    let head = HeadJson {
+        seq: n - 1,
+        hash: v.events.prev,
+    };
+    report.head = Some(head);
+    let size: u64 = field(&v.fields, "tree_size")?;
+    if size != n {
+        return Err(format!(
+            "tree_size: says {size}, the snapshot holds {n} events"
+        ));
+    }
+    let stated_head: HeadJson = field(&v.fields, "head")?;
+    if stated_head != head {
+        return Err(format!(
+            "head: says seq {} hash {}, the events end at seq {} hash {}",
+            stated_head.seq,
+            stated_head.hash.short(),
+            head.seq,
+            head.hash.short()
+        ));
+    }
+    let stated_root: Hash32 = field(&v.fields, "root")?;
+    if stated_root != root {
+        return Err("root: does not match the Merkle root of the events".into());
+    }
+    let origin = v
+        .events
+        .origin
+        .clone()
+        .ok_or("the first event is not a genesis event")?;
+    let stated_origin: String = field(&v.fields, "origin")?;
+    if stated_origin != origin {
+        return Err(format!(
+            "origin: says {stated_origin:?}, the genesis event says {origin:?}"
+        ));
+    }
+    let stated_id: String = field(&v.fields, "store_id")?;
+    if Some(&stated_id) != v.events.store_id.as_ref() {
+        return Err("store_id: does not match the genesis event".into());
+    }
+    let cp: String = field(&v.fields, "checkpoint")?;
+    report.signed_by = check_checkpoint(&cp, &origin, n, &root, verifiers)?;
+    let cache = v.events.finish()?.ok_or("no replay cache")?;
+    let sources: Vec<SourceEntry> = cache.sources().map_err(|e| e.to_string())?;
+    let stated_sources = v
+        .fields
+        .get("sources")
+        .cloned()
+        .ok_or("field \"sources\" is missing")?;
+    if serde_json::to_value(&sources).map_err(|e| e.to_string())? != stated_sources {
+        return Err("sources: do not match the sources the events register".into());
+    }
+    let totals = standard_totals(cache).map_err(|e| e.to_string())?;
+    let stated_totals = v
+        .fields
+        .get("totals")
+        .cloned()
+        .ok_or("field \"totals\" is missing")?;
+    let computed = serde_json::to_value(&totals).map_err(|e| e.to_string())?;
+    if computed != stated_totals {
+        let (a, b) = (computed.as_array(), stated_totals.as_array());
+        let which = match (a, b) {
+            (Some(a), Some(b)) if a.len() != b.len() => format!(
+                "the snapshot lists {} totals, the events give {}",
+                b.len(),
+                a.len()
+            ),
+            (Some(a), Some(b)) => a
+                .iter()
+                .zip(b)
+                .position(|(x, y)| x != y)
+                .map(|i| {
+                    format!(
+                        "total #{i} ({} {}) differs from the one recomputed from the events",
+                        a[i]["metric"].as_str().unwrap_or("?"),
+                        a[i]["period"].as_str().unwrap_or("all time")
+                    )
+                })
+                .unwrap_or_default(),
+            _ => "totals is not an array".into(),
+        };
+        return Err(format!("totals: {which}"));
+    }
+    report.totals_checked = totals.len();
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! Reading a snapshot field by field, with its events streamed one at a
+//! time, so verifying or restoring a large snapshot needs constant memory.
+
+use super::types::SnapshotEvent;
+use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
+use std::io::Read;
+
+/// Receives a snapshot's parts in file order. Returning Err stops reading.
+pub trait SnapshotHandler {
+    fn field(&mut self, name: &str, value: serde_json::Value) -> Result<(), String>;
+    fn event(&mut self, e: SnapshotEvent) -> Result<(), String>;
+}
+
+struct Top<'a, H>(&'a mut H);
+struct Events<'a, H>(&'a mut H);
+
+impl<'de, H: SnapshotHandler> Visitor<'de> for Top<'_, H> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a claimlog snapshot object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(A::Error::custom(format!("field {key:?} appears twice")));
+            }
+            if key == "events" {
+                map.next_value_seed(Events(&mut *self.0))?;
+            } else {
+                let v: serde_json::Value = map.next_value()?;
+                self.0.field(&key, v).map_err(A::Error::custom)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de, H: SnapshotHandler> DeserializeSeed<'de> for Events<'_, H> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, H: SnapshotHandler> Visitor<'de> for Events<'_, H> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of events")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0u64;
+        while let Some(e) = seq
+            .next_element::<SnapshotEvent>()
+            .map_err(|e| A::Error::custom(format!("events[{i}]: {e}")))?
+        {
+            self.0.event(e).map_err(A::Error::custom)?;
+            i += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Streams a snapshot from `r` into `h`. Errors carry serde_json's position.
+pub fn read_snapshot(r: impl Read, h: &mut impl SnapshotHandler) -> Result<(), String> {
+    let mut de =
+        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, r));
+    de.deserialize_map(Top(h)).map_err(|e| e.to_string())?;
+    de.end()
+        .map_err(|e| format!("after the snapshot object: {e}"))
+}
+
+/// Streams a JSONL dump (one SnapshotEvent a line) into `h`.
+pub fn read_jsonl(r: impl Read, h: &mut impl SnapshotHandler) -> Result<(), String> {
+    use std::io::BufRead;
+    let reader = std::io::BufReader::with_capacity(1 << 16, r);
+    for (i, line) in reader.lines().enumerate() {
+        let line = line.map_err(|e| format!("line {}: {e}", i + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let e: SnapshotEvent =
+            serde_json::from_str(&line).map_err(|e| format!("line {}: {e}", i + 1))?;
+        h.event(e)?;
+    }
+    Ok(())
+}
+
+use serde::Deserializer as _;

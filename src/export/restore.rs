@@ -1,0 +1,110 @@
+//! Building a store from a snapshot or a JSONL dump, checking every event
+//! as it goes; the new store's head and root equal the source's.
+
+use super::check::EventChecker;
+use super::read::{read_jsonl, read_snapshot, SnapshotHandler};
+use super::types::SnapshotEvent;
+use super::ExportError;
+use crate::event::Hash32;
+use crate::store::{Store, StoreOptions};
+use std::path::Path;
+
+const RESTORE_BATCH: usize = 4096;
+
+struct Restore<'a> {
+    dir: &'a Path,
+    checker: EventChecker,
+    store: Option<Store>,
+    pending: Vec<Vec<u8>>,
+    stated_root: Option<Hash32>,
+}
+
+impl Restore<'_> {
+    fn flush(&mut self) -> Result<(), String> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let mut pending = std::mem::take(&mut self.pending).into_iter();
+        if self.store.is_none() {
+            let genesis = pending.next().expect("not empty");
+            self.store = Some(
+                Store::create_restored(self.dir, genesis, StoreOptions::default())
+                    .map_err(|e| e.to_string())?,
+            );
+        }
+        let store = self.store.as_mut().expect("created");
+        let rest: Vec<Vec<u8>> = pending.collect();
+        if rest.is_empty() {
+            return Ok(());
+        }
+        let mut b = store.batch();
+        for bytes in rest {
+            b.push_encoded(bytes).map_err(|e| e.to_string())?;
+        }
+        b.commit().map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+impl SnapshotHandler for Restore<'_> {
+    fn field(&mut self, name: &str, value: serde_json::Value) -> Result<(), String> {
+        if name == "root" {
+            self.stated_root = value.as_str().and_then(Hash32::from_hex);
+        }
+        Ok(())
+    }
+    fn event(&mut self, e: SnapshotEvent) -> Result<(), String> {
+        let bytes = self.checker.check(&e)?;
+        self.pending.push(bytes);
+        if self.pending.len() >= RESTORE_BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
+/// Restores `input` (a snapshot, or a JSONL dump when `jsonl`) into a new
+/// store at `dir`. On failure the partly built store is removed.
+pub fn restore(dir: &Path, input: impl std::io::Read, jsonl: bool) -> Result<Store, ExportError> {
+    if dir.join("log").exists() {
+        return Err(ExportError::Invalid(format!(
+            "{} already holds a store",
+            dir.display()
+        )));
+    }
+    let mut r = Restore {
+        dir,
+        checker: EventChecker::new(false).map_err(ExportError::Invalid)?,
+        store: None,
+        pending: Vec::new(),
+        stated_root: None,
+    };
+    let res = if jsonl {
+        read_jsonl(input, &mut r)
+    } else {
+        read_snapshot(input, &mut r)
+    }
+    .and_then(|()| r.flush())
+    .and_then(|()| {
+        let root = Hash32(r.checker.builder.root());
+        match r.stated_root {
+            Some(s) if s != root => {
+                Err("the restored events' Merkle root differs from the snapshot's root".into())
+            }
+            _ if r.store.is_none() => Err("the input holds no events".into()),
+            _ => Ok(()),
+        }
+    });
+    match res {
+        Ok(()) => {
+            let store = r.store.take().expect("checked");
+            store.flush()?;
+            Ok(store)
+        }
+        Err(e) => {
+            drop(r.store.take());
+            let _ = std::fs::remove_dir_all(dir);
+            Err(ExportError::Invalid(e))
+        }
+    }
+}
