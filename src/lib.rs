@@ -16,6 +16,7 @@ pub mod merkle;
 mod model;
 mod project;
 mod query;
+mod schema;
 mod store;
 
 pub use chain::{check_link, record_hash, LinkError, RECORD_HASH_CONTEXT};
@@ -40,6 +41,7 @@ pub use query::{
     independence_key, total, Answer, ClaimView, Estimate, Filter, Group, Policy, Query, Role,
     Route, Total,
 };
+pub use schema::schemas;
 pub use store::{
     verify, Appended, Batch, Head, Problem, RecordIter, Report, Store, StoreError, StoreOptions,
     StoredRecord,
