@@ -38,8 +38,8 @@ pub use project::{
     ProjectError, SourceEntry,
 };
 pub use query::{
-    independence_key, total, Answer, ClaimView, Estimate, Filter, Group, Policy, Query, Role,
-    Route, Total,
+    check, independence_key, scope_key, total, Answer, ClaimRef, ClaimView, Estimate, Filter,
+    Finding, Group, Policy, Query, Role, Route, Severity, Tolerance, Total,
 };
 pub use schema::schemas;
 pub use store::{

@@ -2,6 +2,7 @@
 //! mapping of errors to exit codes. Only this layer knows about clap,
 //! terminal output and anyhow.
 
+mod check;
 mod claim;
 mod demo;
 mod exit;
@@ -86,6 +87,11 @@ pub enum Command {
     Prove(snapshot::ProveArgs),
     /// Check an inclusion proof bundle offline.
     VerifyProof(snapshot::VerifyProofArgs),
+    /// Test every relation between claims: agreement, parts against wholes,
+    /// running totals against their parts, stated against summed, changes.
+    Check(check::Args),
+    /// How a total changed over the log, event by event.
+    History(total::Args),
     /// A tour on the bundled seed dataset, in a temporary store.
     Demo(demo::Args),
 }
@@ -115,6 +121,8 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Restore(a) => snapshot::restore(&store, a),
         Command::Prove(a) => snapshot::prove(&store, a),
         Command::VerifyProof(a) => snapshot::verify_proof(a),
+        Command::Check(a) => check::run(&store, a),
+        Command::History(a) => check::history(&store, a),
         Command::Demo(a) => demo::run(a),
     }
 }

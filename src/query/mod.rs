@@ -1,11 +1,13 @@
 //! Questions asked of the projections: totals and their derivations. Reads
 //! the cache (indexes), never the log; decides nothing about what is stored.
 
+mod check;
 mod estimate;
 mod resolve;
 mod total;
 mod view;
 
+pub use check::{check, scope_key, ClaimRef, Finding, Severity, Tolerance};
 pub use estimate::Estimate;
 pub use resolve::{independence_key, Policy};
 pub use total::{total, Filter, Query};
