@@ -443,19 +443,26 @@ fn build_invalid(chain: &[Built]) -> Vec<InvalidVector> {
         "decode",
     );
 
-    // A claim whose published year is 0: `FuzzyDate` is an open enum, so the
-    // encoder takes it; the decoder refuses years outside 1..=9999.
+    // A claim whose published year is 0. `Claim::new` refuses it, so the
+    // bytes are patched: Year(2024) is [1, 0xfb, 0xd0, 0x0f] (tag 1, zigzag
+    // 4048), Year(0) is [1, 0]. 0xfb never occurs in UTF-8 text, so the last
+    // match is the published date. The decoder refuses years outside 1..=9999.
     let mut r = chain[4].record.clone();
     if let Event::ClaimAdded(c) = &r.event {
         let mut f = c.fields().clone();
-        f.published = FuzzyDate::Year(0);
+        f.published = FuzzyDate::Year(2024);
         r.event = Event::ClaimAdded(claim(f));
     }
-    add(
-        "the claim of seq 4 with published year 0",
-        encode_record(&r).expect("encodes"),
-        "decode",
-    );
+    let valid = encode_record(&r).expect("encodes");
+    let y2024 = [1u8, 0xfb, 0xd0, 0x0f];
+    let at = valid
+        .windows(4)
+        .rposition(|w| w == y2024)
+        .expect("published year in the record");
+    let mut b = valid[..at].to_vec();
+    b.extend_from_slice(&[1, 0]);
+    b.extend_from_slice(&valid[at + 4..]);
+    add("the claim of seq 4 with published year 0", b, "decode");
 
     // A count claim (not a change) with a negative value.
     let rec = &chain[4].bytes;

@@ -42,6 +42,13 @@ pub fn decode_record(bytes: &[u8]) -> Result<Record, CodecError> {
     if bytes.len() > MAX_RECORD_BYTES {
         return Err(CodecError::TooLarge(bytes.len()));
     }
+    // The format version leads the record: refuse other versions by name
+    // rather than as undecodable bytes.
+    if let Ok((v, _)) = bincode::decode_from_slice::<u32, _>(bytes, config()) {
+        if v != FORMAT_VERSION {
+            return Err(CodecError::Version(v));
+        }
+    }
     let (r, used): (Record, usize) = bincode::decode_from_slice(bytes, config())
         .map_err(|e| CodecError::Decode(e.to_string()))?;
     if used != bytes.len() {

@@ -25,6 +25,8 @@ pub struct RawFrame {
     pub pos: Position,
     pub bytes: Vec<u8>,
     pub stored_hash: Hash32,
+    /// More frames of the same batch follow this one.
+    pub more: bool,
 }
 
 impl RawFrame {
@@ -58,6 +60,8 @@ pub struct Scanner {
     pos: Position,
     end: Option<ScanEnd>,
     first_seqs: Vec<u64>,
+    /// Where the batch still open at the current position began.
+    batch_start: Option<Position>,
 }
 
 impl Scanner {
@@ -81,6 +85,7 @@ impl Scanner {
             pos: start,
             end: None,
             first_seqs: Vec::new(),
+            batch_start: None,
         };
         s.open_segment(start.segment, start.offset)?;
         Ok(s)
@@ -123,7 +128,10 @@ impl Scanner {
                 let at = Position { segment, offset: 0 };
                 // A crash while creating a segment can leave a short header.
                 self.end = Some(
-                    if last && got < 24 && header[..got] == super::SEGMENT_MAGIC[..got.min(8)] {
+                    if last
+                        && got < 24
+                        && header[..got.min(8)] == super::SEGMENT_MAGIC[..got.min(8)]
+                    {
                         ScanEnd::Torn {
                             at,
                             reason: format!("incomplete segment header ({got} bytes)"),
@@ -151,9 +159,22 @@ impl Scanner {
         self.pos
     }
 
-    /// How the scan ended, once `next_frame` has returned `None`.
-    pub fn end(&self) -> Option<&ScanEnd> {
-        self.end.as_ref()
+    /// How the scan ended, once `next_frame` has returned `None`. A batch
+    /// left open at the end (its last frame says more follow) is a torn
+    /// tail starting at the batch's first frame: it was never acknowledged.
+    pub fn end(&self) -> Option<ScanEnd> {
+        match (&self.end, self.batch_start) {
+            (Some(ScanEnd::Corrupt { .. }), _) | (None, _) => self.end.clone(),
+            (Some(ScanEnd::Clean), Some(at)) => Some(ScanEnd::Torn {
+                at,
+                reason: "the last batch is incomplete (its last frame says more follow)".into(),
+            }),
+            (Some(ScanEnd::Torn { reason, .. }), Some(at)) => Some(ScanEnd::Torn {
+                at,
+                reason: format!("the last batch is incomplete ({reason})"),
+            }),
+            (Some(e), None) => Some(e.clone()),
+        }
     }
 
     /// The next complete frame, or None at the end (see `end()`).
@@ -202,18 +223,22 @@ impl Scanner {
             }
             let mut hb = [0u8; 8];
             reader.read_exact(&mut hb).map_err(io_err(&path))?;
-            let rec_len = u32::from_le_bytes([hb[0], hb[1], hb[2], hb[3]]);
+            let word = u32::from_le_bytes([hb[0], hb[1], hb[2], hb[3]]);
             let check = u32::from_le_bytes([hb[4], hb[5], hb[6], hb[7]]);
+            let more = word & super::frame::MORE_IN_BATCH != 0;
+            let rec_len = word & !super::frame::MORE_IN_BATCH;
             if hb == [0; 8] && rest_is_zero(reader).map_err(io_err(&path))? {
                 // Zero-filled space after a crash (the size grew, the data did not land).
                 stop(self, true, "zero-filled tail".into());
                 return Ok(None);
             }
-            if check != !rec_len {
+            if check != !word {
                 stop(
                     self,
                     false,
-                    format!("frame header is damaged (length {rec_len}, check {check:#010x})"),
+                    format!(
+                        "frame header is damaged (length word {word:#010x}, check {check:#010x})"
+                    ),
                 );
                 return Ok(None);
             }
@@ -243,8 +268,14 @@ impl Scanner {
                 pos,
                 bytes,
                 stored_hash: Hash32(h),
+                more,
             };
             self.pos = frame.end();
+            if more {
+                self.batch_start.get_or_insert(pos);
+            } else {
+                self.batch_start = None;
+            }
             return Ok(Some(frame));
         }
     }
@@ -281,10 +312,10 @@ pub fn read_frame_at(log_dir: &Path, pos: Position) -> Result<RawFrame, LogError
     f.seek(SeekFrom::Start(pos.offset)).map_err(io_err(&path))?;
     let mut hb = [0u8; 8];
     f.read_exact(&mut hb).map_err(io_err(&path))?;
-    let len = u32::from_le_bytes([hb[0], hb[1], hb[2], hb[3]]);
+    let word = u32::from_le_bytes([hb[0], hb[1], hb[2], hb[3]]);
     let check = u32::from_le_bytes([hb[4], hb[5], hb[6], hb[7]]);
-    let n = usize::try_from(len).unwrap_or(usize::MAX);
-    if check != !len || n == 0 || n > MAX_RECORD_BYTES {
+    let n = usize::try_from(word & !super::frame::MORE_IN_BATCH).unwrap_or(usize::MAX);
+    if check != !word || n == 0 || n > MAX_RECORD_BYTES {
         return Err(LogError::BadSegment {
             path,
             reason: format!("no frame at offset {} (length {n})", pos.offset),
@@ -298,5 +329,6 @@ pub fn read_frame_at(log_dir: &Path, pos: Position) -> Result<RawFrame, LogError
         pos,
         bytes,
         stored_hash: Hash32(h),
+        more: word & super::frame::MORE_IN_BATCH != 0,
     })
 }

@@ -61,8 +61,9 @@ pub fn list_segments(dir: &Path) -> Result<Vec<PathBuf>, LogError> {
         let Some(stem) = name.strip_suffix(".seg") else {
             continue;
         };
-        let n: u32 = match (stem.len(), stem.parse()) {
-            (8, Ok(n)) => n,
+        let all_digits = stem.bytes().all(|b| b.is_ascii_digit());
+        let n: u32 = match (stem.len(), all_digits, stem.parse()) {
+            (8, true, Ok(n)) => n,
             _ => {
                 return Err(LogError::BadSegment {
                     path: entry.path(),

@@ -77,6 +77,16 @@ fn check_period(field: &str, p: &Period) -> Result<(), FieldError> {
 
 impl Claim {
     pub fn new(f: ClaimFields) -> Result<Claim, FieldError> {
+        let dates: Vec<(&str, FuzzyDate)> = match &f.scope {
+            Scope::Event { date, .. } => vec![("scope.date", *date)],
+            Scope::Cumulative { since, as_of, .. } => {
+                vec![("scope.since", *since), ("scope.as_of", *as_of)]
+            }
+            _ => vec![],
+        };
+        for (field, d) in dates.into_iter().chain([("published", f.published)]) {
+            d.check().map_err(|e| FieldError::new(field, e))?;
+        }
         let signed = matches!(f.scope, Scope::Change { .. });
         if let Quantity::Range { low, high } = f.quantity {
             if low > high {

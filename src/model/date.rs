@@ -162,6 +162,17 @@ impl FuzzyDate {
         r.ok()
     }
 
+    /// Checks a value built directly from the public variants (a year in
+    /// 1..=9999, a month in 1..=12): what parsing and decoding guarantee.
+    pub fn check(self) -> Result<(), ModelError> {
+        let r = match self {
+            FuzzyDate::Unknown | FuzzyDate::Day(_) => Ok(()),
+            FuzzyDate::Year(y) => check_year(y),
+            FuzzyDate::Month(y, m) => check_year(y).and_then(|()| month_of(m).map(|_| ())),
+        };
+        r.map_err(|why| bad(&format!("{self:?}"), why))
+    }
+
     pub fn precision(self) -> &'static str {
         match self {
             FuzzyDate::Unknown => "unknown",

@@ -14,6 +14,7 @@ use crate::chain::{check_link, record_hash};
 use crate::event::{
     decode_record, encode_record, CodecError, Event, Genesis, Hash32, Record, FORMAT_VERSION,
 };
+use crate::log::MORE_IN_BATCH;
 use crate::log::{
     encode_frame, read_frame_at, LogError, LogWriter, Position, RawFrame, DEFAULT_SEGMENT_BYTES,
     HEADER_LEN,
@@ -171,6 +172,11 @@ impl Store {
         std::fs::create_dir_all(&log_dir).map_err(|e| StoreError::io(&log_dir, e))?;
         let lock = lock::acquire(dir)?;
         let writer = LogWriter::create(&log_dir, opts.segment_bytes)?;
+        // Make the new directory entries durable: log/ inside the store,
+        // and the store inside its parent.
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| StoreError::io(dir, e))?;
         if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
             let _ = std::fs::File::open(parent).and_then(|d| d.sync_all());
         }
@@ -328,7 +334,7 @@ impl Store {
     /// Empties the cache and replays the whole log into it.
     pub fn rebuild_cache(&mut self) -> Result<(), StoreError> {
         self.cache.clear()?;
-        let end = open::replay(&self.log_dir(), &self.cache, None)?;
+        let end = open::replay(&self.log_dir(), &self.cache, None, None)?;
         if end.head != self.head {
             return Err(StoreError::Corrupt {
                 seq: end.head.seq,
@@ -356,6 +362,8 @@ pub struct Batch<'a> {
     pos: Position,
     now: i64,
     failed: bool,
+    /// Offset in `frames` of the last frame, whose "more" bit commit clears.
+    last_frame: usize,
 }
 
 impl<'a> Batch<'a> {
@@ -383,6 +391,7 @@ impl<'a> Batch<'a> {
             pos,
             now: now_ms(),
             failed: false,
+            last_frame: 0,
         }
     }
 
@@ -449,7 +458,8 @@ impl<'a> Batch<'a> {
                 other => StoreError::Cache(other),
             });
         }
-        encode_frame(&mut self.frames, &bytes, &hash);
+        self.last_frame = self.frames.len();
+        encode_frame(&mut self.frames, &bytes, &hash, true);
         self.pos.offset +=
             u64::try_from(bytes.len() + crate::log::FRAME_OVERHEAD).unwrap_or(u64::MAX);
         self.prev = hash;
@@ -471,7 +481,7 @@ impl<'a> Batch<'a> {
     }
 
     /// Writes the batch with one write and one fdatasync, then updates the cache.
-    pub fn commit(self) -> Result<Vec<Appended>, StoreError> {
+    pub fn commit(mut self) -> Result<Vec<Appended>, StoreError> {
         let Some(last) = self.appended.last().copied() else {
             return Err(StoreError::EmptyBatch);
         };
@@ -482,6 +492,12 @@ impl<'a> Batch<'a> {
             });
         }
         let first = self.appended[0].seq;
+        // The last frame closes the batch: clear its "more" bit.
+        let at = self.last_frame;
+        let word = u32::from_le_bytes(self.frames[at..at + 4].try_into().expect("4 bytes"))
+            & !MORE_IN_BATCH;
+        self.frames[at..at + 4].copy_from_slice(&word.to_le_bytes());
+        self.frames[at + 4..at + 8].copy_from_slice(&(!word).to_le_bytes());
         self.store.writer.append(&self.frames, first)?;
         self.store.head = Head {
             seq: last.seq,

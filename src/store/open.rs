@@ -16,6 +16,9 @@ pub(crate) struct ReplayEnd {
     pub end: Position,
     /// A torn tail found after `end`, and why it is torn.
     pub torn: Option<String>,
+    /// Where the torn tail starts (before `end` when an incomplete batch's
+    /// complete frames were replayed).
+    pub torn_at: Option<Position>,
 }
 
 /// Replays the log into `cache` from checkpoint `from` (or from the start).
@@ -23,6 +26,7 @@ pub(crate) fn replay(
     log_dir: &Path,
     cache: &Cache,
     from: Option<Checkpoint>,
+    limit: Option<Position>,
 ) -> Result<ReplayEnd, StoreError> {
     let (start, mut next_seq, mut prev) = match from {
         Some(cp) => (
@@ -47,6 +51,20 @@ pub(crate) fn replay(
     let mut overlay = cache.begin();
     let mut pending = 0usize;
     while let Some(frame) = scanner.next_frame()? {
+        if limit.is_some_and(|l| frame.pos >= l) {
+            break;
+        }
+        if let Some(seg) =
+            (frame.pos.segment != last_end.segment || next_seq == 0).then_some(frame.pos.segment)
+        {
+            let declared = scanner.header_first_seq(seg);
+            if declared != Some(next_seq) {
+                return Err(StoreError::Corrupt {
+                    seq: next_seq,
+                    reason: format!("segment {seg:08}.seg declares first seq {declared:?}, but holds seq {next_seq} first"),
+                });
+            }
+        }
         let rec = check_frame(&frame, next_seq, &prev).map_err(|reason| StoreError::Corrupt {
             seq: next_seq,
             reason,
@@ -80,11 +98,20 @@ pub(crate) fn replay(
         seq: next_seq - 1,
         hash: prev,
     };
-    match scanner.end().cloned().unwrap_or(ScanEnd::Clean) {
+    if limit.is_some() {
+        return Ok(ReplayEnd {
+            head,
+            end: last_end,
+            torn: None,
+            torn_at: None,
+        });
+    }
+    match scanner.end().unwrap_or(ScanEnd::Clean) {
         ScanEnd::Clean => Ok(ReplayEnd {
             head,
             end: last_end,
             torn: None,
+            torn_at: None,
         }),
         ScanEnd::Torn { at, reason } => {
             // A frame end in an earlier segment than the torn bytes means the
@@ -101,6 +128,7 @@ pub(crate) fn replay(
                     "segment {:08}.seg offset {}: {reason}",
                     at.segment, at.offset
                 )),
+                torn_at: Some(at),
             })
         }
         ScanEnd::Corrupt { reason, .. } => Err(StoreError::Corrupt {
@@ -163,7 +191,15 @@ pub(super) fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> 
             None
         }
     };
-    let end = replay(&log_dir, &cache, from)?;
+    let mut end = replay(&log_dir, &cache, from, None)?;
+    if let Some(at) = end.torn_at.filter(|at| *at < end.end) {
+        // Frames of an unfinished batch reached the cache: start it afresh
+        // and replay only up to the batch.
+        let why = end.torn.take();
+        cache.clear()?;
+        end = replay(&log_dir, &cache, None, Some(at))?;
+        end.torn = why;
+    }
     if let Some(why) = &end.torn {
         tracing::warn!("cut off a torn tail left by an interrupted append ({why}); nothing acknowledged was lost");
     }
