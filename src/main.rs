@@ -6,6 +6,13 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Die quietly when the reader of our output goes away (`claimlog log |
+    // head`), as cat and grep do, instead of panicking on a closed pipe.
+    // SAFETY: setting a signal disposition to its default at startup, before
+    // any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_target(false)
