@@ -25,8 +25,9 @@ pub use event::{
     Retraction, FORMAT_VERSION, MAX_RECORD_BYTES,
 };
 pub use ingest::{
-    apply_parsed, import, parse_claim_value, parse_line, ImportLine, IngestError, LineError,
-    Outcome, Parsed, Target, MAX_LINE_BYTES,
+    apply_parsed, import, import_file, import_lines, parse_claim_value, parse_line, FileLines,
+    ImportLine, IngestError, Item, LineError, Lines, Outcome, Parsed, ParsedLines, Target,
+    MAX_LINE_BYTES, MAX_LISTED_IDS,
 };
 pub use log::{Position, FRAME_OVERHEAD, HEADER_LEN, SEGMENT_MAGIC};
 pub use model::{

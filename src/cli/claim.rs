@@ -276,8 +276,7 @@ pub fn run(store: &Path, c: ClaimCmd) -> CliResult {
             require(&fields)?;
             let claim = parse_claim_value(Value::Object(fields)).map_err(bad)?;
             let mut s = open(store)?;
-            let out = apply_parsed(&mut s, vec![(1, Parsed::Claim(claim))], vec![], 1)
-                .map_err(strip_line)?;
+            let out = apply_parsed(&mut s, vec![(1, Parsed::Claim(claim))]).map_err(strip_line)?;
             if let Some(id) = out.claim_ids.first() {
                 println!(
                     "added claim {} at seq {} (id {id})",
@@ -336,8 +335,6 @@ pub fn retract(store: &Path, a: RetractArgs) -> CliResult {
                 reason,
             },
         )],
-        vec![],
-        1,
     )
     .map_err(strip_line)?;
     println!(
@@ -392,8 +389,6 @@ pub fn correct(store: &Path, a: CorrectArgs) -> CliResult {
                 new,
             },
         )],
-        vec![],
-        1,
     )
     .map_err(strip_line)?;
     let new_id = out.claim_ids.first().copied().unwrap_or_default();

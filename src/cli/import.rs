@@ -17,9 +17,13 @@ pub fn run(store: &Path, a: Args) -> CliResult {
     let result = if a.file.as_os_str() == "-" {
         claimlog::import(&mut s, BufReader::new(std::io::stdin().lock()))
     } else {
-        let f = std::fs::File::open(&a.file)
-            .map_err(|e| CliError::bad_input(anyhow::anyhow!("{}: {e}", a.file.display())))?;
-        claimlog::import(&mut s, BufReader::new(f))
+        if let Err(e) = std::fs::File::open(&a.file) {
+            return Err(CliError::bad_input(anyhow::anyhow!(
+                "{}: {e}",
+                a.file.display()
+            )));
+        }
+        claimlog::import_file(&mut s, &a.file)
     };
     match result {
         Ok(o) => {

@@ -43,7 +43,7 @@ pub fn run(store: &Path, c: SourceCmd) -> CliResult {
                     existing.seq
                 )));
             }
-            let out = apply_parsed(&mut s, vec![(1, Parsed::Source(source.clone()))], vec![], 1)?;
+            let out = apply_parsed(&mut s, vec![(1, Parsed::Source(source.clone()))])?;
             println!(
                 "registered source {} at seq {}",
                 source.id,

@@ -7,4 +7,7 @@ mod plan;
 
 pub use input::{parse_claim_value, parse_line, ImportLine, Parsed, Target};
 pub use lines::MAX_LINE_BYTES;
-pub use plan::{apply_parsed, import, IngestError, LineError, Outcome};
+pub use plan::{
+    apply_parsed, import, import_file, run as import_lines, FileLines, IngestError, Item,
+    LineError, Lines, Outcome, ParsedLines, MAX_LISTED_IDS,
+};

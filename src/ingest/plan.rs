@@ -1,16 +1,24 @@
-//! Deciding what an import appends, before anything is appended: every line
-//! is parsed and checked against the ledger and the lines before it, and all
-//! problems are collected. Only a clean plan is executed, as one batch.
+//! Deciding what an import appends, before anything is appended, in two
+//! passes over the input so that memory does not grow with its size:
+//!
+//! 1. **check**: every line is parsed and checked against the ledger and the
+//!    lines before it; all problems are collected. What is kept per line is
+//!    a decision (append or skip) and, for retractions and corrections, the
+//!    claim they target.
+//! 2. **append**: only if pass 1 found nothing wrong, the lines are read
+//!    again and the events pushed into one batch, which is written in parts
+//!    as it grows and acknowledged once, at the end (all or nothing, across
+//!    crashes too: see docs/FORMAT.md, "Frame").
 
 use super::input::{parse_line, Parsed, Target};
 use super::lines::{next_line, Line, MAX_LINE_BYTES};
 use crate::event::{Correction, Event, Hash32, Retraction};
-use crate::model::{Claim, Source, Text};
+use crate::model::Source;
 use crate::project::{claim_content_hash, Cache};
-use crate::store::{Appended, Store, StoreError};
+use crate::store::{Store, StoreError};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::BufRead;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::io::{BufRead, BufReader, Seek};
 use thiserror::Error;
 
 /// A problem with one input line.
@@ -40,27 +48,15 @@ pub enum IngestError {
 }
 
 /// A claim a retraction or correction points at.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ref {
     Existing(Hash32),
-    /// The claim appended by planned event number N of this batch.
-    Planned(usize),
+    /// The claim appended by step number N of this input.
+    Planned(u32),
 }
 
-#[derive(Debug, Clone)]
-enum Step {
-    Source(Source),
-    Claim(Claim),
-    Retract {
-        target: Ref,
-        reason: Text,
-    },
-    Correct {
-        target: Ref,
-        reason: Text,
-        new: Claim,
-    },
-}
+/// At most this many claim ids are listed in an `Outcome`.
+pub const MAX_LISTED_IDS: usize = 10_000;
 
 /// What an import did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -76,24 +72,108 @@ pub struct Outcome {
     pub duplicate_sources_skipped: u64,
     pub first_seq: Option<u64>,
     pub last_seq: Option<u64>,
-    /// Ids of the claims this import added, in input order.
+    /// Ids of the claims this import added, in input order (the first
+    /// `MAX_LISTED_IDS`).
     pub claim_ids: Vec<Hash32>,
-    /// (line, existing claim id) for every skipped duplicate claim.
+    /// (line, existing claim id) for skipped duplicates of stored claims
+    /// (the first `MAX_LISTED_IDS`).
     pub duplicates: Vec<(u64, Hash32)>,
+}
+
+/// One input line as the passes see it.
+pub enum Item {
+    Parsed(Parsed),
+    Blank,
+    Bad(String),
+}
+
+/// Input that can be read twice, line by line.
+pub trait Lines {
+    /// Calls `f` for every line, numbered from 1; returns the number of lines.
+    fn each(
+        &mut self,
+        f: &mut dyn FnMut(u64, Item) -> Result<(), IngestError>,
+    ) -> Result<u64, IngestError>;
+}
+
+/// Lines of a seekable file (the input, or a spool of it).
+pub struct FileLines(pub std::fs::File);
+
+impl Lines for FileLines {
+    fn each(
+        &mut self,
+        f: &mut dyn FnMut(u64, Item) -> Result<(), IngestError>,
+    ) -> Result<u64, IngestError> {
+        self.0.rewind()?;
+        let mut r = BufReader::with_capacity(1 << 16, &self.0);
+        let mut buf = Vec::new();
+        let mut n = 0u64;
+        while let Some(line) = next_line(&mut r, &mut buf)? {
+            n += 1;
+            let item = match line {
+                Line::TooLong => Item::Bad(format!(
+                    "line is longer than the limit of {MAX_LINE_BYTES} bytes"
+                )),
+                Line::BadUtf8 { valid_up_to } => Item::Bad(format!(
+                    "not valid UTF-8 (first bad byte at byte {})",
+                    valid_up_to + 1
+                )),
+                Line::Text(t) if t.trim().is_empty() => Item::Blank,
+                Line::Text(t) => match parse_line(&t) {
+                    Ok(p) => Item::Parsed(p),
+                    Err(m) => Item::Bad(m),
+                },
+            };
+            f(n, item)?;
+        }
+        Ok(n)
+    }
+}
+
+/// Items already parsed (the CLI's single commands).
+pub struct ParsedLines(pub Vec<(u64, Parsed)>);
+
+impl Lines for ParsedLines {
+    fn each(
+        &mut self,
+        f: &mut dyn FnMut(u64, Item) -> Result<(), IngestError>,
+    ) -> Result<u64, IngestError> {
+        let mut last = 0;
+        for (n, p) in &self.0 {
+            f(*n, Item::Parsed(p.clone()))?;
+            last = last.max(*n);
+        }
+        Ok(last)
+    }
+}
+
+/// The first half of a content hash: enough to tell claims of one input
+/// apart (a collision among a million claims has odds near 1e-27) at half
+/// the memory.
+fn short(h: &Hash32) -> u128 {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&h.0[..16]);
+    u128::from_le_bytes(b)
 }
 
 #[derive(Default)]
 struct Planner {
-    steps: Vec<(u64, Step)>,
     errors: Vec<LineError>,
     sources: BTreeMap<String, Source>,
-    /// line -> what that line's claim is now.
-    line_claims: BTreeMap<u64, Ref>,
-    /// content hash -> ref, for claims added by this input.
-    contents: BTreeMap<Hash32, Ref>,
-    /// Existing claims ended by this input; planned claims ended by this input.
+    /// (line, what that line's claim is now), in line order.
+    line_claims: Vec<(u64, Ref)>,
+    /// Claims added by this input, by content.
+    contents: HashMap<u128, Ref>,
     ended_existing: BTreeSet<Hash32>,
-    ended_planned: BTreeSet<usize>,
+    ended_planned: HashSet<u32>,
+    /// Lines to append, by line number.
+    emit: BTreeSet<u64>,
+    /// Steps so far (the index of the next one).
+    steps: u32,
+    /// Targets of retract and correct lines.
+    targets: BTreeMap<u64, Ref>,
+    /// Planned steps that a later line refers to: their ids are kept in pass 2.
+    referenced: HashSet<u32>,
     outcome: Outcome,
 }
 
@@ -113,12 +193,18 @@ impl Planner {
         &mut self,
         cache: &Cache,
         line: u64,
-        c: &Claim,
+        c: &crate::model::Claim,
         prefix: &str,
     ) -> Result<bool, StoreError> {
         let mut ok = true;
         if !self.known_source(cache, c.source.as_str())? {
-            self.err(line, format!("{prefix}source: source {:?} is not registered (add a source line before it, or `claimlog source add`)", c.source.as_str()));
+            self.err(
+                line,
+                format!(
+                    "{prefix}source: source {:?} is not registered (add a source line before it, or `claimlog source add`)",
+                    c.source.as_str()
+                ),
+            );
             ok = false;
         }
         if let Some(cites) = &c.cites {
@@ -136,6 +222,20 @@ impl Planner {
         Ok(ok)
     }
 
+    fn line_claim(&self, n: u64) -> Option<Ref> {
+        self.line_claims
+            .binary_search_by_key(&n, |x| x.0)
+            .ok()
+            .map(|i| self.line_claims[i].1)
+    }
+
+    fn set_line_claim(&mut self, n: u64, r: Ref) {
+        match self.line_claims.binary_search_by_key(&n, |x| x.0) {
+            Ok(i) => self.line_claims[i].1 = r,
+            Err(i) => self.line_claims.insert(i, (n, r)),
+        }
+    }
+
     fn resolve(&mut self, cache: &Cache, line: u64, t: &Target) -> Result<Option<Ref>, StoreError> {
         let r = if let Some(prefix) = &t.claim {
             match cache.resolve_claim(prefix) {
@@ -148,8 +248,8 @@ impl Planner {
             }
         } else {
             let n = t.line.unwrap_or(0);
-            match self.line_claims.get(&n) {
-                Some(r) => *r,
+            match self.line_claim(n) {
+                Some(r) => r,
                 None => {
                     self.err(
                         line,
@@ -186,8 +286,15 @@ impl Planner {
             }
             Ref::Planned(i) => {
                 self.ended_planned.insert(i);
+                self.referenced.insert(i);
             }
         }
+    }
+
+    fn step(&mut self, line: u64) -> u32 {
+        self.emit.insert(line);
+        self.steps += 1;
+        self.steps - 1
     }
 
     fn add(&mut self, cache: &Cache, line: u64, parsed: Parsed) -> Result<(), StoreError> {
@@ -202,11 +309,16 @@ impl Planner {
                     Some(e) if e == s => self.outcome.duplicate_sources_skipped += 1,
                     Some(e) => self.err(
                         line,
-                        format!("id: source {id:?} is already registered with different fields (name {:?}, kind {}); sources cannot be edited", e.name.as_str(), e.kind.as_str()),
+                        format!(
+                            "id: source {id:?} is already registered with different fields (name {:?}, kind {}); sources cannot be edited",
+                            e.name.as_str(),
+                            e.kind.as_str()
+                        ),
                     ),
                     None => {
-                        self.sources.insert(id, s.clone());
-                        self.steps.push((line, Step::Source(s)));
+                        self.sources.insert(id, s);
+                        self.step(line);
+                        self.outcome.sources_added += 1;
                     }
                 }
             }
@@ -215,7 +327,7 @@ impl Planner {
                     return Ok(());
                 }
                 let content = claim_content_hash(&c);
-                let dup = match self.contents.get(&content) {
+                let dup = match self.contents.get(&short(&content)) {
                     Some(r) => Some(*r),
                     None => cache.duplicate_of(&content)?.map(Ref::Existing),
                 };
@@ -226,45 +338,39 @@ impl Planner {
                 if let Some(r) = dup {
                     self.outcome.duplicate_claims_skipped += 1;
                     if let Ref::Existing(id) = r {
-                        self.outcome.duplicates.push((line, id));
+                        if self.outcome.duplicates.len() < MAX_LISTED_IDS {
+                            self.outcome.duplicates.push((line, id));
+                        }
                     }
-                    self.line_claims.insert(line, r);
+                    self.set_line_claim(line, r);
                     return Ok(());
                 }
-                let r = Ref::Planned(self.steps.len());
-                self.line_claims.insert(line, r);
-                self.contents.insert(content, r);
-                self.steps.push((line, Step::Claim(c)));
+                let r = Ref::Planned(self.step(line));
+                self.set_line_claim(line, r);
+                self.contents.insert(short(&content), r);
+                self.outcome.claims_added += 1;
             }
-            Parsed::Retract { target, reason } => {
+            Parsed::Retract { target, .. } => {
                 if let Some(r) = self.resolve(cache, line, &target)? {
                     self.end(r);
-                    self.steps.push((line, Step::Retract { target: r, reason }));
+                    self.targets.insert(line, r);
+                    self.step(line);
+                    self.outcome.retracted += 1;
                 }
             }
-            Parsed::Correct {
-                target,
-                reason,
-                new,
-            } => {
+            Parsed::Correct { target, new, .. } => {
                 let sources_ok = self.check_claim_sources(cache, line, &new, "new.")?;
                 if let Some(r) = self.resolve(cache, line, &target)? {
                     if sources_ok {
                         self.end(r);
-                        let me = Ref::Planned(self.steps.len());
-                        self.line_claims.insert(line, me);
+                        self.targets.insert(line, r);
+                        let me = Ref::Planned(self.step(line));
+                        self.set_line_claim(line, me);
                         if let Some(l) = target.line {
-                            self.line_claims.insert(l, me);
+                            self.set_line_claim(l, me);
                         }
-                        self.contents.insert(claim_content_hash(&new), me);
-                        self.steps.push((
-                            line,
-                            Step::Correct {
-                                target: r,
-                                reason,
-                                new,
-                            },
-                        ));
+                        self.contents.insert(short(&claim_content_hash(&new)), me);
+                        self.outcome.corrected += 1;
                     }
                 }
             }
@@ -273,124 +379,119 @@ impl Planner {
     }
 }
 
-/// Imports JSON Lines from `input` into `store`: all lines or none.
-pub fn import(store: &mut Store, input: impl BufRead) -> Result<Outcome, IngestError> {
-    let mut input = input;
-    let mut parsed = Vec::new();
-    let mut errors = Vec::new();
-    let mut buf = Vec::new();
-    let mut n = 0u64;
-    while let Some(line) = next_line(&mut input, &mut buf)? {
-        n += 1;
-        match line {
-            Line::TooLong => errors.push(LineError {
-                line: n,
-                message: format!("line is longer than the limit of {MAX_LINE_BYTES} bytes"),
-            }),
-            Line::BadUtf8 { valid_up_to } => errors.push(LineError {
-                line: n,
-                message: format!(
-                    "not valid UTF-8 (first bad byte at byte {})",
-                    valid_up_to + 1
-                ),
-            }),
-            Line::Text(t) if t.trim().is_empty() => {}
-            Line::Text(t) => match parse_line(&t) {
-                Ok(p) => parsed.push((n, p)),
-                Err(m) => errors.push(LineError {
-                    line: n,
-                    message: m,
-                }),
-            },
-        }
-    }
-    if parsed.is_empty() && errors.is_empty() {
-        return Err(IngestError::Empty);
-    }
-    apply_parsed(store, parsed, errors, n)
+/// Imports JSON Lines from `input` into `store`: all lines or none. The
+/// input is spooled to a temporary file so it can be read twice.
+pub fn import(store: &mut Store, mut input: impl BufRead) -> Result<Outcome, IngestError> {
+    let mut spool = tempfile::tempfile()?;
+    std::io::copy(&mut input, &mut spool)?;
+    run(store, &mut FileLines(spool))
+}
+
+/// Imports a JSON Lines file (read twice, not copied).
+pub fn import_file(store: &mut Store, path: &std::path::Path) -> Result<Outcome, IngestError> {
+    run(store, &mut FileLines(std::fs::File::open(path)?))
 }
 
 /// Appends already parsed items (the CLI's single commands come this way).
-pub fn apply_parsed(
-    store: &mut Store,
-    parsed: Vec<(u64, Parsed)>,
-    mut errors: Vec<LineError>,
-    lines: u64,
-) -> Result<Outcome, IngestError> {
+pub fn apply_parsed(store: &mut Store, parsed: Vec<(u64, Parsed)>) -> Result<Outcome, IngestError> {
+    run(store, &mut ParsedLines(parsed))
+}
+
+/// Checks every line, then appends them all as one batch.
+pub fn run(store: &mut Store, input: &mut dyn Lines) -> Result<Outcome, IngestError> {
     let mut p = Planner::default();
-    for (line, item) in parsed {
-        p.add(store.cache(), line, item)?;
+    let mut records = 0u64;
+    let lines = {
+        let cache = store.cache();
+        input.each(&mut |n, item| {
+            match item {
+                Item::Blank => {}
+                Item::Bad(m) => p.err(n, m),
+                Item::Parsed(x) => {
+                    records += 1;
+                    p.add(cache, n, x)?;
+                }
+            }
+            Ok(())
+        })?
+    };
+    if records == 0 && p.errors.is_empty() {
+        return Err(IngestError::Empty);
     }
-    errors.append(&mut p.errors);
-    if !errors.is_empty() {
+    if !p.errors.is_empty() {
+        let mut errors = std::mem::take(&mut p.errors);
         errors.sort_by_key(|e| e.line);
         return Err(IngestError::Lines(errors));
     }
     let mut outcome = std::mem::take(&mut p.outcome);
     outcome.lines = lines;
-    if p.steps.is_empty() {
+    if p.steps == 0 {
         return Ok(outcome);
     }
-    let steps = std::mem::take(&mut p.steps);
-    let line_of: Vec<u64> = steps.iter().map(|(l, _)| *l).collect();
     let mut batch = store.batch();
-    let mut planned_ids: Vec<Option<Hash32>> = Vec::with_capacity(steps.len());
-    let mut appended: Vec<Appended> = Vec::with_capacity(steps.len());
-    let id_of = |r: Ref, planned: &[Option<Hash32>]| match r {
+    let mut planned: HashMap<u32, Hash32> = HashMap::new();
+    let mut step = 0u32;
+    let mut first: Option<u64> = None;
+    let mut last = 0u64;
+    let mut claim_ids = Vec::new();
+    let id_of = |r: Ref, planned: &HashMap<u32, Hash32>| match r {
         Ref::Existing(id) => id,
-        Ref::Planned(i) => planned[i].expect("a reference points to an earlier step"),
+        Ref::Planned(i) => planned[&i],
     };
-    for (i, (_, step)) in steps.into_iter().enumerate() {
-        let (event, is_claim) = match step {
-            Step::Source(s) => {
-                outcome.sources_added += 1;
-                (Event::SourceRegistered(s), false)
-            }
-            Step::Claim(c) => {
-                outcome.claims_added += 1;
-                (Event::ClaimAdded(c), true)
-            }
-            Step::Retract { target, reason } => {
-                outcome.retracted += 1;
-                (
-                    Event::ClaimRetracted(Retraction {
-                        claim: id_of(target, &planned_ids),
-                        reason,
-                    }),
-                    false,
-                )
-            }
-            Step::Correct {
-                target,
-                reason,
-                new,
-            } => {
-                outcome.corrected += 1;
-                (
-                    Event::ClaimCorrected(Correction {
-                        old: id_of(target, &planned_ids),
-                        new,
-                        reason,
-                    }),
-                    true,
-                )
-            }
+    input.each(&mut |n, item| {
+        if !p.emit.contains(&n) {
+            return Ok(());
+        }
+        let Item::Parsed(x) = item else {
+            return Err(IngestError::Io(std::io::Error::other(format!(
+                "line {n} changed between the two reads"
+            ))));
+        };
+        let (event, is_claim) = match x {
+            Parsed::Source(s) => (Event::SourceRegistered(s), false),
+            Parsed::Claim(c) => (Event::ClaimAdded(c), true),
+            Parsed::Retract { reason, .. } => (
+                Event::ClaimRetracted(Retraction {
+                    claim: id_of(p.targets[&n], &planned),
+                    reason,
+                }),
+                false,
+            ),
+            Parsed::Correct { reason, new, .. } => (
+                Event::ClaimCorrected(Correction {
+                    old: id_of(p.targets[&n], &planned),
+                    new,
+                    reason,
+                }),
+                true,
+            ),
         };
         let a = batch.push(event).map_err(|e| match e {
             StoreError::Rejected { reason, .. } => IngestError::Lines(vec![LineError {
-                line: line_of[i],
+                line: n,
                 message: reason,
             }]),
             other => IngestError::Store(other),
         })?;
-        if is_claim {
-            outcome.claim_ids.push(a.hash);
+        if p.referenced.contains(&step) {
+            planned.insert(step, a.hash);
         }
-        planned_ids.push(Some(a.hash));
-        appended.push(a);
+        if is_claim && claim_ids.len() < MAX_LISTED_IDS {
+            claim_ids.push(a.hash);
+        }
+        first.get_or_insert(a.seq);
+        last = a.seq;
+        step += 1;
+        Ok(())
+    })?;
+    if step != p.steps {
+        return Err(IngestError::Io(std::io::Error::other(
+            "the input changed between the two reads",
+        )));
     }
     batch.commit()?;
-    outcome.first_seq = appended.first().map(|a| a.seq);
-    outcome.last_seq = appended.last().map(|a| a.seq);
+    outcome.claim_ids = claim_ids;
+    outcome.first_seq = first;
+    outcome.last_seq = Some(last);
     Ok(outcome)
 }

@@ -19,6 +19,8 @@ pub struct LogWriter {
     len: u64,
     segment_limit: u64,
     poisoned: bool,
+    /// Offset where the batch being written began, while one is open.
+    batch_start: Option<u64>,
 }
 
 /// Makes a directory entry durable (a new file's name, not only its bytes).
@@ -39,6 +41,7 @@ impl LogWriter {
             len,
             segment_limit,
             poisoned: false,
+            batch_start: None,
         })
     }
 
@@ -75,6 +78,7 @@ impl LogWriter {
             len: end.offset,
             segment_limit,
             poisoned: false,
+            batch_start: None,
         };
         w.seek_end()?;
         Ok(w)
@@ -117,12 +121,17 @@ impl LogWriter {
         self.len >= self.segment_limit
     }
 
-    /// Appends pre-framed bytes holding records from `first_seq` on, durably.
-    /// Returns the position of the batch's first byte. On error nothing of the
-    /// batch remains in the file.
-    pub fn append(&mut self, frames: &[u8], first_seq: u64) -> Result<Position, LogError> {
+    /// Starts a batch that may be written in several parts (a large import):
+    /// rolls to a new segment if the current one is full.
+    pub fn begin(&mut self, first_seq: u64) -> Result<Position, LogError> {
         if self.poisoned {
             return Err(LogError::Poisoned);
+        }
+        if let Some(start) = self.batch_start {
+            return Ok(Position {
+                segment: self.segment,
+                offset: start,
+            });
         }
         if self.will_roll() {
             let (f, len) = Self::new_segment(&self.dir, self.segment + 1, first_seq)?;
@@ -130,26 +139,59 @@ impl LogWriter {
             self.file = f;
             self.len = len;
         }
-        let start = self.end();
+        self.batch_start = Some(self.len);
+        Ok(self.end())
+    }
+
+    /// Writes part of the open batch without syncing. Its frames all say
+    /// "more follow", so until `finish` a crash leaves an unclosed batch,
+    /// which the next open cuts off whole.
+    pub fn write_part(&mut self, frames: &[u8]) -> Result<(), LogError> {
+        self.write(frames, false)
+    }
+
+    /// Writes the last part of the open batch (its last frame closes it) and
+    /// fdatasyncs: the batch is acknowledged when this returns.
+    pub fn finish(&mut self, frames: &[u8]) -> Result<(), LogError> {
+        self.write(frames, true)?;
+        self.batch_start = None;
+        Ok(())
+    }
+
+    fn write(&mut self, frames: &[u8], sync: bool) -> Result<(), LogError> {
+        if self.poisoned {
+            return Err(LogError::Poisoned);
+        }
         let path = segment_path(&self.dir, self.segment);
-        let res = self
-            .file
-            .write_all(frames)
-            .and_then(|()| self.file.sync_data());
+        let res =
+            self.file.write_all(frames).and_then(
+                |()| {
+                    if sync {
+                        self.file.sync_data()
+                    } else {
+                        Ok(())
+                    }
+                },
+            );
         if let Err(e) = res {
-            // Undo the partial write so the file ends on a frame boundary again.
-            let undo = self
-                .file
-                .set_len(self.len)
-                .and_then(|()| self.file.sync_all());
-            if undo.is_err() {
-                self.poisoned = true;
-            } else {
-                let _ = self.seek_end();
-            }
+            self.abort();
             return Err(io_err(&path)(e));
         }
         self.len += u64::try_from(frames.len()).unwrap_or(u64::MAX);
-        Ok(start)
+        Ok(())
+    }
+
+    /// Drops the open batch: the file is cut back to where it began.
+    pub fn abort(&mut self) {
+        let Some(start) = self.batch_start.take() else {
+            return;
+        };
+        let undo = self.file.set_len(start).and_then(|()| self.file.sync_all());
+        if undo.is_err() {
+            self.poisoned = true;
+        } else {
+            self.len = start;
+            let _ = self.seek_end();
+        }
     }
 }

@@ -97,8 +97,21 @@ impl Cache {
     /// Commits an overlay together with the checkpoint, atomically.
     pub fn commit(&self, mut overlay: Overlay, cp: Checkpoint) -> Result<(), ProjectError> {
         overlay.put(keys::CHECKPOINT.to_vec(), enc(&cp));
+        overlay.del(keys::DIRTY.to_vec());
         self.tree.apply_batch(overlay.into_batch())?;
         Ok(())
+    }
+
+    /// Commits part of a batch that is not acknowledged yet, marking the
+    /// cache dirty until `commit` (see `keys::DIRTY`).
+    pub fn commit_partial(&self, mut overlay: Overlay) -> Result<(), ProjectError> {
+        overlay.put(keys::DIRTY.to_vec(), Vec::new());
+        self.tree.apply_batch(overlay.into_batch())?;
+        Ok(())
+    }
+
+    pub fn is_dirty(&self) -> Result<bool, ProjectError> {
+        Ok(self.tree.get(keys::DIRTY)?.is_some())
     }
 
     pub fn flush(&self) -> Result<(), ProjectError> {

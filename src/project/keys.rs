@@ -6,6 +6,10 @@ use crate::event::Hash32;
 pub const VERSION: &[u8] = b"!version";
 pub const CHECKPOINT: &[u8] = b"!checkpoint";
 pub const GENESIS: &[u8] = b"!genesis";
+/// Present while a large batch is being written in parts: the cache holds
+/// records the log has not acknowledged yet. A cache found dirty on open is
+/// rebuilt.
+pub const DIRTY: &[u8] = b"!dirty";
 
 pub const CLAIM: &[u8] = b"c/";
 pub const SOURCE: &[u8] = b"S/";

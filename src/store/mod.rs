@@ -364,7 +364,13 @@ pub struct Batch<'a> {
     failed: bool,
     /// Offset in `frames` of the last frame, whose "more" bit commit clears.
     last_frame: usize,
+    /// Whether part of the batch has been written (see `spill`).
+    spilled: bool,
+    committed: bool,
 }
+
+/// A batch holding more frame bytes than this writes them out in parts.
+const SPILL_BYTES: usize = 8 * 1024 * 1024;
 
 impl<'a> Batch<'a> {
     fn new(store: &'a mut Store, first_seq: u64) -> Self {
@@ -392,6 +398,8 @@ impl<'a> Batch<'a> {
             now: now_ms(),
             failed: false,
             last_frame: 0,
+            spilled: false,
+            committed: false,
         }
     }
 
@@ -469,7 +477,31 @@ impl<'a> Batch<'a> {
         };
         self.next_seq += 1;
         self.appended.push(a);
+        if self.last_frame >= SPILL_BYTES {
+            self.spill()?;
+        }
         Ok(a)
+    }
+
+    /// Writes every frame but the last (which must stay to close the batch)
+    /// without syncing, and moves the staged cache writes into the cache,
+    /// marked dirty: memory stays bounded however large the batch.
+    fn spill(&mut self) -> Result<(), StoreError> {
+        let first = self
+            .appended
+            .first()
+            .map(|a| a.seq)
+            .unwrap_or(self.next_seq);
+        self.store.writer.begin(first)?;
+        self.store
+            .writer
+            .write_part(&self.frames[..self.last_frame])?;
+        self.frames.drain(..self.last_frame);
+        self.last_frame = 0;
+        let overlay = std::mem::replace(&mut self.overlay, self.store.cache.begin());
+        self.store.cache.commit_partial(overlay)?;
+        self.spilled = true;
+        Ok(())
     }
 
     pub fn len(&self) -> usize {
@@ -498,14 +530,17 @@ impl<'a> Batch<'a> {
             & !MORE_IN_BATCH;
         self.frames[at..at + 4].copy_from_slice(&word.to_le_bytes());
         self.frames[at + 4..at + 8].copy_from_slice(&(!word).to_le_bytes());
-        self.store.writer.append(&self.frames, first)?;
+        self.store.writer.begin(first)?;
+        self.store.writer.finish(&self.frames)?;
+        self.committed = true;
         self.store.head = Head {
             seq: last.seq,
             hash: last.hash,
         };
         let end = self.store.writer.end();
+        let overlay = std::mem::replace(&mut self.overlay, self.store.cache.begin());
         self.store.cache.commit(
-            self.overlay,
+            overlay,
             Checkpoint {
                 seq: last.seq,
                 hash: last.hash,
@@ -513,7 +548,20 @@ impl<'a> Batch<'a> {
                 end_offset: end.offset,
             },
         )?;
-        Ok(self.appended)
+        Ok(std::mem::take(&mut self.appended))
+    }
+}
+
+impl Drop for Batch<'_> {
+    /// A batch dropped after part of it was written: cut the log back and
+    /// rebuild the cache, so the store is as it was before the batch.
+    fn drop(&mut self) {
+        if self.spilled && !self.committed {
+            self.store.writer.abort();
+            if let Err(e) = self.store.rebuild_cache() {
+                tracing::warn!("rebuilding the cache after an abandoned batch failed ({e}); it will be rebuilt on the next open");
+            }
+        }
     }
 }
 

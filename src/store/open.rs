@@ -175,7 +175,12 @@ pub(super) fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> 
     }
     let lock = lock::acquire(dir)?;
     let (cache, fresh) = Cache::open(&dir.join("cache"))?;
-    let cp = if fresh { None } else { cache.checkpoint()? };
+    // A dirty cache holds part of a batch that never completed.
+    let cp = if fresh || cache.is_dirty()? {
+        None
+    } else {
+        cache.checkpoint()?
+    };
     let from = match cp {
         Some(cp) if checkpoint_matches_log(&log_dir, &cp) => Some(cp),
         Some(cp) => {

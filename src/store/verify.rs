@@ -264,7 +264,8 @@ fn check_cache(
         return Ok(()); // no cache yet: the next open builds it
     }
     let (cache, fresh) = Cache::open(&cache_dir)?;
-    if fresh {
+    if fresh || cache.is_dirty()? {
+        // Nothing to compare: the next open rebuilds it.
         return Ok(());
     }
     let head = report.head.expect("checked above");
