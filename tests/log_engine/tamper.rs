@@ -297,3 +297,20 @@ fn cache_checkpoint_past_the_end_of_the_log_triggers_a_rebuild_on_open() {
         cp.extend(varint(1 << 20));
     });
 }
+
+#[test]
+fn cache_checkpoint_with_a_wrong_seq_triggers_a_rebuild_on_open() {
+    // The checkpoint's hash and end offset still match the log's last frame;
+    // only its seq is wrong. Trusting it would give the store a wrong head,
+    // and the next append would write a record with a wrong seq.
+    for delta in [-2i64, 3] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("store");
+        small_store(&dir, 64 * 1024 * 1024);
+        tamper_checkpoint_then_reopen(&dir, |seq, cp| {
+            let old = varint(seq).len();
+            let new = varint(seq.checked_add_signed(delta).unwrap());
+            cp.splice(..old, new);
+        });
+    }
+}
