@@ -123,7 +123,10 @@ impl Scanner {
                 let at = Position { segment, offset: 0 };
                 // A crash while creating a segment can leave a short header.
                 self.end = Some(
-                    if last && got < 24 && header[..got] == super::SEGMENT_MAGIC[..got.min(8)] {
+                    if last
+                        && got < 24
+                        && header[..got.min(8)] == super::SEGMENT_MAGIC[..got.min(8)]
+                    {
                         ScanEnd::Torn {
                             at,
                             reason: format!("incomplete segment header ({got} bytes)"),

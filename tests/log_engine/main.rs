@@ -6,3 +6,4 @@
 
 mod common;
 mod tamper;
+mod torn;
