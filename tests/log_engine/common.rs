@@ -2,11 +2,12 @@
 //! independent frame parser, directory copies and a tiny seeded PRNG.
 
 use claimlog::{
-    Breakdown, Claim, ClaimFields, Event, FuzzyDate, Name, Origin, Quantity, Scope, Slug, Source,
-    SourceId, SourceKind, Store, StoreOptions, Text, HEADER_LEN,
+    Breakdown, Claim, ClaimFields, Event, FuzzyDate, Name, Origin, Quantity, Report, Scope, Slug,
+    Source, SourceId, SourceKind, Store, StoreError, StoreOptions, Text, HEADER_LEN,
 };
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// The bundled seed dataset (JSON Lines).
 pub const SEED: &str = include_str!("../../docs/examples/seed-claims.jsonl");
@@ -148,4 +149,31 @@ impl Rng {
     pub fn below(&mut self, n: u64) -> u64 {
         self.next_u64() % n
     }
+}
+
+/// Retries `f` while the store is locked, for up to 10 s. Tests run in
+/// threads of one process and some spawn children: a child holds copies of
+/// the parent's file descriptors until it execs, and an flock belongs to the
+/// open file description, so a LOCK this process just released can stay
+/// held for that moment.
+pub fn unlocked<T>(mut f: impl FnMut() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match f() {
+            Err(StoreError::Locked { .. }) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            r => return r,
+        }
+    }
+}
+
+/// `Store::open`, retried while locked (see `unlocked`).
+pub fn open(dir: &Path, segment_bytes: u64) -> Store {
+    unlocked(|| Store::open(dir, opts(segment_bytes))).unwrap()
+}
+
+/// `claimlog::verify`, retried while locked (see `unlocked`).
+pub fn check(dir: &Path, deep: bool) -> Report {
+    unlocked(|| claimlog::verify(dir, deep)).unwrap()
 }

@@ -1,15 +1,15 @@
 //! Tampering: every changed byte, every moved frame and every rewritten
 //! cache entry is found, at the right seq.
 
-use crate::common::{copy_dir, frames, segment_files, small_store, varint};
-use claimlog::{verify, Policy, Problem, Query, Slug, Store};
+use crate::common::{check, copy_dir, frames, open, segment_files, small_store, varint};
+use claimlog::{Policy, Problem, Query, Slug, Store};
 use std::ops::Range;
 use std::path::Path;
 
 const FRAME_BODY_KINDS: [&str; 3] = ["hash mismatch", "seq gap", "broken prev link"];
 
 fn problem(dir: &Path, deep: bool) -> Option<Problem> {
-    verify(dir, deep).unwrap().problem
+    check(dir, deep).problem
 }
 
 /// What verify must say about a change to byte `at` of a segment whose
@@ -65,6 +65,8 @@ fn flip_every_byte(store: &Path, scratch: &Path) -> usize {
                     p.kind
                 );
                 assert_eq!(p.segment, Some(u32::try_from(i).unwrap()), "{p:?}");
+                let start = fr.iter().find(|f| f.contains(&at)).map_or(0, |f| f.start);
+                assert_eq!(p.offset, Some(u64::try_from(start).unwrap()), "{p:?}");
                 checked += 1;
             }
         }
@@ -186,7 +188,7 @@ fn rewritten_claim_entry_in_the_cache_is_found_by_deep_verify_and_fixed_by_rebui
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");
     small_store(&dir, 64 * 1024 * 1024);
-    let s = Store::open(&dir, crate::common::opts(64 * 1024 * 1024)).unwrap();
+    let s = open(&dir, 64 * 1024 * 1024);
     let good = s.cache().dump().unwrap();
     // Give one claim the value of another: a well-formed but false entry.
     let keys = claim_keys(&s);
@@ -197,7 +199,7 @@ fn rewritten_claim_entry_in_the_cache_is_found_by_deep_verify_and_fixed_by_rebui
     drop(s);
     let p = problem(&dir, true).expect("deep verify finds the rewritten entry");
     assert_eq!(p.kind, "cache disagrees", "{p:?}");
-    let mut s = Store::open(&dir, crate::common::opts(64 * 1024 * 1024)).unwrap();
+    let mut s = open(&dir, 64 * 1024 * 1024);
     s.rebuild_cache().unwrap();
     assert_eq!(s.cache().dump().unwrap(), good);
     drop(s);
@@ -209,7 +211,7 @@ fn swapped_metric_index_in_the_cache_is_found_by_deep_verify() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");
     small_store(&dir, 64 * 1024 * 1024);
-    let s = Store::open(&dir, crate::common::opts(64 * 1024 * 1024)).unwrap();
+    let s = open(&dir, 64 * 1024 * 1024);
     let tree = s.cache().raw_tree();
     let key = tree
         .scan_prefix(b"m/people_returned\0")
@@ -245,8 +247,7 @@ fn total_json(s: &Store) -> String {
 /// Opens `dir`, applies `tamper` to the checkpoint value (given the head seq)
 /// and spoils a claim entry too, so that only a rebuild restores the cache.
 fn tamper_checkpoint_then_reopen(dir: &Path, tamper: impl Fn(u64, &mut Vec<u8>)) {
-    let opts = crate::common::opts(64 * 1024 * 1024);
-    let s = Store::open(dir, opts.clone()).unwrap();
+    let s = open(dir, 64 * 1024 * 1024);
     let good = s.cache().dump().unwrap();
     let good_total = total_json(&s);
     let head = s.head();
@@ -260,7 +261,7 @@ fn tamper_checkpoint_then_reopen(dir: &Path, tamper: impl Fn(u64, &mut Vec<u8>))
     s.flush().unwrap();
     drop(s);
 
-    let mut s = Store::open(dir, opts).unwrap();
+    let mut s = open(dir, 64 * 1024 * 1024);
     assert_eq!(s.head(), head, "the head comes from the log, not the cache");
     assert_eq!(s.cache().dump().unwrap(), good, "the cache was rebuilt");
     assert_eq!(total_json(&s), good_total);
@@ -269,7 +270,7 @@ fn tamper_checkpoint_then_reopen(dir: &Path, tamper: impl Fn(u64, &mut Vec<u8>))
         .unwrap();
     assert_eq!(a[0].seq, head.seq + 1);
     drop(s);
-    let r = verify(dir, true).unwrap();
+    let r = check(dir, true);
     assert!(r.ok(), "{:?}", r.problem);
     assert_eq!(r.head.unwrap().seq, head.seq + 1);
 }

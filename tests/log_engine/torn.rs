@@ -2,9 +2,9 @@
 //! on open, nothing acknowledged is lost, and appends continue.
 
 use crate::common::{
-    claim_event, copy_dir, frames, opts, segment_files, small_store, source_event,
+    check, claim_event, copy_dir, frames, open, segment_files, small_store, source_event,
 };
-use claimlog::{verify, Head, Store, HEADER_LEN, SEGMENT_MAGIC};
+use claimlog::{Head, Store, HEADER_LEN, SEGMENT_MAGIC};
 use std::path::Path;
 
 const BIG: u64 = 64 * 1024 * 1024;
@@ -12,7 +12,7 @@ const BIG: u64 = 64 * 1024 * 1024;
 /// Checks `case` (a store whose log may end in a torn tail) reopens at
 /// `prev`, takes an append, and verifies deeply afterwards.
 fn reopen_and_append(case: &Path, prev: Head, segment_bytes: u64, what: &str) -> Store {
-    let mut s = Store::open(case, opts(segment_bytes)).unwrap();
+    let mut s = open(case, segment_bytes);
     assert_eq!(s.head(), prev, "{what}: reopened at the previous event");
     let a = s
         .append(vec![claim_event("alpha", "people_returned", 1)])
@@ -30,9 +30,9 @@ fn truncating_the_last_frame_at_every_length_reopens_at_the_previous_event() {
     // What a crash during the next append leaves: the cache as it was before it.
     let before = tmp.path().join("before");
     copy_dir(&store, &before);
-    let prev = Store::open(&store, opts(BIG)).unwrap().head();
+    let prev = open(&store, BIG).head();
     {
-        let mut s = Store::open(&store, opts(BIG)).unwrap();
+        let mut s = open(&store, BIG);
         s.append(vec![claim_event("beta", "exchanges", 4)]).unwrap();
     }
     let seg = std::fs::read(&segment_files(&store)[0]).unwrap();
@@ -44,7 +44,7 @@ fn truncating_the_last_frame_at_every_length_reopens_at_the_previous_event() {
         copy_dir(&before, &case);
         std::fs::write(&segment_files(&case)[0], &seg[..last.start + len]).unwrap();
 
-        let r = verify(&case, false).unwrap();
+        let r = check(&case, false);
         assert!(r.ok(), "{what}: {:?}", r.problem);
         assert_eq!(r.head, Some(prev), "{what}");
         assert_eq!(r.torn_tail.is_some(), len > 0, "{what}: {:?}", r.torn_tail);
@@ -52,7 +52,7 @@ fn truncating_the_last_frame_at_every_length_reopens_at_the_previous_event() {
         let s = reopen_and_append(&case, prev, BIG, &what);
         let new_head = s.head();
         drop(s);
-        let r = verify(&case, true).unwrap();
+        let r = check(&case, true);
         assert!(r.ok(), "{what}: {:?}", r.problem);
         assert_eq!(r.torn_tail, None, "{what}: the torn tail was cut off");
         assert_eq!(r.head, Some(new_head), "{what}");
@@ -68,8 +68,8 @@ fn truncated_last_frame_with_a_cache_ahead_of_the_log_reopens_by_rebuilding() {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("store");
     small_store(&store, BIG);
-    let prev = Store::open(&store, opts(BIG)).unwrap().head();
-    let mut s = Store::open(&store, opts(BIG)).unwrap();
+    let prev = open(&store, BIG).head();
+    let mut s = open(&store, BIG);
     s.append(vec![claim_event("beta", "exchanges", 4)]).unwrap();
     drop(s);
     let seg = std::fs::read(&segment_files(&store)[0]).unwrap();
@@ -88,13 +88,10 @@ fn truncated_last_frame_with_a_cache_ahead_of_the_log_reopens_by_rebuilding() {
         let case = tmp.path().join(format!("case{len}"));
         copy_dir(&store, &case);
         std::fs::write(&segment_files(&case)[0], &seg[..last.start + len]).unwrap();
-        let p = verify(&case, false)
-            .unwrap()
-            .problem
-            .expect("removal found");
+        let p = check(&case, false).problem.expect("removal found");
         assert_eq!((p.seq, p.kind.as_str()), (prev.seq + 1, "cache disagrees"));
         drop(reopen_and_append(&case, prev, BIG, &what));
-        let r = verify(&case, true).unwrap();
+        let r = check(&case, true);
         assert!(r.ok(), "{what}: {:?}", r.problem);
     }
 }
@@ -114,7 +111,7 @@ fn torn_header_of_a_new_segment_reopens_cleanly() {
     let store = tmp.path().join("store");
     small_store(&store, SEG);
     // Append until the last segment is full: the next append starts a new one.
-    let mut s = Store::open(&store, opts(SEG)).unwrap();
+    let mut s = open(&store, SEG);
     let mut n = 0;
     while std::fs::metadata(segment_files(&store).last().unwrap())
         .unwrap()
@@ -146,7 +143,7 @@ fn torn_header_of_a_new_segment_reopens_cleanly() {
         copy_dir(&store, &case);
         std::fs::write(case.join("log").join(&next_name), bytes).unwrap();
 
-        let r = verify(&case, false).unwrap();
+        let r = check(&case, false);
         assert!(r.ok(), "{what}: {:?}", r.problem);
         assert_eq!(r.head, Some(prev), "{what}");
         assert_eq!(r.torn_tail.is_some(), bytes.len() != 24, "{what}");
@@ -163,7 +160,7 @@ fn torn_header_of_a_new_segment_reopens_cleanly() {
             "{what}: the header was rewritten whole"
         );
         assert_eq!(segment_files(&case).len(), next_index + 1, "{what}");
-        let r = verify(&case, true).unwrap();
+        let r = check(&case, true);
         assert!(r.ok(), "{what}: {:?}", r.problem);
         assert_eq!(r.torn_tail, None, "{what}");
     }
@@ -176,11 +173,11 @@ fn segment_header_torn_after_the_magic_is_a_torn_tail_not_corruption() {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("store");
     small_store(&store, 200);
-    let prev = Store::open(&store, opts(200)).unwrap().head();
+    let prev = open(&store, 200).head();
     let next = segment_files(&store).len();
     let path = store.join("log").join(format!("{next:08}.seg"));
     std::fs::write(&path, &header(prev.seq + 1)[..12]).unwrap();
-    let r = verify(&store, false).unwrap();
+    let r = check(&store, false);
     assert!(r.ok(), "{:?}", r.problem);
     assert!(r.torn_tail.unwrap().contains("incomplete segment header"));
     drop(reopen_and_append(
@@ -189,5 +186,5 @@ fn segment_header_torn_after_the_magic_is_a_torn_tail_not_corruption() {
         200,
         "header cut at 12 bytes",
     ));
-    assert!(verify(&store, true).unwrap().ok());
+    assert!(check(&store, true).ok());
 }
