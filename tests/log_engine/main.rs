@@ -1,9 +1,14 @@
 //! Log-engine tests, built as one test binary: `cargo test --test log_engine`.
 //!
-//! The crash test kills a child process many times; set
-//! `CLAIMLOG_CRASH_KILLS=500` for a long run (default 30) and
-//! `CLAIMLOG_CRASH_SEED` to vary the kill schedule.
+//! - `crash`: SIGKILL a child appending in a loop; nothing acknowledged is lost.
+//!   Long run: `CLAIMLOG_CRASH_KILLS=500 cargo test --test log_engine crash`.
+//! - `tamper`: every byte flip, moved frame and rewritten cache entry is found.
+//! - `torn`: an interrupted append is cut off on open; appends continue.
+//! - `lock`: a second writer gets a clear error (exit 3) and does not hang.
+//! - `rebuild`: the cache rebuilt from the log equals the incremental one.
+//! - `codec`: the record encoding round-trips and only canonical bytes decode.
 
 mod common;
+mod lock;
 mod tamper;
 mod torn;
