@@ -10,5 +10,6 @@
 
 mod common;
 mod lock;
+mod rebuild;
 mod tamper;
 mod torn;
