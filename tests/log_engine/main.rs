@@ -8,6 +8,7 @@
 //! - `rebuild`: the cache rebuilt from the log equals the incremental one.
 //! - `codec`: the record encoding round-trips and only canonical bytes decode.
 
+mod codec;
 mod common;
 mod lock;
 mod rebuild;
