@@ -10,6 +10,7 @@
 
 mod codec;
 mod common;
+mod crash;
 mod lock;
 mod rebuild;
 mod tamper;
