@@ -2,8 +2,8 @@
 //! log into it, and cut off a torn tail.
 
 use super::{check_frame, lock, Head, Store, StoreError, StoreOptions};
-use crate::event::Hash32;
-use crate::log::{segment_path, LogWriter, Position, ScanEnd, Scanner, HEADER_LEN};
+use crate::event::{decode_record, Hash32};
+use crate::log::{read_frame_at, segment_path, LogWriter, Position, ScanEnd, Scanner, HEADER_LEN};
 use crate::project::{apply, Cache, Checkpoint};
 use std::path::Path;
 
@@ -147,8 +147,9 @@ fn checkpoint(seq: u64, hash: Hash32, end: Position) -> Checkpoint {
     }
 }
 
-/// Whether the log still ends a frame with hash `cp.hash` at `cp`'s end.
-fn checkpoint_matches_log(log_dir: &Path, cp: &Checkpoint) -> bool {
+/// Whether the log still ends a frame with hash `cp.hash` at `cp`'s end,
+/// and that frame is record `cp.seq`.
+fn checkpoint_matches_log(log_dir: &Path, cache: &Cache, cp: &Checkpoint) -> bool {
     let path = segment_path(log_dir, cp.end_segment);
     let Ok(meta) = std::fs::metadata(&path) else {
         return false;
@@ -166,6 +167,29 @@ fn checkpoint_matches_log(log_dir: &Path, cp: &Checkpoint) -> bool {
     f.seek(SeekFrom::Start(cp.end_offset - 32)).is_ok()
         && f.read_exact(&mut h).is_ok()
         && h == cp.hash.0
+        && checkpoint_seq_matches_log(log_dir, cache, cp)
+}
+
+/// Whether the frame ending at `cp`'s end holds record `cp.seq`: a checkpoint
+/// with the right hash but a wrong seq would give the store a wrong head.
+fn checkpoint_seq_matches_log(log_dir: &Path, cache: &Cache, cp: &Checkpoint) -> bool {
+    let Ok(Some(loc)) = cache.location(cp.seq) else {
+        return false;
+    };
+    let pos = Position {
+        segment: loc.segment,
+        offset: loc.offset,
+    };
+    let Ok(frame) = read_frame_at(log_dir, pos) else {
+        return false;
+    };
+    frame.end()
+        == Position {
+            segment: cp.end_segment,
+            offset: cp.end_offset,
+        }
+        && frame.stored_hash == cp.hash
+        && decode_record(&frame.bytes).is_ok_and(|r| r.seq == cp.seq)
 }
 
 pub(super) fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
@@ -182,7 +206,7 @@ pub(super) fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> 
         cache.checkpoint()?
     };
     let from = match cp {
-        Some(cp) if checkpoint_matches_log(&log_dir, &cp) => Some(cp),
+        Some(cp) if checkpoint_matches_log(&log_dir, &cache, &cp) => Some(cp),
         Some(cp) => {
             tracing::warn!(
                 "the cache's checkpoint (seq {}) does not match the log; rebuilding the cache from the log",

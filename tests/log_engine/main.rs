@@ -1,0 +1,17 @@
+//! Log-engine tests, built as one test binary: `cargo test --test log_engine`.
+//!
+//! - `crash`: SIGKILL a child appending in a loop; nothing acknowledged is lost.
+//!   Long run: `CLAIMLOG_CRASH_KILLS=500 cargo test --test log_engine crash`.
+//! - `tamper`: every byte flip, moved frame and rewritten cache entry is found.
+//! - `torn`: an interrupted append is cut off on open; appends continue.
+//! - `lock`: a second writer gets a clear error (exit 3) and does not hang.
+//! - `rebuild`: the cache rebuilt from the log equals the incremental one.
+//! - `codec`: the record encoding round-trips and only canonical bytes decode.
+
+mod codec;
+mod common;
+mod crash;
+mod lock;
+mod rebuild;
+mod tamper;
+mod torn;

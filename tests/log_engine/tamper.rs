@@ -1,0 +1,317 @@
+//! Tampering: every changed byte, every moved frame and every rewritten
+//! cache entry is found, at the right seq.
+
+use crate::common::{check, copy_dir, frames, open, segment_files, small_store, varint};
+use claimlog::{Policy, Problem, Query, Slug, Store};
+use std::ops::Range;
+use std::path::Path;
+
+const FRAME_BODY_KINDS: [&str; 3] = ["hash mismatch", "seq gap", "broken prev link"];
+
+fn problem(dir: &Path, deep: bool) -> Option<Problem> {
+    check(dir, deep).problem
+}
+
+/// What verify must say about a change to byte `at` of a segment whose
+/// frames are `frames` and whose first record is `first_seq`.
+fn expected(at: usize, first_seq: u64, frames: &[Range<usize>]) -> (u64, Vec<&'static str>) {
+    match frames.iter().position(|f| f.contains(&at)) {
+        None => {
+            assert!(at < 24, "byte {at} is neither header nor frame");
+            (first_seq, vec!["bad segment"])
+        }
+        Some(k) => {
+            let seq = first_seq + u64::try_from(k).unwrap();
+            if at - frames[k].start < 8 {
+                (seq, vec!["bad frame"])
+            } else {
+                (seq, FRAME_BODY_KINDS.to_vec())
+            }
+        }
+    }
+}
+
+/// Flips every byte of every segment of `store` (with each mask), writing
+/// the damaged log into a cache-less scratch store, and checks the report.
+fn flip_every_byte(store: &Path, scratch: &Path) -> usize {
+    let segs: Vec<Vec<u8>> = segment_files(store)
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    let log = scratch.join("log");
+    std::fs::create_dir_all(&log).unwrap();
+    for (i, s) in segs.iter().enumerate() {
+        std::fs::write(log.join(format!("{i:08}.seg")), s).unwrap();
+    }
+    assert!(problem(scratch, false).is_none(), "the copy verifies");
+    let mut first_seq = 0u64;
+    let mut checked = 0;
+    for (i, seg) in segs.iter().enumerate() {
+        let path = log.join(format!("{i:08}.seg"));
+        let fr = frames(seg);
+        for at in 0..seg.len() {
+            for mask in [0x01u8, 0x80, 0xFF] {
+                let mut bad = seg.clone();
+                bad[at] ^= mask;
+                std::fs::write(&path, &bad).unwrap();
+                let p = problem(scratch, false).unwrap_or_else(|| {
+                    panic!("segment {i} byte {at} ^ {mask:#04x}: verify found nothing")
+                });
+                let (seq, kinds) = expected(at, first_seq, &fr);
+                assert_eq!(p.seq, seq, "segment {i} byte {at} ^ {mask:#04x}: {p:?}");
+                assert!(
+                    kinds.contains(&p.kind.as_str()),
+                    "segment {i} byte {at} ^ {mask:#04x}: kind {:?}, expected one of {kinds:?}",
+                    p.kind
+                );
+                assert_eq!(p.segment, Some(u32::try_from(i).unwrap()), "{p:?}");
+                let start = fr.iter().find(|f| f.contains(&at)).map_or(0, |f| f.start);
+                assert_eq!(p.offset, Some(u64::try_from(start).unwrap()), "{p:?}");
+                checked += 1;
+            }
+        }
+        std::fs::write(&path, seg).unwrap();
+        first_seq += u64::try_from(fr.len()).unwrap();
+    }
+    checked
+}
+
+#[test]
+fn flipping_any_byte_of_the_log_is_reported_at_that_frames_seq() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    small_store(&store, 64 * 1024 * 1024);
+    assert_eq!(segment_files(&store).len(), 1);
+    let checked = flip_every_byte(&store, &tmp.path().join("scratch"));
+    assert!(checked > 3 * 500, "only {checked} flips");
+}
+
+#[test]
+fn flipping_any_byte_of_a_multi_segment_log_is_reported_at_the_right_seq() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    // Small segments: about one frame each, so every header is a segment header.
+    small_store(&store, 200);
+    assert!(segment_files(&store).len() >= 3);
+    flip_every_byte(&store, &tmp.path().join("scratch"));
+}
+
+#[test]
+fn flipped_byte_is_reported_even_with_a_cache_that_agrees_with_the_original() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    small_store(&store, 64 * 1024 * 1024);
+    let seg = std::fs::read(&segment_files(&store)[0]).unwrap();
+    for (k, f) in frames(&seg).into_iter().enumerate() {
+        let case = tmp.path().join(format!("case{k}"));
+        copy_dir(&store, &case);
+        let mut bad = seg.clone();
+        bad[f.start + 8 + (f.len() - 40) / 2] ^= 0x10; // middle of the record
+        std::fs::write(&segment_files(&case)[0], &bad).unwrap();
+        let p = problem(&case, true).expect("damage found");
+        assert_eq!(p.seq, u64::try_from(k).unwrap(), "{p:?}");
+    }
+}
+
+/// Rewrites the single segment of a copy of `store` and returns verify's problem.
+fn with_frames(store: &Path, case: &Path, order: &[usize]) -> Option<Problem> {
+    copy_dir(store, case);
+    let path = &segment_files(case)[0];
+    let seg = std::fs::read(path).unwrap();
+    let fr = frames(&seg);
+    let mut out = seg[..24].to_vec();
+    for &i in order {
+        out.extend_from_slice(&seg[fr[i].clone()]);
+    }
+    std::fs::write(path, out).unwrap();
+    problem(case, false)
+}
+
+#[test]
+fn deleting_duplicating_or_reordering_a_frame_is_reported_at_the_right_seq() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    small_store(&store, 64 * 1024 * 1024);
+    let n = 6usize;
+    let mut case = 0;
+    let mut next = || {
+        case += 1;
+        tmp.path().join(format!("case{case}"))
+    };
+    for k in 0..n {
+        // Delete frame k.
+        let order: Vec<usize> = (0..n).filter(|&i| i != k).collect();
+        let p = with_frames(&store, &next(), &order).expect("deletion found");
+        assert_eq!(p.seq, k as u64, "delete {k}: {p:?}");
+        if k + 1 == n {
+            // The chain of what is left is intact; the cache knows more.
+            assert_eq!(p.kind, "cache disagrees", "{p:?}");
+        } else {
+            assert_eq!(p.kind, "seq gap", "{p:?}");
+        }
+        // Duplicate frame k right after itself.
+        let mut order: Vec<usize> = (0..n).collect();
+        order.insert(k + 1, k);
+        let p = with_frames(&store, &next(), &order).expect("duplicate found");
+        assert_eq!(
+            (p.seq, p.kind.as_str()),
+            (k as u64 + 1, "seq gap"),
+            "dup {k}"
+        );
+        // Swap frames k and k+1.
+        if k + 1 < n {
+            let mut order: Vec<usize> = (0..n).collect();
+            order.swap(k, k + 1);
+            let p = with_frames(&store, &next(), &order).expect("swap found");
+            assert_eq!((p.seq, p.kind.as_str()), (k as u64, "seq gap"), "swap {k}");
+        }
+    }
+    // A whole segment file is missing (multi-segment log).
+    let multi = tmp.path().join("multi");
+    small_store(&multi, 200);
+    let segs = segment_files(&multi);
+    std::fs::remove_file(&segs[1]).unwrap();
+    let p = problem(&multi, false).expect("missing segment found");
+    assert_eq!(p.kind, "bad segment");
+}
+
+fn claim_keys(s: &Store) -> Vec<Vec<u8>> {
+    s.cache()
+        .raw_tree()
+        .scan_prefix(b"c/")
+        .map(|kv| kv.unwrap().0.to_vec())
+        .collect()
+}
+
+#[test]
+fn rewritten_claim_entry_in_the_cache_is_found_by_deep_verify_and_fixed_by_rebuild() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    small_store(&dir, 64 * 1024 * 1024);
+    let s = open(&dir, 64 * 1024 * 1024);
+    let good = s.cache().dump().unwrap();
+    // Give one claim the value of another: a well-formed but false entry.
+    let keys = claim_keys(&s);
+    let tree = s.cache().raw_tree();
+    let other = tree.get(&keys[1]).unwrap().unwrap();
+    tree.insert(&keys[0], other).unwrap();
+    s.flush().unwrap();
+    drop(s);
+    let p = problem(&dir, true).expect("deep verify finds the rewritten entry");
+    assert_eq!(p.kind, "cache disagrees", "{p:?}");
+    let mut s = open(&dir, 64 * 1024 * 1024);
+    s.rebuild_cache().unwrap();
+    assert_eq!(s.cache().dump().unwrap(), good);
+    drop(s);
+    assert!(problem(&dir, true).is_none());
+}
+
+#[test]
+fn swapped_metric_index_in_the_cache_is_found_by_deep_verify() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    small_store(&dir, 64 * 1024 * 1024);
+    let s = open(&dir, 64 * 1024 * 1024);
+    let tree = s.cache().raw_tree();
+    let key = tree
+        .scan_prefix(b"m/people_returned\0")
+        .next()
+        .unwrap()
+        .unwrap()
+        .0;
+    let id = &key[key.len() - 32..];
+    tree.remove(&key).unwrap();
+    tree.insert([&b"m/exchanges\0"[..], id].concat(), Vec::<u8>::new())
+        .unwrap();
+    s.flush().unwrap();
+    drop(s);
+    let p = problem(&dir, true).expect("deep verify finds the moved index entry");
+    assert_eq!(p.kind, "cache disagrees", "{p:?}");
+    assert!(
+        p.reason.contains("m/"),
+        "names the first differing key: {p:?}"
+    );
+}
+
+fn total_json(s: &Store) -> String {
+    let q = Query {
+        metric: Slug::new("people_returned").unwrap(),
+        breakdown: Default::default(),
+        period: None,
+        policy: Policy::default(),
+        filter: Default::default(),
+    };
+    serde_json::to_string(&claimlog::total(s.cache(), &q).unwrap()).unwrap()
+}
+
+/// Opens `dir`, applies `tamper` to the checkpoint value (given the head seq)
+/// and spoils a claim entry too, so that only a rebuild restores the cache.
+fn tamper_checkpoint_then_reopen(dir: &Path, tamper: impl Fn(u64, &mut Vec<u8>)) {
+    let s = open(dir, 64 * 1024 * 1024);
+    let good = s.cache().dump().unwrap();
+    let good_total = total_json(&s);
+    let head = s.head();
+    let tree = s.cache().raw_tree();
+    let mut cp = tree.get(b"!checkpoint").unwrap().unwrap().to_vec();
+    tamper(head.seq, &mut cp);
+    tree.insert(b"!checkpoint", cp).unwrap();
+    let keys = claim_keys(&s);
+    tree.insert(&keys[0], tree.get(&keys[1]).unwrap().unwrap())
+        .unwrap();
+    s.flush().unwrap();
+    drop(s);
+
+    let mut s = open(dir, 64 * 1024 * 1024);
+    assert_eq!(s.head(), head, "the head comes from the log, not the cache");
+    assert_eq!(s.cache().dump().unwrap(), good, "the cache was rebuilt");
+    assert_eq!(total_json(&s), good_total);
+    let a = s
+        .append(vec![crate::common::source_event("gamma")])
+        .unwrap();
+    assert_eq!(a[0].seq, head.seq + 1);
+    drop(s);
+    let r = check(dir, true);
+    assert!(r.ok(), "{:?}", r.problem);
+    assert_eq!(r.head.unwrap().seq, head.seq + 1);
+}
+
+#[test]
+fn cache_checkpoint_with_a_wrong_hash_triggers_a_rebuild_on_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    small_store(&dir, 64 * 1024 * 1024);
+    tamper_checkpoint_then_reopen(&dir, |seq, cp| {
+        let at = varint(seq).len();
+        cp[at] ^= 0x01; // first byte of the hash
+    });
+}
+
+#[test]
+fn cache_checkpoint_past_the_end_of_the_log_triggers_a_rebuild_on_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    small_store(&dir, 64 * 1024 * 1024);
+    tamper_checkpoint_then_reopen(&dir, |seq, cp| {
+        // seq, hash, segment 0, then an end offset far past the file.
+        let head = varint(seq).len() + 32 + 1;
+        cp.truncate(head);
+        cp.extend(varint(1 << 20));
+    });
+}
+
+#[test]
+fn cache_checkpoint_with_a_wrong_seq_triggers_a_rebuild_on_open() {
+    // The checkpoint's hash and end offset still match the log's last frame;
+    // only its seq is wrong. Trusting it would give the store a wrong head,
+    // and the next append would write a record with a wrong seq.
+    for delta in [-2i64, 3] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("store");
+        small_store(&dir, 64 * 1024 * 1024);
+        tamper_checkpoint_then_reopen(&dir, |seq, cp| {
+            let old = varint(seq).len();
+            let new = varint(seq.checked_add_signed(delta).unwrap());
+            cp.splice(..old, new);
+        });
+    }
+}
