@@ -99,6 +99,11 @@ fn bad(msg: String) -> CliError {
 /// A claim field error ("quote: text must not be empty") names the flag
 /// when the field has one ("--quote: ...").
 fn flag_error(msg: String) -> CliError {
+    // A correction's planner errors are about its "new." claim.
+    let msg = match msg.strip_prefix("new.") {
+        Some(rest) => rest.to_string(),
+        None => msg,
+    };
     const FLAGS: [&str; 8] = [
         "metric",
         "source",
@@ -118,8 +123,8 @@ fn flag_error(msg: String) -> CliError {
 impl ClaimFlags {
     /// Lays the given flags over `base` (an existing claim's fields, or empty).
     fn apply(&self, mut base: Map<String, Value>) -> Result<Map<String, Value>, CliError> {
-        // Dates sit inside the scope, where the field path of a parse error
-        // is lost: check them here so the message names the flag.
+        // Dates and the label sit inside the scope, where the field path of
+        // a parse error is lost: check them here so the message names the flag.
         for (flag, v) in [
             ("date", &self.date),
             ("since", &self.since),
@@ -129,6 +134,9 @@ impl ClaimFlags {
             if let Some(v) = v {
                 claimlog::FuzzyDate::parse(v).map_err(|e| bad(format!("--{flag}: {e}")))?;
             }
+        }
+        if let Some(l) = &self.label {
+            claimlog::Name::new(l.as_str()).map_err(|e| bad(format!("--label: {e}")))?;
         }
         let mut set = |k: &str, v: &Option<String>| {
             if let Some(v) = v {
