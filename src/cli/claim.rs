@@ -96,9 +96,48 @@ fn bad(msg: String) -> CliError {
     CliError::bad_input(anyhow::anyhow!(msg))
 }
 
+/// A claim field error ("quote: text must not be empty") names the flag
+/// when the field has one ("--quote: ...").
+fn flag_error(msg: String) -> CliError {
+    // A correction's planner errors are about its "new." claim.
+    let msg = match msg.strip_prefix("new.") {
+        Some(rest) => rest.to_string(),
+        None => msg,
+    };
+    const FLAGS: [&str; 8] = [
+        "metric",
+        "source",
+        "speaker",
+        "cites",
+        "url",
+        "published",
+        "quote",
+        "note",
+    ];
+    match FLAGS.iter().find(|f| msg.starts_with(&format!("{f}: "))) {
+        Some(_) => bad(format!("--{msg}")),
+        None => bad(msg),
+    }
+}
+
 impl ClaimFlags {
     /// Lays the given flags over `base` (an existing claim's fields, or empty).
     fn apply(&self, mut base: Map<String, Value>) -> Result<Map<String, Value>, CliError> {
+        // Dates and the label sit inside the scope, where the field path of
+        // a parse error is lost: check them here so the message names the flag.
+        for (flag, v) in [
+            ("date", &self.date),
+            ("since", &self.since),
+            ("as-of", &self.as_of),
+            ("published", &self.published),
+        ] {
+            if let Some(v) = v {
+                claimlog::FuzzyDate::parse(v).map_err(|e| bad(format!("--{flag}: {e}")))?;
+            }
+        }
+        if let Some(l) = &self.label {
+            claimlog::Name::new(l.as_str()).map_err(|e| bad(format!("--label: {e}")))?;
+        }
         let mut set = |k: &str, v: &Option<String>| {
             if let Some(v) = v {
                 base.insert(k.to_string(), Value::String(v.clone()));
@@ -274,7 +313,7 @@ pub fn run(store: &Path, c: ClaimCmd) -> CliResult {
         ClaimCmd::Add(flags) => {
             let fields = flags.apply(Map::new())?;
             require(&fields)?;
-            let claim = parse_claim_value(Value::Object(fields)).map_err(bad)?;
+            let claim = parse_claim_value(Value::Object(fields)).map_err(flag_error)?;
             let mut s = open(store)?;
             let out = apply_parsed(&mut s, vec![(1, Parsed::Claim(claim))]).map_err(strip_line)?;
             if let Some(id) = out.claim_ids.first() {
@@ -297,11 +336,12 @@ pub fn run(store: &Path, c: ClaimCmd) -> CliResult {
 /// Single commands have no input lines: drop the "line 1:" prefix.
 fn strip_line(e: claimlog::IngestError) -> CliError {
     match e {
-        claimlog::IngestError::Lines(errs) => bad(errs
-            .into_iter()
-            .map(|e| e.message)
-            .collect::<Vec<_>>()
-            .join("; ")),
+        claimlog::IngestError::Lines(errs) => flag_error(
+            errs.into_iter()
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
         other => other.into(),
     }
 }
@@ -370,7 +410,7 @@ pub fn correct(store: &Path, a: CorrectArgs) -> CliResult {
         _ => Map::new(),
     };
     let fields = a.flags.apply(base)?;
-    let new = parse_claim_value(Value::Object(fields)).map_err(bad)?;
+    let new = parse_claim_value(Value::Object(fields)).map_err(flag_error)?;
     if new == old.claim {
         return Err(bad(
             "the correction changes nothing: give the fields to change".into(),

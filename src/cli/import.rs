@@ -14,14 +14,18 @@ pub struct Args {
 
 pub fn run(store: &Path, a: Args) -> CliResult {
     let mut s = open(store)?;
-    let result = if a.file.as_os_str() == "-" {
+    let stdin = a.file.as_os_str() == "-";
+    // How messages name the input.
+    let name = if stdin {
+        "<stdin>".to_string()
+    } else {
+        a.file.display().to_string()
+    };
+    let result = if stdin {
         claimlog::import(&mut s, BufReader::new(std::io::stdin().lock()))
     } else {
         if let Err(e) = std::fs::File::open(&a.file) {
-            return Err(CliError::bad_input(anyhow::anyhow!(
-                "{}: {e}",
-                a.file.display()
-            )));
+            return Err(CliError::bad_input(anyhow::anyhow!("{name}: {e}")));
         }
         claimlog::import_file(&mut s, &a.file)
     };
@@ -48,14 +52,19 @@ pub fn run(store: &Path, a: Args) -> CliResult {
         }
         Err(IngestError::Lines(errors)) => {
             for e in &errors {
-                eprintln!("{}: {e}", a.file.display());
+                eprintln!("{name}: {e}");
             }
             Err(CliError::bad_input(anyhow::anyhow!(
-                "{} bad line(s) in {}; nothing was appended",
+                "{} bad line(s) in {name}; nothing was appended",
                 errors.len(),
-                a.file.display()
             )))
         }
+        Err(IngestError::Empty) => Err(CliError::bad_input(anyhow::anyhow!(
+            "{name}: no records to import (the input is empty or blank); nothing was appended"
+        ))),
+        Err(IngestError::Io(e)) => Err(CliError::bad_input(anyhow::anyhow!(
+            "{name}: reading failed: {e}; nothing was appended"
+        ))),
         Err(e) => Err(e.into()),
     }
 }

@@ -72,6 +72,21 @@ pub fn summary(e: &Event) -> String {
 }
 
 pub fn run(store: &Path, a: Args) -> CliResult {
+    print_log(store, a).or_else(|e| {
+        // `claimlog log | head` closes the pipe early: not an error.
+        let pipe = e
+            .error
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe);
+        if pipe {
+            Ok(())
+        } else {
+            Err(e)
+        }
+    })
+}
+
+fn print_log(store: &Path, a: Args) -> CliResult {
     let s = open(store)?;
     let to = a.to.unwrap_or(u64::MAX);
     let out = std::io::stdout();

@@ -33,7 +33,12 @@ pub fn run(store: &Path, c: SourceCmd) -> CliResult {
                 v.as_object_mut().map(|o| o.remove("homepage"));
             }
             let source: Source = serde_path_to_error::deserialize(v).map_err(|e| {
-                CliError::bad_input(anyhow::anyhow!("--{}: {}", e.path(), e.inner()))
+                // `id` is the positional argument, the rest are flags.
+                let arg = match e.path().to_string().as_str() {
+                    "id" => "ID".to_string(),
+                    p => format!("--{p}"),
+                };
+                CliError::bad_input(anyhow::anyhow!("{arg}: {}", e.inner()))
             })?;
             let mut s = open(store)?;
             if let Some(existing) = s.cache().source(source.id.as_str())? {

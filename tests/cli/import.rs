@@ -1,0 +1,187 @@
+//! import: counts, idempotence, stdin, references within a file.
+
+use crate::{claim_line, Store, SEED};
+use serde_json::json;
+
+#[test]
+fn import_of_the_seed_reports_counts_and_the_seq_range() {
+    let s = Store::fresh();
+    let out = s.ok(["import", SEED]);
+    assert!(
+        out.contains("imported 41 line(s): 9 source(s), 32 claim(s), 0 retraction(s), 0 correction(s) appended"),
+        "{out}"
+    );
+    let head = s.head();
+    let hash = head.strip_prefix("41 ").expect("head at seq 41");
+    assert!(out.contains(&format!("seq 1..=41; head {hash}")), "{out}");
+    assert_eq!(s.all_claims().len(), 32);
+}
+
+#[test]
+fn reimporting_the_same_file_appends_nothing_and_reports_the_skipped_duplicates() {
+    let s = Store::seeded();
+    let head = s.head();
+    let out = s.ok(["import", SEED]);
+    assert!(
+        out.contains("imported 41 line(s): 0 source(s), 0 claim(s), 0 retraction(s), 0 correction(s) appended"),
+        "{out}"
+    );
+    assert!(
+        out.contains("skipped 32 claim(s) identical to active claims already recorded, and 9 source(s) already registered"),
+        "{out}"
+    );
+    let hash = head.strip_prefix("41 ").unwrap();
+    assert!(
+        out.contains(&format!("nothing new to append; head unchanged {hash}")),
+        "{out}"
+    );
+    assert_eq!(s.head(), head);
+    let j = s.json(["import", SEED]);
+    assert_eq!(j["duplicate_claims_skipped"], 32);
+    assert_eq!(j["duplicate_sources_skipped"], 9);
+    assert_eq!(j["claims_added"], 0);
+    assert!(j["first_seq"].is_null());
+    assert_eq!(j["duplicates"].as_array().unwrap().len(), 32);
+    assert_eq!(s.head(), head);
+}
+
+#[test]
+fn import_from_stdin_with_dash() {
+    let s = Store::fresh();
+    let seed = std::fs::read(SEED).unwrap();
+    let r = s.run_stdin(["import", "-"], seed);
+    assert_eq!(r.code, Some(0), "{r:#?}");
+    assert!(
+        r.stdout.contains("9 source(s), 32 claim(s)"),
+        "{}",
+        r.stdout
+    );
+    assert!(s.head().starts_with("41 "));
+}
+
+#[test]
+fn import_json_reports_the_outcome_with_claim_ids() {
+    let s = Store::fresh();
+    let j = s.json(["import", SEED]);
+    assert_eq!(j["lines"], 41);
+    assert_eq!(j["sources_added"], 9);
+    assert_eq!(j["claims_added"], 32);
+    assert_eq!(j["retracted"], 0);
+    assert_eq!(j["corrected"], 0);
+    assert_eq!(j["first_seq"], 1);
+    assert_eq!(j["last_seq"], 41);
+    let ids = j["claim_ids"].as_array().unwrap();
+    assert_eq!(ids.len(), 32);
+    // The first claim is seed line 10, appended at seq 10.
+    let log = s.json(["log", "--from", "10", "--to", "11"]);
+    assert_eq!(ids[0], log[0]["hash"]);
+}
+
+#[test]
+fn a_partly_new_file_appends_only_the_new_lines() {
+    let s = Store::with_source();
+    let old = claim_line(json!({}));
+    s.ok([
+        "import",
+        s.file("a.jsonl", format!("{old}\n")).to_str().unwrap(),
+    ]);
+    let new = claim_line(json!({"quantity": {"exact": 6}, "quote": "Six."}));
+    let out = s.ok([
+        "import",
+        s.file("b.jsonl", format!("{old}\n{new}\n"))
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(
+        out.contains("imported 2 line(s): 0 source(s), 1 claim(s)"),
+        "{out}"
+    );
+    assert!(out.contains("skipped 1 claim(s)"), "{out}");
+    assert_eq!(s.all_claims().len(), 2);
+}
+
+#[test]
+fn retract_and_correct_lines_can_point_at_earlier_lines_of_the_same_file() {
+    let s = Store::fresh();
+    let lines = [
+        json!({"type": "source", "id": "test-outlet", "name": "Test Outlet", "kind": "media"}).to_string(),
+        claim_line(json!({"quantity": {"exact": 10}, "quote": "ten came home"})),
+        claim_line(json!({"quantity": {"exact": 20}, "quote": "twenty came home", "scope": {"kind": "event", "date": "2024-04-01"}})),
+        json!({"type": "retract", "line": 2, "reason": "wrong article"}).to_string(),
+        json!({"type": "correct", "line": 3, "reason": "typo", "new": serde_json::from_str::<serde_json::Value>(
+            &claim_line(json!({"type": null, "quantity": {"exact": 21}, "quote": "twenty-one came home", "scope": {"kind": "event", "date": "2024-04-01"}}))
+        ).unwrap()}).to_string(),
+    ];
+    let f = s.file("refs.jsonl", lines.join("\n") + "\n");
+    let out = s.ok(["import", f.to_str().unwrap()]);
+    assert!(
+        out.contains("imported 5 line(s): 1 source(s), 2 claim(s), 1 retraction(s), 1 correction(s) appended"),
+        "{out}"
+    );
+    let all = s.all_claims();
+    assert_eq!(all.len(), 3);
+    let status = |n: i64| {
+        all.iter()
+            .find(|c| c["claim"]["quantity"]["exact"] == n)
+            .map(|c| c["status"].clone())
+            .unwrap()
+    };
+    assert_eq!(status(10)["status"], "retracted");
+    assert_eq!(status(10)["reason"], "wrong article");
+    assert_eq!(status(20)["status"], "corrected");
+    assert_eq!(status(21)["status"], "active");
+    let old20 = all
+        .iter()
+        .find(|c| c["claim"]["quantity"]["exact"] == 20)
+        .unwrap();
+    let new21 = all
+        .iter()
+        .find(|c| c["claim"]["quantity"]["exact"] == 21)
+        .unwrap();
+    assert_eq!(new21["replaces"], old20["id"]);
+    assert_eq!(status(20)["by"], new21["id"]);
+}
+
+#[test]
+fn retract_lines_can_name_an_existing_claim_by_id_prefix() {
+    let s = Store::seeded();
+    let id = crate::claim_id(&s, "exchanges", "rubryka", 50);
+    let line = json!({"type": "retract", "claim": &id[..10], "reason": "ordinal, not a count"});
+    let f = s.file("r.jsonl", format!("{line}\n"));
+    let out = s.ok(["import", f.to_str().unwrap()]);
+    assert!(
+        out.contains("1 retraction(s), 0 correction(s) appended"),
+        "{out}"
+    );
+    let j = s.json(["show", &id]);
+    assert_eq!(j["claim"]["status"]["status"], "retracted");
+}
+
+#[test]
+fn crlf_line_endings_and_blank_lines_are_accepted() {
+    let s = Store::with_source();
+    let a = claim_line(json!({}));
+    let b = claim_line(json!({"quantity": {"exact": 6}}));
+    let f = s.file("crlf.jsonl", format!("{a}\r\n\r\n   \r\n{b}\r\n"));
+    let out = s.ok(["import", f.to_str().unwrap()]);
+    assert!(
+        out.contains("imported 4 line(s): 0 source(s), 2 claim(s)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_file_that_cannot_be_read_exits_2_naming_it() {
+    let s = Store::fresh();
+    let missing = s.tmp().join("missing.jsonl");
+    s.rejects(
+        ["import", missing.to_str().unwrap()],
+        &["missing.jsonl", "No such file"],
+    );
+    let dir = s.tmp().to_str().unwrap().to_string();
+    let err = s.rejects(
+        ["import", &dir],
+        &["reading failed", "nothing was appended"],
+    );
+    assert!(err.contains(&dir), "{err}");
+}

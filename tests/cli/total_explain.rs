@@ -1,0 +1,318 @@
+//! total and explain on the seed dataset: figures, bound kinds, routes.
+
+use crate::{claim_id, Store};
+use serde_json::Value;
+
+fn total(s: &Store, args: &[&str]) -> Value {
+    let mut a = vec!["total"];
+    a.extend_from_slice(args);
+    s.json(a)
+}
+
+#[test]
+fn people_returned_2024_is_1358_exact_stated_by_two_independent_sources() {
+    let s = Store::seeded();
+    let t = total(&s, &["--metric", "people_returned", "--period", "2024"]);
+    let a = &t["answer"];
+    assert_eq!(a["route"], "stated");
+    assert_eq!(a["kind"], "exact");
+    assert_eq!(a["estimate"]["best"], 1358);
+    assert_eq!(a["estimate"]["low"], 1358);
+    assert_eq!(a["estimate"]["high"], 1358);
+    assert_eq!(a["estimate"]["approx"], false);
+    assert_eq!(a["independent_sources"], 2);
+    assert_eq!(t["metric"], "people_returned");
+    assert_eq!(t["period"], "2024");
+    assert_eq!(t["policy"], "official-first");
+    let routes: Vec<&str> = t["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(routes, ["stated", "cumulative", "change", "summed"]);
+    let text = s.ok(["total", "--metric", "people_returned", "--period", "2024"]);
+    assert_eq!(
+        text.lines().next().unwrap(),
+        "people_returned, 2024: 1358 [exact; best 1358, low 1358, high 1358] via the stated route, \
+         2 independent source(s) (policy official-first)"
+    );
+    assert!(text.contains("  summed             at least 379"), "{text}");
+}
+
+#[test]
+fn people_returned_2023_is_1002_derived_by_the_change_route() {
+    let s = Store::seeded();
+    let t = total(&s, &["--metric", "people_returned", "--period", "2023"]);
+    assert_eq!(t["answer"]["route"], "change");
+    assert_eq!(t["answer"]["kind"], "exact");
+    assert_eq!(t["answer"]["estimate"]["best"], 1002);
+    let text = s.ok(["total", "--metric", "people_returned", "--period", "2023"]);
+    assert!(
+        text.starts_with("people_returned, 2023: 1002 [exact"),
+        "{text}"
+    );
+    assert!(text.contains("via the change route"), "{text}");
+}
+
+#[test]
+fn exchanges_2024_is_11() {
+    let s = Store::seeded();
+    let t = total(&s, &["--metric", "exchanges", "--period", "2024"]);
+    assert_eq!(t["answer"]["estimate"]["best"], 11);
+    assert_eq!(t["answer"]["route"], "stated");
+    assert_eq!(t["answer"]["independent_sources"], 2);
+}
+
+#[test]
+fn bodies_repatriated_all_time_is_at_least_7000_with_an_open_upper_side() {
+    let s = Store::seeded();
+    let t = total(&s, &["--metric", "bodies_repatriated"]);
+    assert!(t["period"].is_null());
+    assert_eq!(t["answer"]["kind"], "at_least");
+    assert_eq!(t["answer"]["estimate"]["best"], 7000);
+    assert!(t["answer"]["estimate"]["high"].is_null());
+    let text = s.ok(["total", "--metric", "bodies_repatriated"]);
+    assert!(
+        text.starts_with("bodies_repatriated, all time: at least 7000 [at_least; best 7000, low 7000, high open]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn from_and_to_mean_the_same_as_period() {
+    let s = Store::seeded();
+    let a = s.ok(["total", "--metric", "people_returned", "--period", "2024"]);
+    let b = s.ok([
+        "total",
+        "--metric",
+        "people_returned",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-12-31",
+    ]);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn a_metric_with_no_claims_has_no_figure() {
+    let s = Store::seeded();
+    let out = s.ok(["total", "--metric", "tanks_destroyed", "--period", "2024"]);
+    assert!(
+        out.starts_with("tanks_destroyed, 2024: no figure on record"),
+        "{out}"
+    );
+    assert!(total(&s, &["--metric", "tanks_destroyed"])["answer"].is_null());
+}
+
+#[test]
+fn as_of_seq_shows_what_the_ledger_knew_then() {
+    let s = Store::seeded();
+    // seq 17 is the first 1358 claim; the second (seq 31) is not yet known.
+    let t = total(
+        &s,
+        &[
+            "--metric",
+            "people_returned",
+            "--period",
+            "2024",
+            "--as-of-seq",
+            "17",
+        ],
+    );
+    assert_eq!(t["answer"]["estimate"]["best"], 1358);
+    assert_eq!(t["answer"]["independent_sources"], 1);
+    assert_eq!(t["filter"]["as_of_seq"], 17);
+    let t = total(
+        &s,
+        &[
+            "--metric",
+            "people_returned",
+            "--period",
+            "2024",
+            "--as-of-seq",
+            "16",
+        ],
+    );
+    assert!(t["answer"].is_null(), "{t}");
+}
+
+#[test]
+fn as_of_seq_undoes_a_later_retraction() {
+    let s = Store::seeded();
+    let id = claim_id(&s, "exchanges", "kyiv-independent", 11);
+    s.ok(["retract", &id, "--reason", "test"]);
+    let now = total(&s, &["--metric", "exchanges", "--period", "2024"]);
+    assert_eq!(now["answer"]["independent_sources"], 1);
+    let then = total(
+        &s,
+        &[
+            "--metric",
+            "exchanges",
+            "--period",
+            "2024",
+            "--as-of-seq",
+            "41",
+        ],
+    );
+    assert_eq!(then["answer"]["independent_sources"], 2);
+}
+
+#[test]
+fn every_policy_is_accepted_and_reported() {
+    let s = Store::seeded();
+    for p in ["official-first", "latest", "conservative", "corroborated"] {
+        let t = total(
+            &s,
+            &[
+                "--metric",
+                "people_returned",
+                "--period",
+                "2024",
+                "--policy",
+                p,
+            ],
+        );
+        assert_eq!(t["policy"], p);
+        assert_eq!(t["answer"]["estimate"]["best"], 1358, "policy {p}");
+    }
+}
+
+#[test]
+fn explain_names_every_claim_with_quote_seq_and_event_hash() {
+    let s = Store::seeded();
+    let out = s.ok(["explain", "--metric", "people_returned", "--period", "2024"]);
+    let first = out.lines().next().unwrap();
+    assert!(
+        first.starts_with("people_returned, 2024: 1358 [exact"),
+        "{out}"
+    );
+    let ki = claim_id(&s, "people_returned", "kyiv-independent", 1358);
+    let so = claim_id(&s, "people_returned", "seed-001-outlet", 1358);
+    for (id, seq) in [(&ki, 31), (&so, 17)] {
+        assert!(
+            out.contains(&format!(
+                "claim {} · seq {seq} · event hash {id}",
+                &id[..12]
+            )),
+            "{id} at seq {seq} missing:\n{out}"
+        );
+    }
+    assert!(
+        out.contains("✔ chosen 1358 per kyiv-independent, quoting Coordination Headquarters"),
+        "{out}"
+    );
+    assert!(
+        out.contains("= agrees 1358 per seed-001-outlet; published date unknown"),
+        "{out}"
+    );
+    assert!(out.contains("\"Since the start of the full-scale invasion, 3,956 people have been released, including 1,358 in 2024.\""), "{out}");
+    assert!(out.contains("├─ stated: 1358"), "{out}");
+    assert!(out.contains("└─ summed: at least 379"), "{out}");
+    assert!(
+        out.contains("note: a change against 2023 is on record, but no stated figure for 2023"),
+        "{out}"
+    );
+}
+
+#[test]
+fn explain_json_lists_groups_with_chosen_and_agreeing_claims() {
+    let s = Store::seeded();
+    let t = s.json(["explain", "--metric", "people_returned", "--period", "2023"]);
+    assert_eq!(t["answer"]["estimate"]["best"], 1002);
+    let change = t["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "change")
+        .unwrap();
+    assert_eq!(change["estimate"]["best"], 1002);
+    let claims: Vec<&Value> = change["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["claims"].as_array().unwrap())
+        .collect();
+    assert!(claims
+        .iter()
+        .any(|c| c["role"] == "chosen" && c["quantity"]["exact"] == 1358));
+    assert!(claims
+        .iter()
+        .any(|c| c["role"] == "chosen" && c["quantity"]["exact"] == 356));
+    for c in &claims {
+        assert_eq!(c["id"].as_str().unwrap().len(), 64);
+        assert!(c["seq"].as_u64().unwrap() >= 10);
+        assert!(!c["quote"].as_str().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn total_rejects_bad_query_flags_with_exit_2() {
+    let s = Store::seeded();
+    s.rejects(
+        ["total", "--metric", "People-Returned"],
+        &["--metric", "People-Returned"],
+    );
+    s.rejects(
+        [
+            "total",
+            "--metric",
+            "people_returned",
+            "--period",
+            "2024-13",
+        ],
+        &["--period", "month 13"],
+    );
+    s.rejects(
+        [
+            "total",
+            "--metric",
+            "people_returned",
+            "--policy",
+            "loudest",
+        ],
+        &["--policy"],
+    );
+    s.rejects(
+        [
+            "explain",
+            "--metric",
+            "people_returned",
+            "--from",
+            "2024-02-30",
+            "--to",
+            "2024-03-01",
+        ],
+        &["--from/--to", "2024-02-30"],
+    );
+    s.rejects(
+        [
+            "total",
+            "--metric",
+            "people_returned",
+            "--breakdown",
+            "civilian",
+        ],
+        &["--breakdown", "key=value"],
+    );
+    // clap: --from needs --to, --period excludes --from.
+    s.rejects(
+        ["total", "--metric", "x", "--from", "2024-01-01"],
+        &["--to"],
+    );
+    s.rejects(
+        [
+            "total",
+            "--metric",
+            "x",
+            "--period",
+            "2024",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-02-01",
+        ],
+        &["cannot be used with"],
+    );
+}
