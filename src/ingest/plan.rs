@@ -81,6 +81,7 @@ pub struct Outcome {
 }
 
 /// One input line as the passes see it.
+#[allow(clippy::large_enum_variant)] // one at a time, never stored
 pub enum Item {
     Parsed(Parsed),
     Blank,
