@@ -72,6 +72,17 @@ pub fn restore(dir: &Path, input: impl std::io::Read, jsonl: bool) -> Result<Sto
             dir.display()
         )));
     }
+    // On failure, remove only what restore made: the directory if it did
+    // not exist, else the store parts it added (never the user's files).
+    let made: Vec<std::path::PathBuf> = if dir.exists() {
+        ["log", "cache", "LOCK"]
+            .iter()
+            .map(|p| dir.join(p))
+            .filter(|p| !p.exists())
+            .collect()
+    } else {
+        vec![dir.to_path_buf()]
+    };
     let mut r = Restore {
         dir,
         checker: EventChecker::new(false).map_err(ExportError::Invalid)?,
@@ -103,7 +114,13 @@ pub fn restore(dir: &Path, input: impl std::io::Read, jsonl: bool) -> Result<Sto
         }
         Err(e) => {
             drop(r.store.take());
-            let _ = std::fs::remove_dir_all(dir);
+            for p in &made {
+                let _ = if p.is_dir() {
+                    std::fs::remove_dir_all(p)
+                } else {
+                    std::fs::remove_file(p)
+                };
+            }
             Err(ExportError::Invalid(e))
         }
     }

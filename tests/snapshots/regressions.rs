@@ -92,3 +92,46 @@ fn prove_accepts_a_bare_checkpoint_file() {
         .success()
         .stdout(predicate::str::starts_with("ok: event seq 30"));
 }
+
+// A failed restore ran remove_dir_all on the --store directory, even one
+// that existed before with the user's own files in it (`--store ~/docs`).
+
+#[test]
+fn failed_restore_into_an_existing_directory_keeps_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Snap::parse(&shared().signed);
+    s.set("root", serde_json::json!(claimlog::Hash32([1; 32])));
+    let bad = dir.path().join("bad.json");
+    s.write(&bad);
+    let target = dir.path().join("mine");
+    std::fs::create_dir(&target).unwrap();
+    std::fs::write(target.join("notes.txt"), "keep me").unwrap();
+    cli_at(&target)
+        .arg("restore")
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("Merkle root differs"));
+    let left: Vec<_> = std::fs::read_dir(&target)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, vec!["notes.txt"], "only the user's file remains");
+    assert_eq!(
+        std::fs::read_to_string(target.join("notes.txt")).unwrap(),
+        "keep me"
+    );
+    // An input that fails before any event is read: the same.
+    let garbage = dir.path().join("garbage.json");
+    std::fs::write(&garbage, "[1, 2, 3]").unwrap();
+    cli_at(&target)
+        .arg("restore")
+        .arg(&garbage)
+        .assert()
+        .code(1);
+    assert!(target.join("notes.txt").exists());
+    // A directory restore made itself is still removed.
+    let fresh = dir.path().join("fresh");
+    cli_at(&fresh).arg("restore").arg(&bad).assert().code(1);
+    assert!(!fresh.exists());
+}
