@@ -49,7 +49,8 @@ impl Restore<'_> {
 impl SnapshotHandler for Restore<'_> {
     fn field(&mut self, name: &str, value: serde_json::Value) -> Result<(), String> {
         if name == "root" {
-            self.stated_root = value.as_str().and_then(Hash32::from_hex);
+            let root = value.as_str().and_then(Hash32::from_hex);
+            self.stated_root = Some(root.ok_or("root: not a hex hash")?);
         }
         Ok(())
     }
@@ -103,6 +104,7 @@ pub fn restore(dir: &Path, input: impl std::io::Read, jsonl: bool) -> Result<Sto
                 Err("the restored events' Merkle root differs from the snapshot's root".into())
             }
             _ if r.store.is_none() => Err("the input holds no events".into()),
+            None if !jsonl => Err("the snapshot has no root to check the events against".into()),
             _ => Ok(()),
         }
     });

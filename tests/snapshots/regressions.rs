@@ -135,3 +135,34 @@ fn failed_restore_into_an_existing_directory_keeps_its_files() {
     cli_at(&fresh).arg("restore").arg(&bad).assert().code(1);
     assert!(!fresh.exists());
 }
+
+// restore only checked the root when the snapshot's "root" parsed as a
+// hash: with it removed or garbled, a snapshot cut short (or otherwise
+// changed consistently) was restored without complaint.
+
+#[test]
+fn restore_refuses_a_snapshot_with_no_usable_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = Snap::parse(&shared().signed);
+    let mut cut_no_root = base.clone();
+    cut_no_root.events.truncate(30);
+    cut_no_root.remove("root");
+    let mut cut_bad_root = base.clone();
+    cut_bad_root.events.truncate(30);
+    cut_bad_root.set("root", serde_json::json!("not a hash"));
+    for (s, reason) in [
+        (&cut_no_root, "the snapshot has no root"),
+        (&cut_bad_root, "root: not a hex hash"),
+    ] {
+        let file = dir.path().join("bad.json");
+        s.write(&file);
+        let store = dir.path().join("restored");
+        cli_at(&store)
+            .arg("restore")
+            .arg(&file)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(reason));
+        assert!(!store.exists());
+    }
+}
