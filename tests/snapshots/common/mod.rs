@@ -2,9 +2,6 @@
 //! CLI, and an editor that tampers with a snapshot file while keeping the
 //! exact layout `export` writes (one top-level field a line, one event a line).
 
-// Helpers for the whole suite; some are not used by every module yet.
-#![allow(dead_code)]
-
 use assert_cmd::Command;
 use base64::Engine;
 use claimlog::checkpoint::{Signer, Verifier};
