@@ -165,6 +165,15 @@ impl SnapshotHandler for Verify {
     }
 }
 
+/// The checkpoint body of `text`: a bare body as it is, or the text of a
+/// signed note up to (and with the newline before) its blank line.
+pub(crate) fn note_text(text: &str) -> &str {
+    match text.find("\n\n") {
+        Some(i) => &text[..=i],
+        None => text,
+    }
+}
+
 /// Checks a checkpoint text against an origin, size and root; with
 /// `verifiers`, also its signatures (at least one must verify).
 pub fn check_checkpoint(
@@ -175,8 +184,7 @@ pub fn check_checkpoint(
     verifiers: &[Verifier],
 ) -> Result<Vec<String>, String> {
     let (body, signed_by) = if verifiers.is_empty() {
-        let body = text.split("\n\n").next().unwrap_or("").to_string() + "\n";
-        (body, Vec::new())
+        (note_text(text).to_string(), Vec::new())
     } else {
         open_note(text.as_bytes(), verifiers).map_err(|e| format!("checkpoint signature: {e}"))?
     };

@@ -1,7 +1,7 @@
 //! Inclusion proofs for one event, and consistency between an old snapshot
 //! and the store now.
 
-use super::check::check_checkpoint;
+use super::check::{check_checkpoint, note_text};
 use super::read::{read_snapshot, SnapshotHandler};
 use super::types::{record_value, ProofBundle, SnapshotEvent, PROOF_FORMAT};
 use super::write::{checkpoint_text, snapshot_event};
@@ -41,8 +41,7 @@ pub fn prove(
         .to_string();
     let (size, cp_text) = match checkpoint {
         Some(text) => {
-            let body = text.split("\n\n").next().unwrap_or("").to_string() + "\n";
-            let cp = Checkpoint::parse_body(&body)
+            let cp = Checkpoint::parse_body(note_text(text))
                 .map_err(|e| ExportError::Invalid(format!("checkpoint: {e}")))?;
             if cp.size() > store.len() {
                 return Err(ExportError::Invalid(format!(

@@ -49,7 +49,8 @@ impl Restore<'_> {
 impl SnapshotHandler for Restore<'_> {
     fn field(&mut self, name: &str, value: serde_json::Value) -> Result<(), String> {
         if name == "root" {
-            self.stated_root = value.as_str().and_then(Hash32::from_hex);
+            let root = value.as_str().and_then(Hash32::from_hex);
+            self.stated_root = Some(root.ok_or("root: not a hex hash")?);
         }
         Ok(())
     }
@@ -72,6 +73,17 @@ pub fn restore(dir: &Path, input: impl std::io::Read, jsonl: bool) -> Result<Sto
             dir.display()
         )));
     }
+    // On failure, remove only what restore made: the directory if it did
+    // not exist, else the store parts it added (never the user's files).
+    let made: Vec<std::path::PathBuf> = if dir.exists() {
+        ["log", "cache", "LOCK"]
+            .iter()
+            .map(|p| dir.join(p))
+            .filter(|p| !p.exists())
+            .collect()
+    } else {
+        vec![dir.to_path_buf()]
+    };
     let mut r = Restore {
         dir,
         checker: EventChecker::new(false).map_err(ExportError::Invalid)?,
@@ -92,6 +104,7 @@ pub fn restore(dir: &Path, input: impl std::io::Read, jsonl: bool) -> Result<Sto
                 Err("the restored events' Merkle root differs from the snapshot's root".into())
             }
             _ if r.store.is_none() => Err("the input holds no events".into()),
+            None if !jsonl => Err("the snapshot has no root to check the events against".into()),
             _ => Ok(()),
         }
     });
@@ -103,7 +116,13 @@ pub fn restore(dir: &Path, input: impl std::io::Read, jsonl: bool) -> Result<Sto
         }
         Err(e) => {
             drop(r.store.take());
-            let _ = std::fs::remove_dir_all(dir);
+            for p in &made {
+                let _ = if p.is_dir() {
+                    std::fs::remove_dir_all(p)
+                } else {
+                    std::fs::remove_file(p)
+                };
+            }
             Err(ExportError::Invalid(e))
         }
     }

@@ -1,0 +1,168 @@
+//! Regression tests for bugs this suite found in src/, one block per fix.
+
+use crate::common::*;
+use predicates::prelude::*;
+
+// A bare (unsigned) checkpoint body was read with an extra blank line
+// appended, so it never parsed ("line 4 of the checkpoint body is empty"):
+// unsigned snapshots failed verify-snapshot and verify --against, `prove`
+// without --key wrote nothing, and `prove --checkpoint` refused bare bodies.
+
+#[test]
+fn unsigned_snapshot_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("snap.json");
+    std::fs::write(&file, &shared().unsigned).unwrap();
+    assert!(!Snap::parse(&shared().unsigned)
+        .checkpoint()
+        .contains("\n\n"));
+    cli()
+        .arg("verify-snapshot")
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("ok: 42 events"));
+    // Asking for a signature on an unsigned snapshot is still a failure.
+    cli()
+        .arg("verify-snapshot")
+        .arg(&file)
+        .args(["--pubkey", &shared().pubkey])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("FAILED: checkpoint signature"));
+}
+
+#[test]
+fn unsigned_old_snapshot_works_with_verify_against() {
+    let fx = Fixture::seed();
+    let old = fx.export("old.json", false);
+    cli_at(&fx.store)
+        .args(["verify", "--against"])
+        .arg(&old)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "consistency proof of 0 hashes verified",
+        ));
+}
+
+#[test]
+fn unsigned_proof_bundle_is_written_and_verifies() {
+    let fx = Fixture::seed();
+    let out = fx.path("p.json");
+    cli_at(&fx.store)
+        .args(["prove", "--seq", "12", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    cli()
+        .arg("verify-proof")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("ok: event seq 12"));
+    cli()
+        .arg("verify-proof")
+        .arg(&out)
+        .arg("--pubkey")
+        .arg(&fx.pubkey)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("FAILED: checkpoint signature"));
+}
+
+#[test]
+fn prove_accepts_a_bare_checkpoint_file() {
+    let fx = Fixture::seed();
+    let a = cli_at(&fx.store).arg("checkpoint").assert().success();
+    let cp = fx.path("cp");
+    std::fs::write(&cp, stdout_of(&a)).unwrap();
+    let out = fx.path("p.json");
+    cli_at(&fx.store)
+        .args(["prove", "--seq", "30", "--checkpoint"])
+        .arg(&cp)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    cli()
+        .arg("verify-proof")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("ok: event seq 30"));
+}
+
+// A failed restore ran remove_dir_all on the --store directory, even one
+// that existed before with the user's own files in it (`--store ~/docs`).
+
+#[test]
+fn failed_restore_into_an_existing_directory_keeps_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Snap::parse(&shared().signed);
+    s.set("root", serde_json::json!(claimlog::Hash32([1; 32])));
+    let bad = dir.path().join("bad.json");
+    s.write(&bad);
+    let target = dir.path().join("mine");
+    std::fs::create_dir(&target).unwrap();
+    std::fs::write(target.join("notes.txt"), "keep me").unwrap();
+    cli_at(&target)
+        .arg("restore")
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("Merkle root differs"));
+    let left: Vec<_> = std::fs::read_dir(&target)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, vec!["notes.txt"], "only the user's file remains");
+    assert_eq!(
+        std::fs::read_to_string(target.join("notes.txt")).unwrap(),
+        "keep me"
+    );
+    // An input that fails before any event is read: the same.
+    let garbage = dir.path().join("garbage.json");
+    std::fs::write(&garbage, "[1, 2, 3]").unwrap();
+    cli_at(&target)
+        .arg("restore")
+        .arg(&garbage)
+        .assert()
+        .code(1);
+    assert!(target.join("notes.txt").exists());
+    // A directory restore made itself is still removed.
+    let fresh = dir.path().join("fresh");
+    cli_at(&fresh).arg("restore").arg(&bad).assert().code(1);
+    assert!(!fresh.exists());
+}
+
+// restore only checked the root when the snapshot's "root" parsed as a
+// hash: with it removed or garbled, a snapshot cut short (or otherwise
+// changed consistently) was restored without complaint.
+
+#[test]
+fn restore_refuses_a_snapshot_with_no_usable_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = Snap::parse(&shared().signed);
+    let mut cut_no_root = base.clone();
+    cut_no_root.events.truncate(30);
+    cut_no_root.remove("root");
+    let mut cut_bad_root = base.clone();
+    cut_bad_root.events.truncate(30);
+    cut_bad_root.set("root", serde_json::json!("not a hash"));
+    for (s, reason) in [
+        (&cut_no_root, "the snapshot has no root"),
+        (&cut_bad_root, "root: not a hex hash"),
+    ] {
+        let file = dir.path().join("bad.json");
+        s.write(&file);
+        let store = dir.path().join("restored");
+        cli_at(&store)
+            .arg("restore")
+            .arg(&file)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(reason));
+        assert!(!store.exists());
+    }
+}
