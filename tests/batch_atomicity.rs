@@ -65,3 +65,27 @@ fn unfinished_batch_is_cut_off_whole_at_every_truncation_point() {
         );
     }
 }
+
+/// Regression: reopening from a cache checkpoint in a later segment read
+/// that segment's header as missing ("declares first seq None").
+#[test]
+fn reopen_from_a_checkpoint_in_a_later_segment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("s");
+    let opts = StoreOptions {
+        segment_bytes: 512,
+        recorded_by: None,
+    };
+    {
+        let mut s = Store::create(&dir, Origin::new("t.example/x").unwrap(), opts.clone()).unwrap();
+        for i in 0..12 {
+            s.append(vec![source(i)]).unwrap();
+        }
+        s.flush().unwrap();
+    }
+    assert!(std::fs::metadata(dir.join("log/00000002.seg")).is_ok(), "several segments");
+    let mut s = Store::open(&dir, opts).unwrap();
+    s.append(vec![source(99)]).unwrap();
+    drop(s);
+    assert!(claimlog::verify(&dir, true).unwrap().ok());
+}

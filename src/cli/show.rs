@@ -138,12 +138,11 @@ pub fn claims(store: &Path, a: ClaimsArgs) -> CliResult {
         .map(Period::parse)
         .transpose()
         .map_err(|e| CliError::bad_input(anyhow::anyhow!("--period: {e}")))?;
-    let iter: Box<dyn Iterator<Item = Result<ClaimEntry, claimlog::ProjectError>>> =
-        match (&a.metric, &a.source) {
-            (Some(m), _) => Box::new(s.cache().claims_by_metric(m)),
-            (None, Some(src)) => Box::new(s.cache().claims_by_source(src)),
-            (None, None) => Box::new(s.cache().claims()),
-        };
+    let iter: Box<dyn Iterator<Item = Result<ClaimEntry, claimlog::ProjectError>>> = match &a.metric
+    {
+        Some(m) => Box::new(s.cache().claims_by_metric(m)),
+        None => Box::new(s.cache().claims()),
+    };
     let mut out: Vec<ClaimEntry> = Vec::new();
     for e in iter {
         let e = e?;

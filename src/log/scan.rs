@@ -59,7 +59,7 @@ pub struct Scanner {
     current: Option<(BufReader<File>, u64)>,
     pos: Position,
     end: Option<ScanEnd>,
-    first_seqs: Vec<u64>,
+    first_seqs: std::collections::BTreeMap<u32, u64>,
     /// Where the batch still open at the current position began.
     batch_start: Option<Position>,
 }
@@ -84,7 +84,7 @@ impl Scanner {
             current: None,
             pos: start,
             end: None,
-            first_seqs: Vec::new(),
+            first_seqs: std::collections::BTreeMap::new(),
             batch_start: None,
         };
         s.open_segment(start.segment, start.offset)?;
@@ -93,7 +93,7 @@ impl Scanner {
 
     /// The segment headers read so far: (segment, first_seq).
     pub fn header_first_seq(&self, segment: u32) -> Option<u64> {
-        self.first_seqs.get(usize::try_from(segment).ok()?).copied()
+        self.first_seqs.get(&segment).copied()
     }
 
     fn open_segment(&mut self, segment: u32, offset: u64) -> Result<(), LogError> {
@@ -118,10 +118,7 @@ impl Scanner {
         let got = read_up_to(&mut f, &mut header).map_err(io_err(path))?;
         match SegmentHeader::parse(&header[..got]) {
             Ok(h) => {
-                let i = usize::try_from(segment).unwrap_or(usize::MAX);
-                if self.first_seqs.len() == i {
-                    self.first_seqs.push(h.first_seq);
-                }
+                self.first_seqs.insert(segment, h.first_seq);
             }
             Err(reason) => {
                 let last = usize::try_from(segment).ok() == self.segments.len().checked_sub(1);

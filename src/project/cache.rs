@@ -21,7 +21,7 @@ pub struct Cache {
 fn open_sled(path: &Path) -> Result<sled::Db, String> {
     let cfg = sled::Config::new()
         .path(path)
-        .cache_capacity(32 * 1024 * 1024)
+        .cache_capacity(16 * 1024 * 1024)
         .flush_every_ms(Some(1000));
     // sled 0.34 can panic on damaged files; a damaged cache is just stale.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cfg.open())) {
@@ -182,13 +182,6 @@ impl Cache {
         self.claims_by_index(keys::by_metric_prefix(metric))
     }
 
-    pub fn claims_by_source(
-        &self,
-        source: &str,
-    ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
-        self.claims_by_index(keys::by_source_prefix(source))
-    }
-
     /// The active claim with exactly this content, if any.
     pub fn duplicate_of(&self, content: &Hash32) -> Result<Option<Hash32>, ProjectError> {
         Ok(self
@@ -234,14 +227,6 @@ impl Cache {
 
     pub fn location(&self, seq: u64) -> Result<Option<Location>, ProjectError> {
         self.get_as(&keys::seq(seq))
-    }
-
-    pub fn seq_of_hash(&self, h: &Hash32) -> Result<Option<u64>, ProjectError> {
-        Ok(self
-            .tree
-            .get(keys::hash(h))?
-            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
-            .map(u64::from_be_bytes))
     }
 
     /// Events applied, by kind.

@@ -129,7 +129,6 @@ fn add_claim(
         kv.put(dup_key, id.0.to_vec());
     }
     kv.put(keys::by_metric(claim.metric.as_str(), &id), Vec::new());
-    kv.put(keys::by_source(claim.source.as_str(), &id), Vec::new());
     let entry = ClaimEntry {
         id,
         seq: rec.seq,
@@ -189,7 +188,6 @@ pub fn apply(
             recorded_at_ms: rec.recorded_at_ms,
         }),
     );
-    kv.put(keys::hash(&hash), seq.to_be_bytes().to_vec());
     bump(kv, rec.event.kind())?;
     match &rec.event {
         Event::Genesis(g) => {

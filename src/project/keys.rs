@@ -14,10 +14,8 @@ pub const DIRTY: &[u8] = b"!dirty";
 pub const CLAIM: &[u8] = b"c/";
 pub const SOURCE: &[u8] = b"S/";
 pub const BY_METRIC: &[u8] = b"m/";
-pub const BY_SOURCE: &[u8] = b"s/";
 pub const DUPLICATE: &[u8] = b"d/";
 pub const SEQ: &[u8] = b"q/";
-pub const HASH: &[u8] = b"h/";
 pub const COUNT: &[u8] = b"k/";
 
 fn cat(parts: &[&[u8]]) -> Vec<u8> {
@@ -37,20 +35,11 @@ pub fn by_metric(metric: &str, id: &Hash32) -> Vec<u8> {
 pub fn by_metric_prefix(metric: &str) -> Vec<u8> {
     cat(&[BY_METRIC, metric.as_bytes(), b"\0"])
 }
-pub fn by_source(source: &str, id: &Hash32) -> Vec<u8> {
-    cat(&[BY_SOURCE, source.as_bytes(), b"\0", &id.0])
-}
-pub fn by_source_prefix(source: &str) -> Vec<u8> {
-    cat(&[BY_SOURCE, source.as_bytes(), b"\0"])
-}
 pub fn duplicate(content: &Hash32) -> Vec<u8> {
     cat(&[DUPLICATE, &content.0])
 }
 pub fn seq(seq: u64) -> Vec<u8> {
     cat(&[SEQ, &seq.to_be_bytes()])
-}
-pub fn hash(h: &Hash32) -> Vec<u8> {
-    cat(&[HASH, &h.0])
 }
 pub fn count(kind: &str) -> Vec<u8> {
     cat(&[COUNT, kind.as_bytes()])

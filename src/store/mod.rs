@@ -367,10 +367,13 @@ pub struct Batch<'a> {
     /// Whether part of the batch has been written (see `spill`).
     spilled: bool,
     committed: bool,
+    since_spill: usize,
 }
 
-/// A batch holding more frame bytes than this writes them out in parts.
+/// A batch holding more frame bytes, or more events, than this writes them
+/// out in parts: sled's memory grows with the size of one `apply_batch`.
 const SPILL_BYTES: usize = 8 * 1024 * 1024;
+const SPILL_EVENTS: usize = 1024;
 
 impl<'a> Batch<'a> {
     fn new(store: &'a mut Store, first_seq: u64) -> Self {
@@ -400,6 +403,7 @@ impl<'a> Batch<'a> {
             last_frame: 0,
             spilled: false,
             committed: false,
+            since_spill: 0,
         }
     }
 
@@ -477,7 +481,8 @@ impl<'a> Batch<'a> {
         };
         self.next_seq += 1;
         self.appended.push(a);
-        if self.last_frame >= SPILL_BYTES {
+        self.since_spill += 1;
+        if self.last_frame >= SPILL_BYTES || self.since_spill >= SPILL_EVENTS {
             self.spill()?;
         }
         Ok(a)
@@ -501,6 +506,7 @@ impl<'a> Batch<'a> {
         let overlay = std::mem::replace(&mut self.overlay, self.store.cache.begin());
         self.store.cache.commit_partial(overlay)?;
         self.spilled = true;
+        self.since_spill = 0;
         Ok(())
     }
 

@@ -145,8 +145,15 @@ fn log_piped_into_a_closed_pipe_is_not_an_error() {
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("error"), "{stderr}");
-    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr.is_empty(), "{stderr}");
+    // Either it finished writing before the pipe closed, or it ended on
+    // SIGPIPE as cat does (README, "Exit codes"); never an error or a panic.
+    use std::os::unix::process::ExitStatusExt;
+    assert!(
+        out.status.code() == Some(0) || out.status.signal() == Some(13),
+        "{:?}",
+        out.status
+    );
 }
 
 #[test]
