@@ -83,7 +83,10 @@ fn reopen_from_a_checkpoint_in_a_later_segment() {
         }
         s.flush().unwrap();
     }
-    assert!(std::fs::metadata(dir.join("log/00000002.seg")).is_ok(), "several segments");
+    assert!(
+        std::fs::metadata(dir.join("log/00000002.seg")).is_ok(),
+        "several segments"
+    );
     let mut s = Store::open(&dir, opts).unwrap();
     s.append(vec![source(99)]).unwrap();
     drop(s);

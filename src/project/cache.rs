@@ -182,6 +182,54 @@ impl Cache {
         self.claims_by_index(keys::by_metric_prefix(metric))
     }
 
+    /// Claims of one metric and breakdown whose scope kind is `kind`
+    /// (`e` dated event, `u` undated event, `p` period, `c` cumulative,
+    /// `x` change), in scope order.
+    pub fn claims_by_scope_kind(
+        &self,
+        metric: &str,
+        breakdown: &str,
+        kind: u8,
+    ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
+        let mut p = keys::by_scope_prefix(metric, breakdown);
+        p.push(kind);
+        self.claims_by_index(p)
+    }
+
+    /// Claims about exactly the period `from..=to`.
+    pub fn claims_for_period(
+        &self,
+        metric: &str,
+        breakdown: &str,
+        scope: &crate::model::Scope,
+    ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
+        let mut p = keys::by_scope_prefix(metric, breakdown);
+        p.extend_from_slice(&keys::scope_part(scope));
+        self.claims_by_index(p)
+    }
+
+    /// Dated event claims whose first possible day is in `from..=to`.
+    pub fn events_starting_in(
+        &self,
+        metric: &str,
+        breakdown: &str,
+        from: crate::model::Day,
+        to: crate::model::Day,
+    ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
+        let (a, b) = keys::event_range(metric, breakdown, from, to);
+        self.tree.range(a..b).map(move |kv| {
+            let (k, _) = kv?;
+            let id = keys::trailing_id(&k).ok_or_else(|| ProjectError::BadValue {
+                key: String::from_utf8_lossy(&k).into_owned(),
+                reason: "index key too short".into(),
+            })?;
+            self.claim(&id)?.ok_or_else(|| ProjectError::BadValue {
+                key: String::from_utf8_lossy(&k).into_owned(),
+                reason: "index points to a missing claim".into(),
+            })
+        })
+    }
+
     /// The active claim with exactly this content, if any.
     pub fn duplicate_of(&self, content: &Hash32) -> Result<Option<Hash32>, ProjectError> {
         Ok(self

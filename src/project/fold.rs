@@ -129,6 +129,15 @@ fn add_claim(
         kv.put(dup_key, id.0.to_vec());
     }
     kv.put(keys::by_metric(claim.metric.as_str(), &id), Vec::new());
+    kv.put(
+        keys::by_scope(
+            claim.metric.as_str(),
+            &claim.breakdown.to_string(),
+            &claim.scope,
+            &id,
+        ),
+        Vec::new(),
+    );
     let entry = ClaimEntry {
         id,
         seq: rec.seq,

@@ -15,6 +15,7 @@ pub const CLAIM: &[u8] = b"c/";
 pub const SOURCE: &[u8] = b"S/";
 pub const BY_METRIC: &[u8] = b"m/";
 pub const DUPLICATE: &[u8] = b"d/";
+pub const BY_SCOPE: &[u8] = b"g/";
 pub const SEQ: &[u8] = b"q/";
 pub const COUNT: &[u8] = b"k/";
 
@@ -51,4 +52,64 @@ pub fn trailing_id(key: &[u8]) -> Option<Hash32> {
     let mut h = [0u8; 32];
     h.copy_from_slice(tail);
     Some(Hash32(h))
+}
+
+/// Days since the epoch, shifted so that big-endian bytes sort in date order.
+fn day_key(d: crate::model::Day) -> [u8; 4] {
+    (d.epoch_days() as i64 + (1i64 << 31)).to_be_bytes()[4..]
+        .try_into()
+        .expect("4 bytes")
+}
+
+/// The scope part of a `g/` key: a kind byte, then what orders it.
+/// Events with known dates sort by their first possible day.
+pub fn scope_part(scope: &crate::model::Scope) -> Vec<u8> {
+    use crate::model::Scope;
+    match scope {
+        Scope::Event { date, .. } => match date.bounds() {
+            Some((a, b)) => [&b"e"[..], &day_key(a), &day_key(b)].concat(),
+            None => b"u".to_vec(),
+        },
+        Scope::Period { from, to } => [&b"p"[..], &day_key(*from), &day_key(*to)].concat(),
+        Scope::Cumulative { .. } => b"c".to_vec(),
+        Scope::Change { .. } => b"x".to_vec(),
+    }
+}
+
+/// `g/<metric>\0<breakdown>\0`: claims of one metric and part, by scope.
+pub fn by_scope_prefix(metric: &str, breakdown: &str) -> Vec<u8> {
+    cat(&[
+        BY_SCOPE,
+        metric.as_bytes(),
+        b"\0",
+        breakdown.as_bytes(),
+        b"\0",
+    ])
+}
+
+pub fn by_scope(
+    metric: &str,
+    breakdown: &str,
+    scope: &crate::model::Scope,
+    id: &Hash32,
+) -> Vec<u8> {
+    cat(&[
+        &by_scope_prefix(metric, breakdown),
+        &scope_part(scope),
+        &id.0,
+    ])
+}
+
+/// The `g/` key range of events whose first possible day is in `from..=to`.
+pub fn event_range(
+    metric: &str,
+    breakdown: &str,
+    from: crate::model::Day,
+    to: crate::model::Day,
+) -> (Vec<u8>, Vec<u8>) {
+    let p = by_scope_prefix(metric, breakdown);
+    (
+        cat(&[&p, b"e", &day_key(from)]),
+        cat(&[&p, b"e", &day_key(to), &[0xff; 5]]),
+    )
 }

@@ -67,12 +67,76 @@ impl Ctx<'_> {
         Ok(true)
     }
 
-    /// The claims of `metric` with exactly the query's breakdown, as the
-    /// filter saw them (a retraction after the filter's moment is undone).
-    fn claims(&self, metric: &str) -> Result<Vec<ClaimEntry>, ProjectError> {
+    /// The candidate claims for the query, read from the scope index: only
+    /// the scopes a route can use (the period itself, dated events that may
+    /// fall in it, running totals, changes, and the periods those changes
+    /// refer to), never the whole metric.
+    fn candidates(&self, metric: &str) -> Result<Vec<ClaimEntry>, ProjectError> {
+        let bd = self.q.breakdown.to_string();
+        let c = self.cache;
+        let mut raw: Vec<ClaimEntry> = Vec::new();
+        fn take(
+            raw: &mut Vec<ClaimEntry>,
+            it: &mut dyn Iterator<Item = Result<ClaimEntry, ProjectError>>,
+        ) -> Result<(), ProjectError> {
+            for e in it {
+                raw.push(e?);
+            }
+            Ok(())
+        }
+        take(&mut raw, &mut c.claims_by_scope_kind(metric, &bd, b'c'))?;
+        take(&mut raw, &mut c.claims_by_scope_kind(metric, &bd, b'x'))?;
+        take(&mut raw, &mut c.claims_by_scope_kind(metric, &bd, b'u'))?;
+        match self.q.period {
+            Some(p) => {
+                take(
+                    &mut raw,
+                    &mut c.claims_for_period(
+                        metric,
+                        &bd,
+                        &Scope::Period {
+                            from: p.from,
+                            to: p.to,
+                        },
+                    ),
+                )?;
+                let mut others: Vec<Period> = Vec::new();
+                for e in &raw {
+                    if let Scope::Change { period, baseline } = e.claim.scope {
+                        for o in [period, baseline] {
+                            if o != p && !others.contains(&o) {
+                                others.push(o);
+                            }
+                        }
+                    }
+                }
+                for o in others {
+                    take(
+                        &mut raw,
+                        &mut c.claims_for_period(
+                            metric,
+                            &bd,
+                            &Scope::Period {
+                                from: o.from,
+                                to: o.to,
+                            },
+                        ),
+                    )?;
+                }
+                // A year-precise event may begin up to a year before the period.
+                let from = shift(p.from, -366).unwrap_or(p.from);
+                take(&mut raw, &mut c.events_starting_in(metric, &bd, from, p.to))?;
+            }
+            None => take(&mut raw, &mut c.claims_by_scope_kind(metric, &bd, b'e'))?,
+        }
+        self.visible(raw)
+    }
+
+    /// The claims as the filter saw them (a retraction after the filter's
+    /// moment is undone; claims recorded after it are dropped).
+    fn visible(&self, raw: Vec<ClaimEntry>) -> Result<Vec<ClaimEntry>, ProjectError> {
         let mut out = Vec::new();
-        for e in self.cache.claims_by_metric(metric) {
-            let mut e = e?;
+        for mut e in raw {
             if e.claim.breakdown != self.q.breakdown || !self.knew(e.seq)? {
                 continue;
             }
@@ -234,7 +298,16 @@ impl Ctx<'_> {
         let mut notes = vec![format!("{} event(s) on record", counted.len())];
         let exchanges = match (p, self.q.metric.as_str()) {
             (Some(p), m) if m != "exchanges" => {
-                let ex = self.claims_of("exchanges", Breakdown::default())?;
+                let ex = self.cache.claims_for_period(
+                    "exchanges",
+                    "",
+                    &Scope::Period {
+                        from: p.from,
+                        to: p.to,
+                    },
+                );
+                let ex =
+                    self.visible_as(ex.collect::<Result<Vec<_>, _>>()?, Breakdown::default())?;
                 self.stated(&ex, p).estimate
             }
             _ => None,
@@ -279,13 +352,13 @@ impl Ctx<'_> {
         })
     }
 
-    fn claims_of(
+    /// `visible` for claims of another breakdown (the exchange count).
+    fn visible_as(
         &self,
-        metric: &str,
+        raw: Vec<ClaimEntry>,
         breakdown: Breakdown,
     ) -> Result<Vec<ClaimEntry>, ProjectError> {
         let q = Query {
-            metric: Slug::new(metric).map_err(|e| ProjectError::NotFound(e.to_string()))?,
             breakdown,
             ..self.q.clone()
         };
@@ -294,7 +367,7 @@ impl Ctx<'_> {
             kinds: self.kinds.clone(),
             q: &q,
         }
-        .claims(metric)
+        .visible(raw)
     }
 
     fn cumulative_groups(
@@ -490,7 +563,7 @@ pub fn total(cache: &Cache, q: &Query) -> Result<Total, ProjectError> {
         .map(|s| (s.source.id.to_string(), s.source.kind))
         .collect();
     let ctx = Ctx { cache, kinds, q };
-    let claims = ctx.claims(q.metric.as_str())?;
+    let claims = ctx.candidates(q.metric.as_str())?;
     let routes = match q.period {
         Some(p) => vec![
             ctx.stated(&claims, p),

@@ -332,14 +332,32 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// cache, as someone rewriting history by hand would: the store then opens
 /// with `seq` records and can be appended to.
 pub fn truncate_log_before(store: &Path, seq: u64) {
-    let pos = open_store(store).record(seq).expect("record").pos;
+    let (pos, prev) = {
+        let s = open_store(store);
+        (
+            s.record(seq).expect("record").pos,
+            s.record(seq - 1).expect("record").pos,
+        )
+    };
     let seg = store.join("log").join(format!("{:08}.seg", pos.segment));
-    std::fs::OpenOptions::new()
+    let f = std::fs::OpenOptions::new()
+        .read(true)
         .write(true)
         .open(&seg)
-        .unwrap()
-        .set_len(pos.offset)
         .unwrap();
+    f.set_len(pos.offset).unwrap();
+    // The cut may fall inside a batch: close the batch at the new last frame
+    // (clear its "more" bit, docs/FORMAT.md "Frame"), as a forger would, or
+    // the whole batch would be an unfinished one and be cut off on open.
+    if prev.segment == pos.segment {
+        use std::os::unix::fs::FileExt;
+        let mut w = [0u8; 4];
+        f.read_exact_at(&mut w, prev.offset).unwrap();
+        let word = u32::from_le_bytes(w) & !(1 << 31);
+        f.write_all_at(&word.to_le_bytes(), prev.offset).unwrap();
+        f.write_all_at(&(!word).to_le_bytes(), prev.offset + 4)
+            .unwrap();
+    }
     for entry in std::fs::read_dir(store.join("log")).unwrap() {
         let p = entry.unwrap().path();
         if p > seg {
