@@ -361,6 +361,21 @@ impl Planner {
             }
             Parsed::Correct { target, new, .. } => {
                 let sources_ok = self.check_claim_sources(cache, line, &new, "new.")?;
+                // A correction must not produce a second copy of an active claim.
+                let content = claim_content_hash(&new);
+                let copy = match self.contents.get(&short(&content)) {
+                    Some(Ref::Planned(i)) if !self.ended_planned.contains(i) => {
+                        Some("a claim earlier in this input".to_string())
+                    }
+                    _ => cache
+                        .duplicate_of(&content)?
+                        .filter(|id| !self.ended_existing.contains(id))
+                        .map(|id| format!("active claim {}", id.short())),
+                };
+                if let Some(what) = copy {
+                    self.err(line, format!("new: the corrected claim is identical to {what}; retract this claim instead"));
+                    return Ok(());
+                }
                 if let Some(r) = self.resolve(cache, line, &target)? {
                     if sources_ok {
                         self.end(r);

@@ -160,3 +160,41 @@ fn check_names_each_planted_inconsistency_and_nothing_else() {
         .iter()
         .any(|f| f.relation == "cumulative_vs_parts" && f.severity == Severity::Consistent));
 }
+
+/// Regression: a correction whose new claim is identical to another active
+/// claim would leave two identical active claims; it is refused.
+#[test]
+fn correction_into_a_copy_of_an_active_claim_is_refused_and_nothing_appended() {
+    let tmp = tempfile::tempdir().unwrap();
+    let claim = |n: u32| {
+        format!(
+            r#"{{"type":"claim","metric":"exchanges","quantity":{{"exact":{n}}},"scope":{{"kind":"event","date":"2024-01-03"}},"source":"a","published":"unknown","quote":"q"}}"#
+        )
+    };
+    let base = format!(
+        "{}\n{}\n{}\n",
+        r#"{"type":"source","id":"a","name":"A","kind":"media"}"#,
+        claim(5),
+        claim(6)
+    );
+    let mut s = store_with(&tmp.path().join("s"), &base);
+    let head = s.head();
+    let fix = format!(
+        r#"{{"type":"correct","line":3,"reason":"typo","new":{}}}"#,
+        claim(5).replace(r#""type":"claim","#, "")
+    );
+    let input = format!("{base}{fix}\n");
+    match claimlog::import(&mut s, std::io::Cursor::new(input)) {
+        Err(claimlog::IngestError::Lines(errs)) => {
+            assert_eq!(errs.len(), 1);
+            assert_eq!(errs[0].line, 4);
+            assert!(
+                errs[0].message.contains("identical to active claim"),
+                "{}",
+                errs[0].message
+            );
+        }
+        other => panic!("expected a line error, got {other:?}"),
+    }
+    assert_eq!(s.head(), head);
+}
