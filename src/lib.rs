@@ -39,8 +39,8 @@ pub use project::{
     ProjectError, SourceEntry,
 };
 pub use query::{
-    check, independence_key, scope_key, total, Answer, ClaimRef, ClaimView, Estimate, Filter,
-    Finding, Group, Policy, Query, Role, Route, Severity, Tolerance, Total,
+    check, independence_key, scope_key, total, total_brief, Answer, ClaimRef, ClaimView, Estimate,
+    Filter, Finding, Group, Policy, Query, Role, Route, Severity, Tolerance, Total,
 };
 pub use schema::schemas;
 pub use store::{

@@ -137,7 +137,13 @@ fn compute(store: &Path, a: &Args) -> Result<Total, CliError> {
 }
 
 pub fn total(store: &Path, a: Args) -> CliResult {
-    let t = compute(store, &a)?;
+    let t = if a.json {
+        compute(store, &a)?
+    } else {
+        let q = a.query()?;
+        let s = open(store)?;
+        claimlog::total_brief(s.cache(), &q)?
+    };
     if a.json {
         return print_json(&t);
     }

@@ -64,6 +64,13 @@ impl Day {
         check_year(year)?;
         Self::from_ymd(year, month, time::util::days_in_month(m, year))
     }
+    /// The day `n` days after 1970-01-01 (None outside years 1..=9999).
+    pub fn from_epoch_days(n: i32) -> Option<Day> {
+        let d = Date::from_julian_day(n.checked_add(2_440_588)?).ok()?;
+        check_year(d.year()).ok()?;
+        Some(Day(d))
+    }
+
     /// Days since 1970-01-01 (negative before): a total order usable as a key.
     pub fn epoch_days(self) -> i32 {
         self.0.to_julian_day() - 2_440_588

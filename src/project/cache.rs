@@ -146,35 +146,28 @@ impl Cache {
     }
 
     pub fn claim(&self, id: &Hash32) -> Result<Option<ClaimEntry>, ProjectError> {
-        self.get_as(&keys::claim(id))
+        match self.tree.get(keys::claim(id))? {
+            Some(at) => self.get_as(&at),
+            None => Ok(None),
+        }
     }
 
-    /// Every claim, in id order.
+    /// Every claim, by metric, breakdown and scope.
     pub fn claims(&self) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
-        self.tree.scan_prefix(keys::CLAIM).map(|kv| {
-            let (k, v) = kv?;
-            dec(&k, &v)
-        })
+        self.claims_by_index(keys::BY_SCOPE.to_vec())
     }
 
     fn claims_by_index(
         &self,
         prefix: Vec<u8>,
     ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
-        self.tree.scan_prefix(prefix).map(move |kv| {
-            let (k, _) = kv?;
-            let id = keys::trailing_id(&k).ok_or_else(|| ProjectError::BadValue {
-                key: String::from_utf8_lossy(&k).into_owned(),
-                reason: "index key too short".into(),
-            })?;
-            self.claim(&id)?.ok_or_else(|| ProjectError::BadValue {
-                key: String::from_utf8_lossy(&k).into_owned(),
-                reason: "index points to a missing claim".into(),
-            })
+        self.tree.scan_prefix(prefix).map(|kv| {
+            let (k, v) = kv?;
+            dec(&k, &v)
         })
     }
 
-    /// Claims of one metric (active or not), in id order.
+    /// Claims of one metric (active or not), by breakdown and scope.
     pub fn claims_by_metric(
         &self,
         metric: &str,
@@ -208,26 +201,30 @@ impl Cache {
         self.claims_by_index(p)
     }
 
-    /// Dated event claims whose first possible day is in `from..=to`.
-    pub fn events_starting_in(
+    /// Dated event claims whose possible days overlap `from..=to`, found
+    /// from the index keys alone (an event's first possible day is at most
+    /// 366 days before its last), decoding only those that overlap.
+    pub fn events_overlapping(
         &self,
         metric: &str,
         breakdown: &str,
         from: crate::model::Day,
         to: crate::model::Day,
     ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
-        let (a, b) = keys::event_range(metric, breakdown, from, to);
-        self.tree.range(a..b).map(move |kv| {
-            let (k, _) = kv?;
-            let id = keys::trailing_id(&k).ok_or_else(|| ProjectError::BadValue {
-                key: String::from_utf8_lossy(&k).into_owned(),
-                reason: "index key too short".into(),
-            })?;
-            self.claim(&id)?.ok_or_else(|| ProjectError::BadValue {
-                key: String::from_utf8_lossy(&k).into_owned(),
-                reason: "index points to a missing claim".into(),
+        let start = crate::model::Day::from_epoch_days(from.epoch_days() - 366).unwrap_or(from);
+        let (a, b) = keys::event_range(metric, breakdown, start, to);
+        let plen = keys::by_scope_prefix(metric, breakdown).len();
+        let lo = keys::day_bytes(from);
+        self.tree
+            .range(a..b)
+            .filter(move |kv| match kv {
+                Ok((k, _)) => keys::event_days(plen, k).is_none_or(|(_, last)| last >= lo),
+                Err(_) => true,
             })
-        })
+            .map(move |kv| {
+                let (k, v) = kv?;
+                dec(&k, &v)
+            })
     }
 
     /// The active claim with exactly this content, if any.

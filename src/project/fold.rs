@@ -128,15 +128,13 @@ fn add_claim(
     if kv.get(&dup_key)?.is_none() {
         kv.put(dup_key, id.0.to_vec());
     }
-    kv.put(keys::by_metric(claim.metric.as_str(), &id), Vec::new());
-    kv.put(
-        keys::by_scope(
-            claim.metric.as_str(),
-            &claim.breakdown.to_string(),
-            &claim.scope,
-            &id,
-        ),
-        Vec::new(),
+    // The entry lives under its scope-index key, so that totals read a key
+    // range and nothing else; `c/<id>` points to that key.
+    let at = keys::by_scope(
+        claim.metric.as_str(),
+        &claim.breakdown.to_string(),
+        &claim.scope,
+        &id,
     );
     let entry = ClaimEntry {
         id,
@@ -146,7 +144,8 @@ fn add_claim(
         status: ClaimStatus::Active,
         claim: claim.clone(),
     };
-    kv.put(keys::claim(&id), enc(&entry));
+    kv.put(at.clone(), enc(&entry));
+    kv.put(keys::claim(&id), at);
     Ok(())
 }
 
@@ -157,7 +156,12 @@ fn end_claim(
     id: &Hash32,
     status: ClaimStatus,
 ) -> Result<ClaimEntry, ProjectError> {
-    let key = keys::claim(id);
+    let Some(key) = kv.get(&keys::claim(id))? else {
+        return Err(semantic(
+            seq,
+            format!("claim {} does not exist", id.short()),
+        ));
+    };
     let Some(mut entry) = kv.get_as::<ClaimEntry>(&key)? else {
         return Err(semantic(
             seq,

@@ -13,7 +13,6 @@ pub const DIRTY: &[u8] = b"!dirty";
 
 pub const CLAIM: &[u8] = b"c/";
 pub const SOURCE: &[u8] = b"S/";
-pub const BY_METRIC: &[u8] = b"m/";
 pub const DUPLICATE: &[u8] = b"d/";
 pub const BY_SCOPE: &[u8] = b"g/";
 pub const SEQ: &[u8] = b"q/";
@@ -29,12 +28,9 @@ pub fn claim(id: &Hash32) -> Vec<u8> {
 pub fn source(id: &str) -> Vec<u8> {
     cat(&[SOURCE, id.as_bytes()])
 }
-/// `m/<metric>\0<claim id>`: slugs never contain NUL, so prefixes do not collide.
-pub fn by_metric(metric: &str, id: &Hash32) -> Vec<u8> {
-    cat(&[BY_METRIC, metric.as_bytes(), b"\0", &id.0])
-}
+/// `g/<metric>\0`: every claim of one metric (any breakdown, any scope).
 pub fn by_metric_prefix(metric: &str) -> Vec<u8> {
-    cat(&[BY_METRIC, metric.as_bytes(), b"\0"])
+    cat(&[BY_SCOPE, metric.as_bytes(), b"\0"])
 }
 pub fn duplicate(content: &Hash32) -> Vec<u8> {
     cat(&[DUPLICATE, &content.0])
@@ -98,6 +94,16 @@ pub fn by_scope(
         &scope_part(scope),
         &id.0,
     ])
+}
+
+/// The (first, last) day bytes of a dated-event `g/` key under `prefix`.
+pub fn event_days(prefix_len: usize, key: &[u8]) -> Option<([u8; 4], [u8; 4])> {
+    let b = key.get(prefix_len + 1..prefix_len + 9)?;
+    Some((b[..4].try_into().ok()?, b[4..].try_into().ok()?))
+}
+
+pub fn day_bytes(d: crate::model::Day) -> [u8; 4] {
+    day_key(d)
 }
 
 /// The `g/` key range of events whose first possible day is in `from..=to`.

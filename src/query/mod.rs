@@ -10,5 +10,5 @@ mod view;
 pub use check::{check, scope_key, ClaimRef, Finding, Severity, Tolerance};
 pub use estimate::Estimate;
 pub use resolve::{independence_key, Policy};
-pub use total::{total, Filter, Query};
+pub use total::{total, total_brief, Filter, Query};
 pub use view::{Answer, ClaimView, Group, Role, Route, Total};

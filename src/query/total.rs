@@ -43,6 +43,8 @@ struct Ctx<'a> {
     cache: &'a Cache,
     kinds: Kinds,
     q: &'a Query,
+    /// Whether groups list their claims (explain) or only their figures.
+    detail: bool,
 }
 
 impl Ctx<'_> {
@@ -123,9 +125,10 @@ impl Ctx<'_> {
                         ),
                     )?;
                 }
-                // A year-precise event may begin up to a year before the period.
-                let from = shift(p.from, -366).unwrap_or(p.from);
-                take(&mut raw, &mut c.events_starting_in(metric, &bd, from, p.to))?;
+                take(
+                    &mut raw,
+                    &mut c.events_overlapping(metric, &bd, p.from, p.to),
+                )?;
             }
             None => take(&mut raw, &mut c.claims_by_scope_kind(metric, &bd, b'e'))?,
         }
@@ -176,7 +179,8 @@ impl Ctx<'_> {
             .map(|c| supporters(&active, estimate_of(c).best))
             .unwrap_or(0);
         let chosen_id = chosen.map(|c| c.id);
-        let mut claims: Vec<ClaimView> = entries
+        let shown: &[ClaimEntry] = if self.detail { &entries } else { &[] };
+        let mut claims: Vec<ClaimView> = shown
             .iter()
             .map(|e| {
                 let est = estimate_of(e);
@@ -250,7 +254,7 @@ impl Ctx<'_> {
         route
     }
 
-    fn summed(&self, claims: &[ClaimEntry], p: Option<Period>) -> Result<Route, ProjectError> {
+    fn summed(&self, claims: Vec<ClaimEntry>, p: Option<Period>) -> Result<Route, ProjectError> {
         let mut groups: BTreeMap<String, (String, Vec<ClaimEntry>)> = BTreeMap::new();
         let mut unplaced = 0usize;
         for e in claims {
@@ -284,7 +288,7 @@ impl Ctx<'_> {
                 .entry(key)
                 .or_insert_with(|| (text, Vec::new()))
                 .1
-                .push(e.clone());
+                .push(e);
         }
         let groups: Vec<Group> = groups
             .into_iter()
@@ -366,6 +370,7 @@ impl Ctx<'_> {
             cache: self.cache,
             kinds: self.kinds.clone(),
             q: &q,
+            detail: self.detail,
         }
         .visible(raw)
     }
@@ -555,23 +560,42 @@ fn shift(d: Day, days: i64) -> Option<Day> {
     Day::from_ymd(date.year(), u8::from(date.month()), date.day()).ok()
 }
 
-/// The total for `q`, by every route, with the answer chosen among them.
+/// The total for `q`, by every route, with the answer chosen among them
+/// and every claim behind each group (what `explain` shows).
 pub fn total(cache: &Cache, q: &Query) -> Result<Total, ProjectError> {
+    compute(cache, q, true)
+}
+
+/// The same figures as `total`, but groups do not list their claims: for
+/// `claimlog total`, where only the figures are printed.
+pub fn total_brief(cache: &Cache, q: &Query) -> Result<Total, ProjectError> {
+    compute(cache, q, false)
+}
+
+fn compute(cache: &Cache, q: &Query, detail: bool) -> Result<Total, ProjectError> {
     let kinds: Kinds = cache
         .sources()?
         .into_iter()
         .map(|s| (s.source.id.to_string(), s.source.kind))
         .collect();
-    let ctx = Ctx { cache, kinds, q };
-    let claims = ctx.candidates(q.metric.as_str())?;
+    let ctx = Ctx {
+        cache,
+        kinds,
+        q,
+        detail,
+    };
+    let (events, claims): (Vec<ClaimEntry>, Vec<ClaimEntry>) = ctx
+        .candidates(q.metric.as_str())?
+        .into_iter()
+        .partition(|e| matches!(e.claim.scope, Scope::Event { .. }));
     let routes = match q.period {
         Some(p) => vec![
             ctx.stated(&claims, p),
             ctx.cumulative(&claims, p),
             ctx.change(&claims, p)?,
-            ctx.summed(&claims, Some(p))?,
+            ctx.summed(events, Some(p))?,
         ],
-        None => vec![ctx.latest_cumulative(&claims), ctx.summed(&claims, None)?],
+        None => vec![ctx.latest_cumulative(&claims), ctx.summed(events, None)?],
     };
     let answer = routes.iter().find_map(|r| {
         let est = r.estimate?;

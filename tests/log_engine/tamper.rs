@@ -213,22 +213,22 @@ fn swapped_metric_index_in_the_cache_is_found_by_deep_verify() {
     small_store(&dir, 64 * 1024 * 1024);
     let s = open(&dir, 64 * 1024 * 1024);
     let tree = s.cache().raw_tree();
-    let key = tree
-        .scan_prefix(b"m/people_returned\0")
+    // Move a claim from people_returned's scope index to exchanges'.
+    let (key, value) = tree
+        .scan_prefix(b"g/people_returned\0")
         .next()
         .unwrap()
-        .unwrap()
-        .0;
-    let id = &key[key.len() - 32..];
+        .unwrap();
+    let rest = &key[b"g/people_returned\0".len()..];
     tree.remove(&key).unwrap();
-    tree.insert([&b"m/exchanges\0"[..], id].concat(), Vec::<u8>::new())
+    tree.insert([&b"g/exchanges\0"[..], rest].concat(), value)
         .unwrap();
     s.flush().unwrap();
     drop(s);
     let p = problem(&dir, true).expect("deep verify finds the moved index entry");
     assert_eq!(p.kind, "cache disagrees", "{p:?}");
     assert!(
-        p.reason.contains("m/"),
+        p.reason.contains("g/"),
         "names the first differing key: {p:?}"
     );
 }
