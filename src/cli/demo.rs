@@ -95,11 +95,28 @@ pub fn run(a: Args) -> CliResult {
     print!("{}", render_explain(&t));
     println!();
 
+    let findings = claimlog::check(store.cache(), claimlog::Tolerance::default())?;
+    let bad = findings
+        .iter()
+        .filter(|f| f.severity == claimlog::Severity::Inconsistent)
+        .count();
+    println!(
+        "4. check: {} relations between claims tested, {bad} inconsistent. For example:",
+        findings.len()
+    );
+    for f in findings
+        .iter()
+        .filter(|f| matches!(f.relation, "cumulative_vs_parts" | "possible_same_event"))
+    {
+        println!("   [{}] {}\n      {}", f.relation, f.subject, f.arithmetic);
+    }
+    println!();
+
     store.flush()?;
     drop(store);
     let report = claimlog::verify(&dir, true)?;
     println!(
-        "4. verify: {} ({} records, head {})\n",
+        "5. verify: {} ({} records, head {})\n",
         if report.ok() {
             "ok, chain intact and cache consistent"
         } else {
@@ -122,7 +139,7 @@ pub fn run(a: Args) -> CliResult {
         .ok_or_else(|| CliError::failed(anyhow::anyhow!("seed quote not found in the log")))?;
     bytes[at + 2] = b'4';
     std::fs::write(&seg, &bytes)?;
-    println!("5. Tamper evidence: in a copy of the store, one byte of a quote is changed");
+    println!("6. Tamper evidence: in a copy of the store, one byte of a quote is changed");
     println!(
         "   (\"1,358\" -> \"1,458\" at byte {}) and verify runs again:",
         at + 2
