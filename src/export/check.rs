@@ -14,7 +14,7 @@ use base64::Engine;
 use serde::Serialize;
 
 /// What `verify-snapshot` found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct SnapshotReport {
     pub events: u64,
     pub root: Option<Hash32>,
@@ -252,29 +252,42 @@ fn finish(
     verifiers: &[Verifier],
     report: &mut SnapshotReport,
 ) -> Result<(), String> {
-    let format: String = field(&v.fields, "format")?;
+    check_fields(&v.fields, &mut v.events, None, verifiers, report)
+}
+
+/// Checks a snapshot's members against its events (already checked one by
+/// one by `events`) and against the ledger they replay into: `cache`, or the
+/// checker's own scratch cache.
+pub(crate) fn check_fields(
+    fields: &std::collections::BTreeMap<String, serde_json::Value>,
+    events: &mut EventChecker,
+    cache: Option<&Cache>,
+    verifiers: &[Verifier],
+    report: &mut SnapshotReport,
+) -> Result<(), String> {
+    let format: String = field(fields, "format")?;
     if format != SNAPSHOT_FORMAT {
         return Err(format!("format {format:?} is not {SNAPSHOT_FORMAT:?}"));
     }
-    let _: String = field(&v.fields, "exported_at")?;
-    let n = v.events.next_seq;
+    let _: String = field(fields, "exported_at")?;
+    let n = events.next_seq;
     if n == 0 {
         return Err("the snapshot holds no events".into());
     }
-    let root = Hash32(v.events.builder.root());
+    let root = Hash32(events.builder.root());
     report.root = Some(root);
     let head = HeadJson {
         seq: n - 1,
-        hash: v.events.prev,
+        hash: events.prev,
     };
     report.head = Some(head);
-    let size: u64 = field(&v.fields, "tree_size")?;
+    let size: u64 = field(fields, "tree_size")?;
     if size != n {
         return Err(format!(
             "tree_size: says {size}, the snapshot holds {n} events"
         ));
     }
-    let stated_head: HeadJson = field(&v.fields, "head")?;
+    let stated_head: HeadJson = field(fields, "head")?;
     if stated_head != head {
         return Err(format!(
             "head: says seq {} hash {}, the events end at seq {} hash {}",
@@ -284,31 +297,32 @@ fn finish(
             head.hash.short()
         ));
     }
-    let stated_root: Hash32 = field(&v.fields, "root")?;
+    let stated_root: Hash32 = field(fields, "root")?;
     if stated_root != root {
         return Err("root: does not match the Merkle root of the events".into());
     }
-    let origin = v
-        .events
+    let origin = events
         .origin
         .clone()
         .ok_or("the first event is not a genesis event")?;
-    let stated_origin: String = field(&v.fields, "origin")?;
+    let stated_origin: String = field(fields, "origin")?;
     if stated_origin != origin {
         return Err(format!(
             "origin: says {stated_origin:?}, the genesis event says {origin:?}"
         ));
     }
-    let stated_id: String = field(&v.fields, "store_id")?;
-    if Some(&stated_id) != v.events.store_id.as_ref() {
+    let stated_id: String = field(fields, "store_id")?;
+    if Some(&stated_id) != events.store_id.as_ref() {
         return Err("store_id: does not match the genesis event".into());
     }
-    let cp: String = field(&v.fields, "checkpoint")?;
+    let cp: String = field(fields, "checkpoint")?;
     report.signed_by = check_checkpoint(&cp, &origin, n, &root, verifiers)?;
-    let cache = v.events.finish()?.ok_or("no replay cache")?;
+    let cache = match cache {
+        Some(c) => c,
+        None => events.finish()?.ok_or("no replay cache")?,
+    };
     let sources: Vec<SourceEntry> = cache.sources().map_err(|e| e.to_string())?;
-    let stated_sources = v
-        .fields
+    let stated_sources = fields
         .get("sources")
         .cloned()
         .ok_or("field \"sources\" is missing")?;
@@ -316,8 +330,7 @@ fn finish(
         return Err("sources: do not match the sources the events register".into());
     }
     let totals = standard_totals(cache).map_err(|e| e.to_string())?;
-    let stated_totals = v
-        .fields
+    let stated_totals = fields
         .get("totals")
         .cloned()
         .ok_or("field \"totals\" is missing")?;

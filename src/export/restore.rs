@@ -1,7 +1,7 @@
 //! Building a store from a snapshot or a JSONL dump, checking every event
 //! as it goes; the new store's head and root equal the source's.
 
-use super::check::EventChecker;
+use super::check::{check_fields, EventChecker};
 use super::read::{read_jsonl, read_snapshot, SnapshotHandler};
 use super::types::SnapshotEvent;
 use super::ExportError;
@@ -17,6 +17,8 @@ struct Restore<'a> {
     store: Option<Store>,
     pending: Vec<Vec<u8>>,
     stated_root: Option<Hash32>,
+    /// The snapshot's members other than `events`, checked once restored.
+    fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl Restore<'_> {
@@ -52,6 +54,7 @@ impl SnapshotHandler for Restore<'_> {
             let root = value.as_str().and_then(Hash32::from_hex);
             self.stated_root = Some(root.ok_or("root: not a hex hash")?);
         }
+        self.fields.insert(name.to_string(), value);
         Ok(())
     }
     fn event(&mut self, e: SnapshotEvent) -> Result<(), String> {
@@ -90,6 +93,7 @@ pub fn restore(dir: &Path, input: impl std::io::Read, jsonl: bool) -> Result<Sto
         store: None,
         pending: Vec::new(),
         stated_root: None,
+        fields: Default::default(),
     };
     let res = if jsonl {
         read_jsonl(input, &mut r)
@@ -107,6 +111,22 @@ pub fn restore(dir: &Path, input: impl std::io::Read, jsonl: bool) -> Result<Sto
             None if !jsonl => Err("the snapshot has no root to check the events against".into()),
             _ => Ok(()),
         }
+    })
+    .and_then(|()| {
+        if jsonl {
+            return Ok(());
+        }
+        // Head, size, checkpoint (not its signature: `verify-snapshot
+        // --pubkey` does that), sources and totals must all hold for the
+        // restored store.
+        let store = r.store.as_ref().expect("checked");
+        check_fields(
+            &r.fields,
+            &mut r.checker,
+            Some(store.cache()),
+            &[],
+            &mut Default::default(),
+        )
     });
     match res {
         Ok(()) => {

@@ -166,3 +166,39 @@ fn restore_refuses_a_snapshot_with_no_usable_root() {
         assert!(!store.exists());
     }
 }
+
+/// Regression: restore checked only the events and the root; a snapshot
+/// whose totals, head, tree size or checkpoint did not follow from its
+/// events restored anyway. Each now fails and leaves no store behind.
+#[test]
+fn restore_refuses_a_snapshot_whose_members_do_not_follow_from_its_events() {
+    use crate::common::shared;
+    let tampered: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+        (
+            "totals",
+            Box::new(|v| v["totals"][0]["answer"]["estimate"]["best"] = 1.into()),
+        ),
+        ("head", Box::new(|v| v["head"]["seq"] = 3.into())),
+        ("tree_size", Box::new(|v| v["tree_size"] = 41.into())),
+        (
+            "checkpoint",
+            Box::new(|v| v["checkpoint"] = "someone.else/log\n42\nAAAA\n".into()),
+        ),
+        (
+            "sources",
+            Box::new(|v| v["sources"] = serde_json::json!([])),
+        ),
+    ];
+    for (what, tamper) in tampered {
+        let mut v: serde_json::Value = serde_json::from_str(&shared().unsigned).unwrap();
+        tamper(&mut v);
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("restored");
+        let res = claimlog::export::restore(&dir, std::io::Cursor::new(v.to_string()), false);
+        let err = res
+            .err()
+            .unwrap_or_else(|| panic!("{what}: a tampered snapshot restored"));
+        assert!(err.to_string().contains(what), "{what}: {err}");
+        assert!(!dir.exists(), "{what}: the partial store was removed");
+    }
+}
