@@ -173,7 +173,8 @@ fn restore_refuses_a_snapshot_with_no_usable_root() {
 #[test]
 fn restore_refuses_a_snapshot_whose_members_do_not_follow_from_its_events() {
     use crate::common::shared;
-    let tampered: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+    type Tamper = Box<dyn Fn(&mut serde_json::Value)>;
+    let tampered: Vec<(&str, Tamper)> = vec![
         (
             "totals",
             Box::new(|v| v["totals"][0]["answer"]["estimate"]["best"] = 1.into()),
