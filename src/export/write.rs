@@ -26,9 +26,7 @@ pub fn snapshot_event(r: &StoredRecord) -> SnapshotEvent {
 /// The Merkle root over the whole log, streamed.
 pub fn log_root(store: &Store) -> Result<(u64, Hash32), ExportError> {
     let mut b = RootBuilder::new();
-    for h in store.record_hashes(store.len())? {
-        b.push(hash_leaf(&h.0));
-    }
+    store.for_each_record_hash(store.len(), |h| b.push(hash_leaf(&h.0)))?;
     Ok((b.size(), Hash32(b.root())))
 }
 
@@ -40,8 +38,17 @@ pub fn checkpoint_text(store: &Store, signer: Option<&Signer>) -> Result<String,
         .ok_or_else(|| ExportError::Invalid("the store has no genesis event".into()))?
         .origin;
     let (size, root) = log_root(store)?;
-    let cp = Checkpoint::new(origin.as_str(), size, root.0)
-        .map_err(|e| ExportError::Invalid(e.to_string()))?;
+    checkpoint_for(origin.as_str(), size, root, signer)
+}
+
+fn checkpoint_for(
+    origin: &str,
+    size: u64,
+    root: Hash32,
+    signer: Option<&Signer>,
+) -> Result<String, ExportError> {
+    let cp =
+        Checkpoint::new(origin, size, root.0).map_err(|e| ExportError::Invalid(e.to_string()))?;
     match signer {
         Some(s) => sign_note(&cp.body(), &[s]).map_err(|e| ExportError::Invalid(e.to_string())),
         None => Ok(cp.body()),
@@ -87,7 +94,12 @@ pub fn write_snapshot(
     writeln!(
         out,
         "  \"checkpoint\": {},",
-        json(&checkpoint_text(store, signer)?)?
+        json(&checkpoint_for(
+            genesis.origin.as_str(),
+            size,
+            root,
+            signer
+        )?)?
     )?;
     writeln!(out, "  \"sources\": {},", json(&store.cache().sources()?)?)?;
     writeln!(out, "  \"events\": [")?;

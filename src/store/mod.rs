@@ -321,14 +321,35 @@ impl Store {
 
     /// The record hashes of seqs `0..size`, in order: the Merkle tree's leaf data.
     pub fn record_hashes(&self, size: u64) -> Result<Vec<Hash32>, StoreError> {
-        let mut out = Vec::with_capacity(usize::try_from(size.min(self.len())).unwrap_or(0));
-        for seq in 0..size.min(self.len()) {
-            let loc = self.cache.location(seq)?.ok_or_else(|| {
-                StoreError::Cache(ProjectError::NotFound(format!("no record with seq {seq}")))
-            })?;
-            out.push(loc.hash);
-        }
+        let n = size.min(self.len());
+        let mut out = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
+        self.for_each_record_hash(n, |h| out.push(h))?;
         Ok(out)
+    }
+
+    /// Calls `f` with the record hashes of seqs `0..size`, in order, in
+    /// constant memory.
+    pub fn for_each_record_hash(
+        &self,
+        size: u64,
+        mut f: impl FnMut(Hash32),
+    ) -> Result<(), StoreError> {
+        let n = size.min(self.len());
+        let mut seen = 0u64;
+        for h in self
+            .cache
+            .record_hashes()
+            .take(usize::try_from(n).unwrap_or(usize::MAX))
+        {
+            f(h?);
+            seen += 1;
+        }
+        if seen != n {
+            return Err(StoreError::Cache(ProjectError::NotFound(format!(
+                "the cache lists {seen} records, the log has {n}"
+            ))));
+        }
+        Ok(())
     }
 
     /// Empties the cache and replays the whole log into it.
