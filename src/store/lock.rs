@@ -5,6 +5,9 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
+/// How long to retry a busy lock before reporting the store in use.
+const LOCK_WAIT_MS: u64 = 1000;
+
 pub struct StoreLock {
     _file: File,
 }
@@ -18,7 +21,19 @@ pub fn acquire(dir: &Path) -> Result<StoreLock, StoreError> {
         .truncate(false)
         .open(&path)
         .map_err(|e| StoreError::io(&path, e))?;
-    match file.try_lock() {
+    // A lock that was just released can still be held for a moment by a
+    // process forked in between (it holds a copy of the descriptor until it
+    // execs): retry briefly before calling the store busy. Bounded, so a
+    // second process still gets its error within a second, never a hang.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(LOCK_WAIT_MS);
+    let mut attempt = file.try_lock();
+    while matches!(attempt, Err(std::fs::TryLockError::WouldBlock))
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        attempt = file.try_lock();
+    }
+    match attempt {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
             let mut holder = String::new();
