@@ -5,6 +5,7 @@
 mod claim;
 mod demo;
 mod exit;
+mod gen;
 mod import;
 mod init;
 mod log;
@@ -88,6 +89,9 @@ pub enum Command {
     VerifyProof(snapshot::VerifyProofArgs),
     /// A tour on the bundled seed dataset, in a temporary store.
     Demo(demo::Args),
+    /// A deterministic synthetic import file for the performance suite.
+    #[command(hide = true)]
+    GenWorkload(gen::Args),
 }
 
 pub fn run(cli: Cli) -> CliResult {
@@ -116,5 +120,6 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Prove(a) => snapshot::prove(&store, a),
         Command::VerifyProof(a) => snapshot::verify_proof(a),
         Command::Demo(a) => demo::run(a),
+        Command::GenWorkload(a) => gen::run(a),
     }
 }

@@ -165,6 +165,15 @@ impl SnapshotHandler for Verify {
     }
 }
 
+/// The checkpoint body of a signed note, or the text itself when it is an
+/// unsigned body (which already ends with its one newline).
+pub(crate) fn note_body(text: &str) -> String {
+    match text.split_once("\n\n") {
+        Some((body, _)) => format!("{body}\n"),
+        None => text.to_string(),
+    }
+}
+
 /// Checks a checkpoint text against an origin, size and root; with
 /// `verifiers`, also its signatures (at least one must verify).
 pub fn check_checkpoint(
@@ -175,8 +184,7 @@ pub fn check_checkpoint(
     verifiers: &[Verifier],
 ) -> Result<Vec<String>, String> {
     let (body, signed_by) = if verifiers.is_empty() {
-        let body = text.split("\n\n").next().unwrap_or("").to_string() + "\n";
-        (body, Vec::new())
+        (note_body(text), Vec::new())
     } else {
         open_note(text.as_bytes(), verifiers).map_err(|e| format!("checkpoint signature: {e}"))?
     };

@@ -41,7 +41,7 @@ pub fn prove(
         .to_string();
     let (size, cp_text) = match checkpoint {
         Some(text) => {
-            let body = text.split("\n\n").next().unwrap_or("").to_string() + "\n";
+            let body = super::check::note_body(text);
             let cp = Checkpoint::parse_body(&body)
                 .map_err(|e| ExportError::Invalid(format!("checkpoint: {e}")))?;
             if cp.size() > store.len() {
