@@ -6,6 +6,7 @@ mod check;
 mod claim;
 mod demo;
 mod exit;
+mod gen;
 mod import;
 mod init;
 mod log;
@@ -94,6 +95,9 @@ pub enum Command {
     History(total::Args),
     /// A tour on the bundled seed dataset, in a temporary store.
     Demo(demo::Args),
+    /// A deterministic synthetic import file for the performance suite.
+    #[command(hide = true)]
+    GenWorkload(gen::Args),
 }
 
 pub fn run(cli: Cli) -> CliResult {
@@ -124,5 +128,6 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Check(a) => check::run(&store, a),
         Command::History(a) => check::history(&store, a),
         Command::Demo(a) => demo::run(a),
+        Command::GenWorkload(a) => gen::run(a),
     }
 }

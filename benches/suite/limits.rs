@@ -1,0 +1,103 @@
+//! The limits claimlog is compared with: what the hardware and the cheapest
+//! possible code do with the same records and bytes.
+
+use claimlog::{record_hash, Hash32, FRAME_OVERHEAD, HEADER_LEN};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+fn segments(log_dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(log_dir)
+        .expect("log dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "seg"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Bytes in the store's segment files.
+pub fn log_bytes(store: &Path) -> u64 {
+    segments(&store.join("log"))
+        .iter()
+        .map(|p| std::fs::metadata(p).expect("segment").len())
+        .sum()
+}
+
+/// `k` frames of `frame` bytes, each written and fdatasync'd on its own,
+/// into a new file beside the store (same file system). Seconds taken.
+///
+/// `overwrite`: the file is first filled with zeros and synced, and the
+/// frames overwrite it, so an fdatasync never has to commit a new file size
+/// or newly allocated blocks (what SQLite's reused WAL file gets); otherwise
+/// the file grows with every frame, as claimlog's segments do.
+pub fn write_sync_loop(store: &Path, k: usize, frame: usize, overwrite: bool) -> f64 {
+    use std::io::{Seek, SeekFrom};
+    let path = store.join("raw-write-sync.tmp");
+    let mut f = std::fs::File::create(&path).expect("raw file");
+    let frame = frame.max(FRAME_OVERHEAD);
+    let total = HEADER_LEN as usize + if overwrite { k * frame } else { 0 };
+    f.write_all(&vec![0u8; total]).expect("write");
+    f.sync_all().expect("sync");
+    f.seek(SeekFrom::Start(HEADER_LEN)).expect("seek");
+    let buf: Vec<u8> = (0..frame).map(|i| i as u8).collect();
+    let t = Instant::now();
+    for _ in 0..k {
+        f.write_all(&buf).expect("write");
+        f.sync_data().expect("fdatasync");
+    }
+    let secs = t.elapsed().as_secs_f64();
+    drop(f);
+    let _ = std::fs::remove_file(&path);
+    secs
+}
+
+/// Reads every segment sequentially and checks the blake3 chain of its
+/// frames (length, inverted length, record hash = H(prev || bytes)); no
+/// decoding. Returns (records, bytes read, seconds).
+pub fn read_chain(log_dir: &Path) -> (u64, u64, f64) {
+    let t = Instant::now();
+    let mut prev = Hash32::ZERO;
+    let (mut records, mut bytes) = (0u64, 0u64);
+    let mut rec = Vec::new();
+    for seg in segments(log_dir) {
+        let mut r = BufReader::with_capacity(1 << 20, std::fs::File::open(&seg).expect("seg"));
+        let mut header = [0u8; HEADER_LEN as usize];
+        r.read_exact(&mut header).expect("header");
+        bytes += HEADER_LEN;
+        loop {
+            let mut lens = [0u8; 8];
+            match r.read_exact(&mut lens) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+                Err(e) => panic!("{}: {e}", seg.display()),
+            }
+            let len = u32::from_le_bytes(lens[..4].try_into().expect("4 bytes"));
+            let inv = u32::from_le_bytes(lens[4..].try_into().expect("4 bytes"));
+            assert_eq!(len, !inv, "bad frame length in {}", seg.display());
+            rec.resize(len as usize, 0);
+            r.read_exact(&mut rec).expect("record");
+            let mut stored = [0u8; 32];
+            r.read_exact(&mut stored).expect("hash");
+            let h = record_hash(&prev, &rec);
+            assert_eq!(h.0, stored, "chain broken at record {records}");
+            prev = h;
+            records += 1;
+            bytes += (len as usize + FRAME_OVERHEAD) as u64;
+        }
+    }
+    (records, bytes, t.elapsed().as_secs_f64())
+}
+
+/// Parses every line of `jsonl` into a `serde_json::Value`. (lines, seconds).
+pub fn parse_json(jsonl: &str) -> (u64, f64) {
+    let t = Instant::now();
+    let r = BufReader::with_capacity(1 << 16, std::fs::File::open(jsonl).expect("jsonl"));
+    let mut n = 0u64;
+    for line in r.lines() {
+        let v: serde_json::Value = serde_json::from_str(&line.expect("line")).expect("json");
+        std::hint::black_box(&v);
+        n += 1;
+    }
+    (n, t.elapsed().as_secs_f64())
+}

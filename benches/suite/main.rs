@@ -1,0 +1,225 @@
+//! The in-process half of the performance suite, driven by benches/run.sh
+//! (see docs/PERFORMANCE.md). Each subcommand measures one thing once and
+//! prints `RESULT<TAB>n<TAB>name<TAB>value<TAB>unit` lines; `report` turns
+//! the collected lines into the table of figures and ratios.
+//!
+//! Besides claimlog itself it measures the limits (raw write+fdatasync,
+//! raw read + blake3 chain, serde_json parse) and a peer, an SQLite table
+//! (sqlite_peer.rs), on the same data in the same run. The peer is a
+//! dev-dependency of the benches only; claimlog never uses it.
+
+mod limits;
+mod report;
+mod sqlite_peer;
+
+use claimlog::{Event, Parsed, Store, StoreOptions};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+const USAGE: &str = "usage: suite <command> [--flag value]...
+  append --store DIR --jsonl FILE --count K --n N   K durable single appends, and the raw write+fdatasync loop
+  scan   --store DIR --n N                          raw read + blake3 chain over the segment files
+  parse  --jsonl FILE --n N                         serde_json parse of every line
+  query  --store DIR --n N [--metric M] [--period P] [--seconds S]   total/explain p50/p99
+  prove  --store DIR --n N [--seconds S]            inclusion proof generation and check, in-process
+  sqlite --jsonl FILE --dir DIR --count K --n N     the SQLite peer: import, appends, chain check, total
+  report FILE                                       the markdown table of figures and ratios";
+
+pub type Flags = BTreeMap<String, String>;
+
+fn flags(args: &[String]) -> Flags {
+    let mut m = BTreeMap::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if let Some(k) = a.strip_prefix("--") {
+            let v = match it.clone().next() {
+                Some(v) if !v.starts_with("--") => it.next().cloned().unwrap_or_default(),
+                _ => String::new(),
+            };
+            m.insert(k.to_string(), v);
+        }
+    }
+    m
+}
+
+pub fn get<'a>(f: &'a Flags, k: &str) -> &'a str {
+    f.get(k)
+        .map(String::as_str)
+        .unwrap_or_else(|| panic!("missing --{k}\n{USAGE}"))
+}
+
+/// `--jsonl A,B,...`: the workload files (a store larger than one import
+/// file is built from several, in order).
+pub fn files(f: &Flags) -> Vec<String> {
+    get(f, "jsonl").split(',').map(str::to_string).collect()
+}
+
+pub fn num(f: &Flags, k: &str, default: f64) -> f64 {
+    f.get(k).and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// One figure, in the line format `report` reads.
+pub fn result(n: &str, name: &str, value: f64, unit: &str) {
+    println!("RESULT\t{n}\t{name}\t{value}\t{unit}");
+}
+
+/// Sorted latencies in seconds -> the q-quantile (nearest rank).
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+/// Runs `f` until `seconds` have passed (at least 5 and at most 10,000
+/// times) and returns the sorted latencies in seconds.
+pub fn sample(seconds: f64, mut f: impl FnMut()) -> Vec<f64> {
+    let start = Instant::now();
+    let mut v = Vec::new();
+    while v.len() < 10_000 && (v.len() < 5 || start.elapsed().as_secs_f64() < seconds) {
+        let t = Instant::now();
+        f();
+        v.push(t.elapsed().as_secs_f64());
+    }
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+/// The first `k` claim lines of an import file, as events.
+pub fn claim_events(jsonl: &str, k: usize) -> Vec<Event> {
+    let text = std::fs::File::open(jsonl).expect("workload file");
+    let mut out = Vec::with_capacity(k);
+    for line in std::io::BufRead::lines(std::io::BufReader::new(text)) {
+        if out.len() == k {
+            break;
+        }
+        let line = line.expect("read");
+        if let Ok(Parsed::Claim(c)) = claimlog::parse_line(&line) {
+            out.push(Event::ClaimAdded(c));
+        }
+    }
+    out
+}
+
+fn append(f: &Flags) {
+    let n = get(f, "n");
+    let dir = PathBuf::from(get(f, "store"));
+    let k = num(f, "count", 1000.0) as usize;
+    let events = claim_events(&files(f)[0], k);
+    let k = events.len();
+    let mut store = Store::open(&dir, StoreOptions::default()).expect("open store");
+    let seg_before = limits::log_bytes(&dir);
+    let t = Instant::now();
+    for e in events {
+        store.append(vec![e]).expect("append");
+    }
+    let secs = t.elapsed().as_secs_f64();
+    store.flush().expect("flush");
+    let frame = (limits::log_bytes(&dir) - seg_before) / k as u64;
+    drop(store);
+    result(n, "append.claimlog", k as f64 / secs, "appends/s");
+    result(n, "append.count", k as f64, "appends");
+    result(n, "append.frame_bytes", frame as f64, "bytes");
+    let raw = limits::write_sync_loop(&dir, k, frame as usize, false);
+    result(n, "append.raw", k as f64 / raw, "appends/s");
+    let over = limits::write_sync_loop(&dir, k, frame as usize, true);
+    result(n, "append.raw_overwrite", k as f64 / over, "appends/s");
+}
+
+fn scan(f: &Flags) {
+    let n = get(f, "n");
+    let (records, bytes, secs) = limits::read_chain(&PathBuf::from(get(f, "store")).join("log"));
+    result(n, "verify.raw", secs, "s");
+    result(n, "scan.records", records as f64, "records");
+    result(n, "scan.bytes", bytes as f64, "bytes");
+}
+
+fn parse(f: &Flags) {
+    let n = get(f, "n");
+    let (mut lines, mut secs) = (0, 0.0);
+    for file in files(f) {
+        let (l, s) = limits::parse_json(&file);
+        lines += l;
+        secs += s;
+    }
+    result(n, "import.parse_json", secs, "s");
+    result(n, "parse.lines", lines as f64, "lines");
+}
+
+fn query(f: &Flags) {
+    let n = get(f, "n");
+    let store =
+        Store::open(&PathBuf::from(get(f, "store")), StoreOptions::default()).expect("open store");
+    let q = claimlog::Query {
+        metric: claimlog::Slug::new(f.get("metric").map_or("people_returned", |s| s))
+            .expect("metric"),
+        breakdown: claimlog::Breakdown::default(),
+        period: Some(
+            claimlog::Period::parse(f.get("period").map_or("2024", |s| s)).expect("period"),
+        ),
+        policy: "official-first".parse().expect("policy"),
+        filter: claimlog::Filter::default(),
+    };
+    let secs = num(f, "seconds", 10.0);
+    let mut answer = None;
+    let t = sample(secs, || {
+        answer = Some(claimlog::total(store.cache(), &q).expect("total"));
+    });
+    result(n, "total.p50", quantile(&t, 0.5) * 1e3, "ms");
+    result(n, "total.p99", quantile(&t, 0.99) * 1e3, "ms");
+    result(n, "total.samples", t.len() as f64, "runs");
+    // `explain --json`: the same total with its whole derivation rendered.
+    let mut bytes = 0;
+    let e = sample(secs, || {
+        let t = claimlog::total(store.cache(), &q).expect("total");
+        bytes = serde_json::to_string(&t).expect("json").len();
+    });
+    result(n, "explain.p50", quantile(&e, 0.5) * 1e3, "ms");
+    result(n, "explain.p99", quantile(&e, 0.99) * 1e3, "ms");
+    result(n, "explain.bytes", bytes as f64, "bytes");
+    if let Some(a) = answer.and_then(|t| t.answer) {
+        eprintln!("total: {} via {}", a.estimate, a.route);
+    }
+}
+
+fn prove(f: &Flags) {
+    let n = get(f, "n");
+    let store =
+        Store::open(&PathBuf::from(get(f, "store")), StoreOptions::default()).expect("open store");
+    let len = store.len();
+    let mut i = 0u64;
+    let mut bundle = None;
+    let g = sample(num(f, "seconds", 5.0), || {
+        i = (i * 7919 + 104_729) % len;
+        bundle = Some(claimlog::export::prove(&store, i, None, None).expect("prove"));
+    });
+    let b = bundle.expect("a bundle");
+    let c = sample(1.0, || {
+        claimlog::export::verify_proof(&b, &[]).expect("a valid proof");
+    });
+    result(n, "prove.p50", quantile(&g, 0.5) * 1e3, "ms");
+    result(n, "verify_proof.p50", quantile(&c, 0.5) * 1e3, "ms");
+}
+
+fn main() {
+    // `cargo bench` adds a bare `--bench`; the suite has no use for it.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let f = flags(&args);
+    match args.first().map(String::as_str) {
+        Some("append") => append(&f),
+        Some("scan") => scan(&f),
+        Some("parse") => parse(&f),
+        Some("query") => query(&f),
+        Some("prove") => prove(&f),
+        Some("sqlite") => sqlite_peer::run(&f),
+        Some("report") => report::run(&args[1]),
+        // `cargo test --benches` and `cargo bench` without arguments land
+        // here: the suite is driven by benches/run.sh, not by cargo.
+        _ => eprintln!("{USAGE}\n(run benches/run.sh; nothing measured)"),
+    }
+}
