@@ -9,9 +9,12 @@ fn check_len(what: &'static str, s: &str, max: usize) -> Result<(), ModelError> 
     if s.is_empty() {
         return Err(ModelError::Empty { what });
     }
-    let len = s.chars().count();
-    if len > max {
-        return Err(ModelError::TooLong { what, len, max });
+    // Characters never outnumber bytes: count only when the bytes might.
+    if s.len() > max {
+        let len = s.chars().count();
+        if len > max {
+            return Err(ModelError::TooLong { what, len, max });
+        }
     }
     Ok(())
 }
@@ -23,10 +26,16 @@ fn check_slug(what: &'static str, s: &str, sep: char) -> Result<(), ModelError> 
     } else {
         "lowercase ascii letters and digits, words joined by single '_'"
     };
-    let ok_chars = s
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == sep);
-    let ok_shape = !s.starts_with(sep) && !s.ends_with(sep) && !s.contains(&format!("{sep}{sep}"));
+    // One pass over the bytes: this runs for every slug of every record
+    // that verify and replay decode.
+    let sep = u8::try_from(sep).expect("separators are ASCII");
+    let b = s.as_bytes();
+    let ok_chars = b
+        .iter()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == sep);
+    let ok_shape = b.first() != Some(&sep)
+        && b.last() != Some(&sep)
+        && !b.windows(2).any(|w| w[0] == sep && w[1] == sep);
     if ok_chars && ok_shape {
         Ok(())
     } else {
@@ -38,9 +47,20 @@ fn check_slug(what: &'static str, s: &str, sep: char) -> Result<(), ModelError> 
     }
 }
 
+/// The character index of the first control character not `allowed`. ASCII
+/// text, the common case, is checked byte by byte.
+fn first_control(s: &str, allowed: impl Fn(char) -> bool) -> Option<usize> {
+    if s.is_ascii() {
+        return s
+            .bytes()
+            .position(|b| (b < 0x20 || b == 0x7f) && !allowed(char::from(b)));
+    }
+    s.chars().position(|c| c.is_control() && !allowed(c))
+}
+
 fn check_line(what: &'static str, s: &str, max: usize) -> Result<(), ModelError> {
     check_len(what, s, max)?;
-    if let Some(at) = s.chars().position(char::is_control) {
+    if let Some(at) = first_control(s, |_| false) {
         return Err(ModelError::ControlChar { what, at });
     }
     if s.trim() != s {

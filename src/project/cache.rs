@@ -22,7 +22,10 @@ fn open_sled(path: &Path) -> Result<sled::Db, String> {
     let cfg = sled::Config::new()
         .path(path)
         .cache_capacity(16 * 1024 * 1024)
-        .flush_every_ms(Some(1000));
+        // No background flusher: its fsyncs would compete with the log's
+        // fdatasync on every append. The cache is flushed when the store is
+        // closed; after a crash it catches up from the log.
+        .flush_every_ms(None);
     // sled 0.34 can panic on damaged files; a damaged cache is just stale.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cfg.open())) {
         Ok(Ok(db)) => Ok(db),

@@ -372,6 +372,19 @@ impl Store {
     }
 }
 
+impl Drop for Store {
+    /// Leaves the cache on disk as of the last append, so the next open has
+    /// nothing to catch up. Best effort: a cache behind the log is repaired
+    /// on open.
+    fn drop(&mut self) {
+        if let Err(e) = self.cache.flush() {
+            tracing::warn!(
+                "flushing the cache on close failed ({e}); the next open catches up from the log"
+            );
+        }
+    }
+}
+
 /// Events being appended as one durable unit (see `Store::batch`).
 pub struct Batch<'a> {
     store: &'a mut Store,
