@@ -29,7 +29,7 @@ pub use ingest::{
     ImportLine, IngestError, Item, LineError, Lines, Outcome, Parsed, ParsedLines, Target,
     MAX_LINE_BYTES, MAX_LISTED_IDS,
 };
-pub use log::{Position, FRAME_OVERHEAD, HEADER_LEN, SEGMENT_MAGIC};
+pub use log::{Position, FRAME_OVERHEAD, HEADER_LEN, MORE_IN_BATCH, SEGMENT_MAGIC};
 pub use model::{
     limits, Breakdown, Claim, ClaimFields, Day, FieldError, FuzzyDate, ModelError, Name, Origin,
     Period, Quantity, Scope, Slug, Source, SourceId, SourceKind, Text, Url,

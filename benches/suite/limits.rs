@@ -72,9 +72,11 @@ pub fn read_chain(log_dir: &Path) -> (u64, u64, f64) {
                 Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
                 Err(e) => panic!("{}: {e}", seg.display()),
             }
-            let len = u32::from_le_bytes(lens[..4].try_into().expect("4 bytes"));
+            let word = u32::from_le_bytes(lens[..4].try_into().expect("4 bytes"));
             let inv = u32::from_le_bytes(lens[4..].try_into().expect("4 bytes"));
-            assert_eq!(len, !inv, "bad frame length in {}", seg.display());
+            assert_eq!(word, !inv, "bad frame length in {}", seg.display());
+            // Bit 31 marks "more frames of this batch follow" (FORMAT.md, Frame).
+            let len = word & !claimlog::MORE_IN_BATCH;
             rec.resize(len as usize, 0);
             r.read_exact(&mut rec).expect("record");
             let mut stored = [0u8; 32];
