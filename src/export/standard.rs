@@ -4,7 +4,7 @@
 
 use crate::model::{Breakdown, Period, Scope, Slug};
 use crate::project::{Cache, ProjectError};
-use crate::query::{total, Filter, Policy, Query, Total};
+use crate::query::{total_brief, Filter, Policy, Query, Total};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn years_of(scope: &Scope, out: &mut BTreeSet<i32>) {
@@ -59,9 +59,13 @@ pub fn standard_queries(cache: &Cache) -> Result<Vec<Query>, ProjectError> {
     Ok(out)
 }
 
-pub fn standard_totals(cache: &Cache) -> Result<Vec<Total>, ProjectError> {
-    standard_queries(cache)?
-        .iter()
-        .map(|q| total(cache, q))
-        .collect()
+/// The totals a snapshot carries, one at a time, in order. Each is the
+/// brief form: every route and group with its figure and chosen claim id,
+/// without repeating the claims themselves (they are the snapshot's events).
+pub fn standard_totals(
+    cache: &Cache,
+) -> Result<impl Iterator<Item = Result<Total, ProjectError>> + '_, ProjectError> {
+    Ok(standard_queries(cache)?
+        .into_iter()
+        .map(move |q| total_brief(cache, &q)))
 }

@@ -113,8 +113,12 @@ pub fn write_snapshot(
         first = false;
     }
     writeln!(out, "\n  ],")?;
-    let totals = standard_totals(store.cache())?;
-    writeln!(out, "  \"totals\": {}", json(&totals)?)?;
+    // One line, like every member but `events`, written total by total.
+    write!(out, "  \"totals\": [")?;
+    for (i, t) in standard_totals(store.cache())?.enumerate() {
+        write!(out, "{}{}", if i == 0 { "" } else { "," }, json(&t?)?)?;
+    }
+    writeln!(out, "]")?;
     writeln!(out, "}}")?;
     out.flush()?;
     Ok(())
@@ -223,6 +227,7 @@ pub fn write_csv(
     ])
     .map_err(csv_err)?;
     for tot in standard_totals(store.cache())? {
+        let tot = tot?;
         let route = |name: &str| {
             tot.routes
                 .iter()

@@ -69,7 +69,8 @@ impl Cache {
     pub fn temporary() -> Result<Cache, ProjectError> {
         let db = sled::Config::new()
             .temporary(true)
-            .cache_capacity(32 * 1024 * 1024)
+            .cache_capacity(16 * 1024 * 1024)
+            .flush_every_ms(None)
             .open()?;
         let tree = db.open_tree("projections")?;
         let cache = Cache {

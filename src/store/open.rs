@@ -8,7 +8,7 @@ use crate::project::{apply, Cache, Checkpoint};
 use std::path::Path;
 
 /// Records applied per cache commit during a replay: bounds memory.
-const REPLAY_CHUNK: usize = 4096;
+const REPLAY_CHUNK: usize = 1024;
 
 pub(crate) struct ReplayEnd {
     pub head: Head,

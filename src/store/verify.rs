@@ -154,7 +154,7 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
                 return finish(report, dir, scratch);
             }
             pending += 1;
-            if pending == 4096 {
+            if pending == 1024 {
                 let end = frame.end();
                 sc.commit(
                     overlay.take().expect("overlay"),

@@ -185,7 +185,10 @@ fn csv_totals_file_parses_with_one_row_per_standard_total() {
     let totals_path = fx.path("c-totals.csv");
     let expected = {
         let s = fx.open();
-        claimlog::export::standard_totals(s.cache()).unwrap()
+        claimlog::export::standard_totals(s.cache())
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
     };
     let mut r = csv::Reader::from_path(&totals_path).unwrap();
     let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();

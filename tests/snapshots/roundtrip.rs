@@ -118,8 +118,20 @@ fn restored_store_has_the_same_head_and_totals() {
     }
     // The library agrees on all of them at once.
     let (a, b) = (open_store(&fx.store), open_store(&r));
-    let ta = serde_json::to_value(export::standard_totals(a.cache()).unwrap()).unwrap();
-    let tb = serde_json::to_value(export::standard_totals(b.cache()).unwrap()).unwrap();
+    let ta = serde_json::to_value(
+        export::standard_totals(a.cache())
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap(),
+    )
+    .unwrap();
+    let tb = serde_json::to_value(
+        export::standard_totals(b.cache())
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(ta, tb);
     assert_eq!(a.head(), b.head());
     assert_eq!(export::log_root(&a).unwrap(), export::log_root(&b).unwrap());
