@@ -192,6 +192,8 @@ pub fn run(a: Args) -> CliResult {
             let (target, mut new) = open.swap_remove(i);
             let n = 1 + r.below(1200);
             new["quantity"] = json!({"exact": n});
+            // A corrected claim is a new statement: never a copy of another one.
+            new["note"] = json!(format!("corrected version of line {target}"));
             new.as_object_mut().map(|o| o.remove("type"));
             let v = json!({"type": "correct", "line": target, "new": new,
                 "reason": "typo in the first version of the article, fixed by the outlet"});
