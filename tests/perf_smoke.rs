@@ -1,6 +1,7 @@
-//! A cheap check of the performance suite's workload (benches/run.sh,
-//! docs/PERFORMANCE.md): `gen-workload` is deterministic, every line it
-//! writes imports, and the store verifies. Correctness only, no timing.
+//! The performance suite's smoke run for CI (benches/run.sh,
+//! docs/PERFORMANCE.md), at the 10k size: `gen-workload` is deterministic,
+//! every line it writes imports, the store verifies, queries, exports and
+//! proves. Correctness only: nothing here asserts a time.
 
 use assert_cmd::Command;
 use std::path::Path;
@@ -18,7 +19,7 @@ fn generated_workload_imports_and_verifies() {
     let (a, b) = (tmp.path().join("a.jsonl"), tmp.path().join("b.jsonl"));
     for f in [&a, &b] {
         claimlog(&store)
-            .args(["gen-workload", "--claims", "1000", "--seed", "7", "--out"])
+            .args(["gen-workload", "--claims", "10000", "--seed", "7", "--out"])
             .arg(f)
             .assert()
             .success();
@@ -31,7 +32,7 @@ fn generated_workload_imports_and_verifies() {
         lines.iter().filter(|l| l.contains(&tag)).count()
     };
     assert_eq!(count("source"), 50);
-    assert_eq!(count("claim"), 1000);
+    assert_eq!(count("claim"), 10_000);
     assert!(count("retract") > 0 && count("correct") > 0);
     let per_line = text.len() / lines.len();
     assert!((250..=500).contains(&per_line), "{per_line} bytes a line");
@@ -52,7 +53,7 @@ fn generated_workload_imports_and_verifies() {
     assert_eq!(o["corrected"], count("correct") as u64);
     assert_eq!(
         o["claims_added"].as_u64().expect("n") + o["duplicate_claims_skipped"].as_u64().expect("n"),
-        1000
+        10_000
     );
     claimlog(&store).arg("verify").assert().success();
     claimlog(&store)
