@@ -33,9 +33,7 @@ fn main() -> ExitCode {
     match cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if e.code == 1 && e.error.to_string() == "verification failed" {
-                // The report was already printed on stdout.
-            } else {
+            if !e.reported {
                 eprintln!("error: {:#}", e.error);
             }
             ExitCode::from(e.code)

@@ -65,7 +65,7 @@ pub fn run(store: &Path, a: Args) -> CliResult {
         );
     }
     if bad > 0 {
-        return Err(CliError::failed(anyhow::anyhow!("verification failed")));
+        return Err(CliError::reported_failure());
     }
     Ok(())
 }

@@ -7,21 +7,32 @@ use claimlog::{IngestError, StoreError};
 pub struct CliError {
     pub code: u8,
     pub error: anyhow::Error,
+    /// The command already printed why it failed (a verification report):
+    /// main prints nothing more.
+    pub reported: bool,
 }
 
 pub type CliResult = Result<(), CliError>;
 
 impl CliError {
     pub fn bad_input(e: impl Into<anyhow::Error>) -> Self {
-        CliError {
-            code: 2,
-            error: e.into(),
-        }
+        CliError::new(2, e)
     }
     pub fn failed(e: impl Into<anyhow::Error>) -> Self {
+        CliError::new(1, e)
+    }
+    /// Exit 1 after the command printed its own failure report.
+    pub fn reported_failure() -> Self {
         CliError {
-            code: 1,
+            reported: true,
+            ..CliError::failed(anyhow::anyhow!("verification failed"))
+        }
+    }
+    pub fn new(code: u8, e: impl Into<anyhow::Error>) -> Self {
+        CliError {
+            code,
             error: e.into(),
+            reported: false,
         }
     }
 }
@@ -39,10 +50,7 @@ fn store_code(e: &StoreError) -> u8 {
 
 impl From<StoreError> for CliError {
     fn from(e: StoreError) -> Self {
-        CliError {
-            code: store_code(&e),
-            error: e.into(),
-        }
+        CliError::new(store_code(&e), e)
     }
 }
 
@@ -52,10 +60,7 @@ impl From<claimlog::ProjectError> for CliError {
             claimlog::ProjectError::NotFound(_) => 2,
             _ => 3,
         };
-        CliError {
-            code,
-            error: e.into(),
-        }
+        CliError::new(code, e)
     }
 }
 
@@ -63,10 +68,7 @@ impl From<IngestError> for CliError {
     fn from(e: IngestError) -> Self {
         match e {
             IngestError::Store(s) => s.into(),
-            IngestError::Io(_) => CliError {
-                code: 2,
-                error: e.into(),
-            },
+            IngestError::Io(_) => CliError::new(2, e),
             other => CliError::bad_input(other),
         }
     }
@@ -74,15 +76,12 @@ impl From<IngestError> for CliError {
 
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
-        CliError {
-            code: 3,
-            error: e.into(),
-        }
+        CliError::new(3, e)
     }
 }
 
 impl From<anyhow::Error> for CliError {
     fn from(e: anyhow::Error) -> Self {
-        CliError { code: 3, error: e }
+        CliError::new(3, e)
     }
 }

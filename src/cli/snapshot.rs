@@ -205,7 +205,7 @@ pub fn verify_snapshot(a: VerifySnapshotArgs) -> CliResult {
     }
     match report.failure {
         None => Ok(()),
-        Some(_) => Err(CliError::failed(anyhow::anyhow!("verification failed"))),
+        Some(_) => Err(CliError::reported_failure()),
     }
 }
 
@@ -318,7 +318,7 @@ pub fn verify_proof(a: VerifyProofArgs) -> CliResult {
         }
         Err(e) => {
             println!("FAILED: {e}");
-            Err(CliError::failed(anyhow::anyhow!("verification failed")))
+            Err(CliError::reported_failure())
         }
     }
 }

@@ -130,20 +130,19 @@ pub fn headline(t: &Total) -> String {
     }
 }
 
-fn compute(store: &Path, a: &Args) -> Result<Total, CliError> {
+/// The total; with `detail`, every group lists its claims (explain, JSON).
+fn compute(store: &Path, a: &Args, detail: bool) -> Result<Total, CliError> {
     let q = a.query()?;
     let s = open(store)?;
-    Ok(claimlog::total(s.cache(), &q)?)
+    Ok(if detail {
+        claimlog::total(s.cache(), &q)?
+    } else {
+        claimlog::total_brief(s.cache(), &q)?
+    })
 }
 
 pub fn total(store: &Path, a: Args) -> CliResult {
-    let t = if a.json {
-        compute(store, &a)?
-    } else {
-        let q = a.query()?;
-        let s = open(store)?;
-        claimlog::total_brief(s.cache(), &q)?
-    };
+    let t = compute(store, &a, a.json)?;
     if a.json {
         return print_json(&t);
     }
@@ -164,7 +163,7 @@ pub fn render_total(t: &Total) -> String {
 }
 
 pub fn explain(store: &Path, a: Args) -> CliResult {
-    let t = compute(store, &a)?;
+    let t = compute(store, &a, true)?;
     if a.json {
         return print_json(&t);
     }

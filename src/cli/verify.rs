@@ -42,7 +42,7 @@ fn against(store: &Path, old: &Path, keys: &[String], json: bool) -> CliResult {
         }
     }
     if r.failure.is_some() {
-        return Err(CliError::failed(anyhow::anyhow!("verification failed")));
+        return Err(CliError::reported_failure());
     }
     Ok(())
 }
@@ -81,10 +81,7 @@ pub fn run(store: &Path, a: Args) -> CliResult {
     if report.ok() {
         Ok(())
     } else {
-        Err(CliError {
-            code: 1,
-            error: anyhow::anyhow!("verification failed"),
-        })
+        Err(CliError::reported_failure())
     }
 }
 

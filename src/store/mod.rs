@@ -238,6 +238,7 @@ impl Store {
         self.head.seq + 1
     }
 
+    /// Never: every store holds at least its genesis event.
     pub fn is_empty(&self) -> bool {
         false
     }

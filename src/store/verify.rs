@@ -228,7 +228,7 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
     } else {
         None
     };
-    check_cache(&mut report, dir, scratch_ref, scanner.position())?;
+    check_cache(&mut report, dir, scratch_ref)?;
     finish(report, dir, scratch)
 }
 
@@ -253,12 +253,7 @@ fn finish(report: Report, dir: &Path, scratch: Option<Cache>) -> Result<Report, 
     Ok(report)
 }
 
-fn check_cache(
-    report: &mut Report,
-    dir: &Path,
-    scratch: Option<&Cache>,
-    _end: Position,
-) -> Result<(), StoreError> {
+fn check_cache(report: &mut Report, dir: &Path, scratch: Option<&Cache>) -> Result<(), StoreError> {
     let cache_dir = dir.join("cache");
     if !cache_dir.exists() {
         return Ok(()); // no cache yet: the next open builds it
