@@ -4,7 +4,7 @@
 //! the collected lines into the table of figures and ratios.
 //!
 //! Besides claimlog itself it measures the limits (raw write+fdatasync,
-//! raw read + blake3 chain, serde_json parse) and a peer, an SQLite table
+//! raw read + blake3 chain, serde_json parse, raw sled inserts) and a peer, an SQLite table
 //! (sqlite_peer.rs), on the same data in the same run. The peer is a
 //! dev-dependency of the benches only; claimlog never uses it.
 
@@ -21,6 +21,7 @@ const USAGE: &str = "usage: suite <command> [--flag value]...
   append --store DIR --jsonl FILE --count K --n N   K durable single appends, and the raw write+fdatasync loop
   scan   --store DIR --n N                          raw read + blake3 chain over the segment files
   parse  --jsonl FILE --n N                         serde_json parse of every line
+  sled   --dir DIR --n N [--value BYTES]            raw sled: N entries (48-byte key) in batches of 1024, flushed
   query  --store DIR --n N [--metric M] [--period P] [--seconds S]   total/explain p50/p99
   prove  --store DIR --n N [--seconds S]            inclusion proof generation and check, in-process
   sqlite --jsonl FILE --dir DIR --count K --n N     the SQLite peer: import, appends, chain check, total
@@ -136,6 +137,16 @@ fn scan(f: &Flags) {
     result(n, "scan.bytes", bytes as f64, "bytes");
 }
 
+fn sled(f: &Flags) {
+    let n = get(f, "n");
+    let count: u64 = n.parse().expect("--n is a number");
+    let value = num(f, "value", 256.0) as usize;
+    let (secs, bytes) = limits::sled_fill(&PathBuf::from(get(f, "dir")), count, value);
+    result(n, "sled.fill", secs, "s");
+    result(n, "sled.disk", bytes as f64, "bytes");
+    result(n, "sled.value", value as f64, "bytes");
+}
+
 fn parse(f: &Flags) {
     let n = get(f, "n");
     let (mut lines, mut secs) = (0, 0.0);
@@ -214,6 +225,7 @@ fn main() {
         Some("append") => append(&f),
         Some("scan") => scan(&f),
         Some("parse") => parse(&f),
+        Some("sled") => sled(&f),
         Some("query") => query(&f),
         Some("prove") => prove(&f),
         Some("sqlite") => sqlite_peer::run(&f),

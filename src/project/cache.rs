@@ -3,18 +3,22 @@
 //! and rebuilt from the log.
 
 use super::entries::{Checkpoint, ClaimEntry, GenesisEntry, Location, SourceEntry, CACHE_VERSION};
-use super::fold::{dec, enc, Overlay};
+use super::fold::{dec, Overlay};
 use super::keys;
+use super::writer::Writer;
 use super::ProjectError;
 use crate::event::Hash32;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A raw cache entry.
 pub type KeyValue = (Vec<u8>, Vec<u8>);
 
 pub struct Cache {
-    _db: sled::Db,
+    // Dropped first: its worker finishes writing before the tree closes.
+    writer: Writer,
     tree: sled::Tree,
+    _db: sled::Db,
     path: PathBuf,
 }
 
@@ -51,8 +55,9 @@ impl Cache {
         };
         let tree = db.open_tree("projections")?;
         let cache = Cache {
-            _db: db,
+            writer: Writer::new(tree.clone()),
             tree,
+            _db: db,
             path: path.to_path_buf(),
         };
         let version_ok =
@@ -74,8 +79,9 @@ impl Cache {
             .open()?;
         let tree = db.open_tree("projections")?;
         let cache = Cache {
-            _db: db,
+            writer: Writer::new(tree.clone()),
             tree,
+            _db: db,
             path: PathBuf::new(),
         };
         cache.clear()?;
@@ -88,6 +94,8 @@ impl Cache {
 
     /// Empties the cache (keeping only its version mark).
     pub fn clear(&self) -> Result<(), ProjectError> {
+        // Whatever the writes in flight came to, they are wiped now.
+        let _ = self.writer.settle();
         self.tree.clear()?;
         self.tree
             .insert(keys::VERSION, &CACHE_VERSION.to_be_bytes())?;
@@ -95,36 +103,39 @@ impl Cache {
     }
 
     pub fn begin(&self) -> Overlay {
-        Overlay::new(self.tree.clone())
+        Overlay::new(self.tree.clone(), Arc::clone(&self.writer.in_flight))
     }
 
-    /// Commits an overlay together with the checkpoint, atomically.
-    pub fn commit(&self, mut overlay: Overlay, cp: Checkpoint) -> Result<(), ProjectError> {
-        overlay.put(keys::CHECKPOINT.to_vec(), enc(&cp));
-        overlay.del(keys::DIRTY.to_vec());
-        self.tree.apply_batch(overlay.into_batch())?;
-        Ok(())
+    /// Commits an overlay together with the checkpoint. The writes land in
+    /// the tree on the cache's worker thread (project/writer.rs), atomically
+    /// as far as any reader, or a reopen after a crash, can tell.
+    pub fn commit(&self, overlay: Overlay, cp: Checkpoint) -> Result<(), ProjectError> {
+        self.writer.send(overlay.pending, Some(cp))
     }
 
     /// Commits part of a batch that is not acknowledged yet, marking the
     /// cache dirty until `commit` (see `keys::DIRTY`).
-    pub fn commit_partial(&self, mut overlay: Overlay) -> Result<(), ProjectError> {
-        overlay.put(keys::DIRTY.to_vec(), Vec::new());
-        self.tree.apply_batch(overlay.into_batch())?;
-        Ok(())
+    pub fn commit_partial(&self, overlay: Overlay) -> Result<(), ProjectError> {
+        self.writer.send(overlay.pending, None)
+    }
+
+    /// Waits until every committed overlay is in the tree. Every read
+    /// below does this first.
+    pub fn settle(&self) -> Result<(), ProjectError> {
+        self.writer.settle()
     }
 
     pub fn is_dirty(&self) -> Result<bool, ProjectError> {
-        Ok(self.tree.get(keys::DIRTY)?.is_some())
+        Ok(self.settled()?.get(keys::DIRTY)?.is_some())
     }
 
     pub fn flush(&self) -> Result<(), ProjectError> {
-        self.tree.flush()?;
+        self.settled()?.flush()?;
         Ok(())
     }
 
     fn get_as<T: bincode::Decode<()>>(&self, key: &[u8]) -> Result<Option<T>, ProjectError> {
-        self.tree.get(key)?.map(|b| dec(key, &b)).transpose()
+        self.settled()?.get(key)?.map(|b| dec(key, &b)).transpose()
     }
 
     pub fn checkpoint(&self) -> Result<Option<Checkpoint>, ProjectError> {
@@ -140,7 +151,7 @@ impl Cache {
     }
 
     pub fn sources(&self) -> Result<Vec<SourceEntry>, ProjectError> {
-        self.tree
+        self.settled()?
             .scan_prefix(keys::SOURCE)
             .map(|kv| {
                 let (k, v) = kv?;
@@ -150,7 +161,7 @@ impl Cache {
     }
 
     pub fn claim(&self, id: &Hash32) -> Result<Option<ClaimEntry>, ProjectError> {
-        match self.tree.get(keys::claim(id))? {
+        match self.settled()?.get(keys::claim(id))? {
             Some(at) => self.get_as(&at),
             None => Ok(None),
         }
@@ -165,9 +176,11 @@ impl Cache {
         &self,
         prefix: Vec<u8>,
     ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
-        self.tree.scan_prefix(prefix).map(|kv| {
-            let (k, v) = kv?;
-            dec(&k, &v)
+        self.settled_iter(|t| {
+            t.scan_prefix(prefix).map(|kv| {
+                let (k, v) = kv?;
+                dec(&k, &v)
+            })
         })
     }
 
@@ -219,16 +232,17 @@ impl Cache {
         let (a, b) = keys::event_range(metric, breakdown, start, to);
         let plen = keys::by_scope_prefix(metric, breakdown).len();
         let lo = keys::day_bytes(from);
-        self.tree
-            .range(a..b)
-            .filter(move |kv| match kv {
-                Ok((k, _)) => keys::event_days(plen, k).is_none_or(|(_, last)| last >= lo),
-                Err(_) => true,
-            })
-            .map(move |kv| {
-                let (k, v) = kv?;
-                dec(&k, &v)
-            })
+        self.settled_iter(move |t| {
+            t.range(a..b)
+                .filter(move |kv| match kv {
+                    Ok((k, _)) => keys::event_days(plen, k).is_none_or(|(_, last)| last >= lo),
+                    Err(_) => true,
+                })
+                .map(move |kv| {
+                    let (k, v) = kv?;
+                    dec(&k, &v)
+                })
+        })
     }
 
     /// The active claim with exactly this content, if any.
@@ -252,7 +266,7 @@ impl Cache {
         let mut scan_key = keys::CLAIM.to_vec();
         scan_key.extend_from_slice(&bytes);
         let mut found = Vec::new();
-        for kv in self.tree.scan_prefix(scan_key) {
+        for kv in self.settled()?.scan_prefix(scan_key) {
             let (k, _) = kv?;
             if let Some(id) = keys::trailing_id(&k) {
                 if id.to_hex().starts_with(&p) {
@@ -280,15 +294,17 @@ impl Cache {
 
     /// The hash of every record, in seq order (one scan of the seq index).
     pub fn record_hashes(&self) -> impl Iterator<Item = Result<Hash32, ProjectError>> + '_ {
-        self.tree.scan_prefix(keys::SEQ).map(|kv| {
-            let (k, v) = kv?;
-            dec::<Location>(&k, &v).map(|l| l.hash)
+        self.settled_iter(|t| {
+            t.scan_prefix(keys::SEQ).map(|kv| {
+                let (k, v) = kv?;
+                dec::<Location>(&k, &v).map(|l| l.hash)
+            })
         })
     }
 
     /// Events applied, by kind.
     pub fn counts(&self) -> Result<Vec<(String, u64)>, ProjectError> {
-        self.tree
+        self.settled()?
             .scan_prefix(keys::COUNT)
             .map(|kv| {
                 let (k, v) = kv?;
@@ -303,7 +319,7 @@ impl Cache {
 
     /// Every key and value, in key order: what "rebuilt to the same bytes" compares.
     pub fn dump(&self) -> Result<Vec<KeyValue>, ProjectError> {
-        self.tree
+        self.settled()?
             .iter()
             .map(|kv| {
                 let (k, v) = kv?;
@@ -315,7 +331,7 @@ impl Cache {
     /// A digest of the whole cache content (keys and values, in order).
     pub fn digest(&self) -> Result<Hash32, ProjectError> {
         let mut h = blake3::Hasher::new();
-        for kv in self.tree.iter() {
+        for kv in self.settled()?.iter() {
             let (k, v) = kv?;
             h.update(&u64::try_from(k.len()).unwrap_or(0).to_le_bytes());
             h.update(&k);
@@ -327,6 +343,27 @@ impl Cache {
 
     /// Raw access for tamper tests and diagnostics.
     pub fn raw_tree(&self) -> &sled::Tree {
+        if let Err(e) = self.settle() {
+            tracing::warn!("the cache writer failed: {e}");
+        }
         &self.tree
+    }
+
+    /// The tree, once the writes in flight have landed.
+    fn settled(&self) -> Result<&sled::Tree, ProjectError> {
+        self.writer.settle()?;
+        Ok(&self.tree)
+    }
+
+    /// `f` over the settled tree; a failure to settle comes out first.
+    fn settled_iter<'a, T: 'a, I>(
+        &'a self,
+        f: impl FnOnce(&'a sled::Tree) -> I,
+    ) -> impl Iterator<Item = Result<T, ProjectError>> + 'a
+    where
+        I: Iterator<Item = Result<T, ProjectError>> + 'a,
+    {
+        let failed = self.writer.settle().err().map(Err);
+        failed.into_iter().chain(f(&self.tree))
     }
 }

@@ -5,11 +5,13 @@
 
 use super::entries::{ClaimEntry, ClaimStatus, GenesisEntry, Location, SourceEntry};
 use super::keys;
+use super::writer::{InFlight, Pending};
 use super::ProjectError;
 use crate::event::{Event, Hash32, Record};
 use crate::log::Position;
 use crate::model::Claim;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// blake3 `derive_key` context for claim content hashes (duplicate detection).
 pub const CLAIM_CONTENT_CONTEXT: &str = "claimlog 2026-11 claim content v1";
@@ -34,16 +36,19 @@ pub(crate) fn dec<T: bincode::Decode<()>>(key: &[u8], b: &[u8]) -> Result<T, Pro
         })
 }
 
-/// Pending writes over the cache tree: reads see the writes made so far.
+/// Pending writes over the cache tree: reads see the writes made so far,
+/// then those still being written by the cache's worker, then the tree.
 pub struct Overlay {
     tree: sled::Tree,
-    pub(crate) pending: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    in_flight: Arc<InFlight>,
+    pub(crate) pending: Pending,
 }
 
 impl Overlay {
-    pub fn new(tree: sled::Tree) -> Self {
+    pub(crate) fn new(tree: sled::Tree, in_flight: Arc<InFlight>) -> Self {
         Overlay {
             tree,
+            in_flight,
             pending: BTreeMap::new(),
         }
     }
@@ -51,6 +56,9 @@ impl Overlay {
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, ProjectError> {
         if let Some(v) = self.pending.get(key) {
             return Ok(v.clone());
+        }
+        if let Some(v) = self.in_flight.get(key) {
+            return Ok(v);
         }
         Ok(self.tree.get(key)?.map(|v| v.to_vec()))
     }
@@ -65,17 +73,6 @@ impl Overlay {
 
     pub fn del(&mut self, key: Vec<u8>) {
         self.pending.insert(key, None);
-    }
-
-    pub fn into_batch(self) -> sled::Batch {
-        let mut b = sled::Batch::default();
-        for (k, v) in self.pending {
-            match v {
-                Some(v) => b.insert(k, v),
-                None => b.remove(k),
-            }
-        }
-        b
     }
 }
 

@@ -5,6 +5,7 @@ mod cache;
 mod entries;
 mod fold;
 mod keys;
+mod writer;
 
 pub use cache::Cache;
 pub use entries::{Checkpoint, ClaimEntry, ClaimStatus, GenesisEntry, Location, SourceEntry};
