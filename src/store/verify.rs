@@ -105,7 +105,11 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
     let mut overlay = scratch.as_ref().map(|c| c.begin());
     let mut pending = 0usize;
     let mut segment_seen: Option<u32> = None;
-    let mut committed: (u64, Option<Head>, BTreeMap<String, u64>) = (0, None, BTreeMap::new());
+    // The report as of the last frame that closed a batch, kept as the
+    // counts of the frames since then (a torn tail takes them back): no
+    // copy of the counts per record.
+    let mut committed: (u64, Option<Head>) = (0, None);
+    let mut since_commit: Vec<(&'static str, u64)> = Vec::new();
     while let Some(frame) = scanner.next_frame()? {
         if segment_seen != Some(frame.pos.segment) {
             segment_seen = Some(frame.pos.segment);
@@ -164,10 +168,18 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
                 pending = 0;
             }
         }
-        *report
-            .counts
-            .entry(rec.event.kind().to_string())
-            .or_default() += 1;
+        // No allocation per record: the kinds are a handful of known names.
+        let kind = rec.event.kind();
+        match report.counts.get_mut(kind) {
+            Some(n) => *n += 1,
+            None => {
+                report.counts.insert(kind.to_string(), 1);
+            }
+        }
+        match since_commit.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += 1,
+            None => since_commit.push((kind, 1)),
+        }
         report.head = Some(Head {
             seq,
             hash: frame.stored_hash,
@@ -176,14 +188,23 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
         seq += 1;
         report.records = seq;
         if !frame.more {
-            committed = (report.records, report.head, report.counts.clone());
+            committed = (report.records, report.head);
+            since_commit.iter_mut().for_each(|(_, n)| *n = 0);
         }
     }
     match scanner.end().unwrap_or(ScanEnd::Clean) {
         ScanEnd::Clean => {}
         ScanEnd::Torn { at, reason } => {
             // Records of an unfinished batch were never acknowledged.
-            (report.records, report.head, report.counts) = committed;
+            (report.records, report.head) = committed;
+            for (kind, n) in since_commit {
+                if let Some(c) = report.counts.get_mut(kind) {
+                    *c -= n;
+                    if *c == 0 {
+                        report.counts.remove(kind);
+                    }
+                }
+            }
             if report.cache_checked == "deep" {
                 report.cache_checked = "skipped (torn tail)";
                 overlay = None;
