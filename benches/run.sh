@@ -14,7 +14,7 @@
 # (address-space limit of each measured process, default 20 GB).
 #
 # Every figure of one size is taken in this one run, next to its limit (raw
-# write+fdatasync, raw read+blake3 chain, serde_json parse) and the SQLite
+# write+fdatasync, raw read+blake3 chain, serde_json parse, raw sled) and the SQLite
 # peer (benches/suite/sqlite_peer.rs), so the ratios compare like with like.
 # Nothing here asserts a time; a failing step fails the run.
 set -euo pipefail
@@ -136,6 +136,8 @@ for N in $SIZES; do
     record "$N" disk.log "$(du -sb "$STORE/log" | cut -f1)" bytes
     record "$N" disk.cache "$(du -sb "$STORE/cache" | cut -f1)" bytes
     suite parse --jsonl "$JSONL" --n "$N"
+    # The raw sled limit: one 48-byte key and a 256-byte value per claim.
+    measure "$N" sled "$SUITE" sled --dir "$D/rawsled" --n "$N" || true
 
     measure "$N" verify "$BIN" --store "$STORE" verify || true
     suite scan --store "$STORE" --n "$N"
