@@ -245,12 +245,22 @@ impl Cache {
         })
     }
 
-    /// The active claim with exactly this content, if any.
+    /// The first recorded active claim with exactly this content, if any.
     pub fn duplicate_of(&self, content: &Hash32) -> Result<Option<Hash32>, ProjectError> {
-        Ok(self
-            .tree
-            .get(keys::duplicate(content))?
-            .and_then(|v| keys::trailing_id(&v)))
+        let mut first: Option<(Vec<u8>, Hash32)> = None;
+        for kv in self.settled()?.scan_prefix(keys::duplicate_prefix(content)) {
+            let (k, seq) = kv?;
+            let Some(id) = keys::trailing_id(&k) else {
+                continue;
+            };
+            if first
+                .as_ref()
+                .is_none_or(|(s, _)| seq.as_ref() < s.as_slice())
+            {
+                first = Some((seq.to_vec(), id));
+            }
+        }
+        Ok(first.map(|(_, id)| id))
     }
 
     /// Resolves a hex prefix (at least 4 digits) to the one claim id it names.

@@ -120,11 +120,10 @@ fn add_claim(
     if let Some(c) = &claim.cites {
         require_source(kv, rec.seq, "cites", c.as_str())?;
     }
-    let content = claim_content_hash(claim);
-    let dup_key = keys::duplicate(&content);
-    if kv.get(&dup_key)?.is_none() {
-        kv.put(dup_key, id.0.to_vec());
-    }
+    kv.put(
+        keys::duplicate(&claim_content_hash(claim), &id),
+        rec.seq.to_be_bytes().to_vec(),
+    );
     // The entry lives under its scope-index key, so that totals read a key
     // range and nothing else; `c/<id>` points to that key.
     let at = keys::by_scope(
@@ -171,10 +170,7 @@ fn end_claim(
             format!("claim {} is already {}", id.short(), entry.status.name()),
         ));
     }
-    let dup_key = keys::duplicate(&claim_content_hash(&entry.claim));
-    if kv.get(&dup_key)?.as_deref() == Some(&id.0[..]) {
-        kv.del(dup_key);
-    }
+    kv.del(keys::duplicate(&claim_content_hash(&entry.claim), id));
     let old = entry.clone();
     entry.status = status;
     kv.put(key, enc(&entry));

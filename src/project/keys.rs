@@ -32,7 +32,13 @@ pub fn source(id: &str) -> Vec<u8> {
 pub fn by_metric_prefix(metric: &str) -> Vec<u8> {
     cat(&[BY_SCOPE, metric.as_bytes(), b"\0"])
 }
-pub fn duplicate(content: &Hash32) -> Vec<u8> {
+/// `d/<content><id>`, one key per active claim, so that adding or ending a
+/// claim writes its key without first reading what is there (a random read
+/// per append otherwise). The value is the claim's seq.
+pub fn duplicate(content: &Hash32, id: &Hash32) -> Vec<u8> {
+    cat(&[DUPLICATE, &content.0, &id.0])
+}
+pub fn duplicate_prefix(content: &Hash32) -> Vec<u8> {
     cat(&[DUPLICATE, &content.0])
 }
 pub fn seq(seq: u64) -> Vec<u8> {

@@ -1,12 +1,16 @@
 //! Writes committed overlays into the sled tree on a worker thread, so that
-//! the cache's writes for one append overlap the next append's validation
-//! and fdatasync instead of adding to them (docs/PERFORMANCE.md: a sled
-//! insert with random keys costs about as much as the log's whole write).
+//! the cache's writes overlap the next appends' validation and fdatasync
+//! instead of adding to them (docs/PERFORMANCE.md: a sled insert with
+//! random keys costs about as much as the log's whole write).
 //!
-//! At most one overlay is in flight. Until it is settled, reads see it
-//! first: `Overlay::get` looks in it before the tree, and every read of the
-//! `Cache` waits for it to land (`Cache::settle`). So nothing can observe
-//! the tree without the writes already acknowledged to the caller.
+//! Small commits (single appends) are first staged in memory and handed to
+//! the worker STAGE_COMMITS at a time: waking a sleeping thread costs tens
+//! of microseconds on a virtual machine, a good part of one append. Until
+//! they land, reads see them: `Overlay::get` looks in the staged and the
+//! in-flight writes before the tree, and every read of the `Cache` first
+//! waits for everything to land (`Cache::settle`). So nothing observes the
+//! tree without the writes already acknowledged to the caller. A crash
+//! loses only cache writes, which the next open replays from the log.
 
 use super::entries::Checkpoint;
 use super::fold::enc;
@@ -20,21 +24,39 @@ use std::thread::JoinHandle;
 /// Staged writes: `None` removes the key.
 pub type Pending = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 
-/// The overlay being written, shared with the overlays that read through it.
+/// Commits staged before they are handed to the worker together.
+const STAGE_COMMITS: usize = 64;
+
+/// The writes not in the tree yet, shared with the overlays that read
+/// through them: `staged` (not handed over yet, newest) and `sent` (being
+/// written by the worker).
 #[derive(Default)]
-pub struct InFlight(Mutex<Option<Arc<Pending>>>);
+pub struct InFlight {
+    staged: Mutex<Staged>,
+    sent: Mutex<Option<Arc<Pending>>>,
+}
+
+#[derive(Default)]
+struct Staged {
+    writes: Pending,
+    checkpoint: Option<Checkpoint>,
+    commits: usize,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding one of these locks cannot leave a half-made
+    // value: each is replaced or extended whole.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 impl InFlight {
-    fn lock(&self) -> MutexGuard<'_, Option<Arc<Pending>>> {
-        // A panic while holding this lock cannot leave the Option half-set.
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The in-flight value for `key`: `Some(None)` if it is being removed,
-    /// `None` if the in-flight overlay does not touch it.
+    /// The pending value for `key`: `Some(None)` if it is being removed,
+    /// `None` if no pending write touches it.
     pub fn get(&self, key: &[u8]) -> Option<Option<Vec<u8>>> {
-        let g = self.lock();
-        g.as_ref().and_then(|p| p.get(key).cloned())
+        if let Some(v) = lock(&self.staged).writes.get(key) {
+            return Some(v.clone());
+        }
+        lock(&self.sent).as_ref().and_then(|p| p.get(key).cloned())
     }
 }
 
@@ -106,14 +128,14 @@ impl Writer {
         Ok(Worker { jobs, done, thread })
     }
 
-    /// Waits for the in-flight overlay to land and returns its outcome.
-    pub fn settle(&self) -> Result<(), ProjectError> {
-        let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
+    /// Waits for the job in flight, if any, and returns its outcome.
+    fn wait(&self) -> Result<(), ProjectError> {
+        let mut busy = lock(&self.busy);
         if !*busy {
             return Ok(());
         }
         *busy = false;
-        let worker = self.worker.lock().unwrap_or_else(|p| p.into_inner());
+        let worker = lock(&self.worker);
         let result = match worker.as_ref() {
             Some(w) => w
                 .done
@@ -121,35 +143,82 @@ impl Writer {
                 .unwrap_or_else(|_| Err(ProjectError::Open("the cache writer stopped".into()))),
             None => Ok(()),
         };
-        *self.in_flight.lock() = None;
+        *lock(&self.in_flight.sent) = None;
         result
     }
 
-    /// Hands `writes` to the worker, after the previous overlay has landed.
+    /// Waits until every committed write is in the tree.
+    pub fn settle(&self) -> Result<(), ProjectError> {
+        self.dispatch()?;
+        self.wait()
+    }
+
+    /// Takes a committed overlay. With a checkpoint (an acknowledged
+    /// commit) it is staged, and handed over with the next ones; without
+    /// (part of a large batch) it goes to the worker at once.
     pub fn send(
         &self,
         writes: Pending,
         checkpoint: Option<Checkpoint>,
     ) -> Result<(), ProjectError> {
-        self.settle()?;
-        let writes = Arc::new(writes);
-        *self.in_flight.lock() = Some(Arc::clone(&writes));
-        let mut worker = self.worker.lock().unwrap_or_else(|p| p.into_inner());
-        if worker.is_none() {
-            *worker = Some(self.spawn()?);
+        let full = {
+            let mut staged = lock(&self.in_flight.staged);
+            staged.writes.extend(writes);
+            // A part after full commits leaves the cache dirty until the
+            // batch's own commit; a commit after parts clears it.
+            staged.checkpoint = checkpoint;
+            staged.commits += 1;
+            checkpoint.is_none() || staged.commits >= STAGE_COMMITS
+        };
+        if full {
+            self.dispatch()?;
         }
+        Ok(())
+    }
+
+    /// Hands the staged writes to the worker, after the previous job has
+    /// landed. They move from `staged` to `sent` under both locks, so a
+    /// reader finds them in one or the other.
+    fn dispatch(&self) -> Result<(), ProjectError> {
+        self.wait()?;
+        let (writes, checkpoint) = {
+            let mut staged = lock(&self.in_flight.staged);
+            if staged.commits == 0 {
+                return Ok(());
+            }
+            let mut sent = lock(&self.in_flight.sent);
+            let st = std::mem::take(&mut *staged);
+            let writes = Arc::new(st.writes);
+            *sent = Some(Arc::clone(&writes));
+            (writes, st.checkpoint)
+        };
         let job = Job { writes, checkpoint };
+        let mut worker = lock(&self.worker);
+        if worker.is_none() {
+            match self.spawn() {
+                Ok(w) => *worker = Some(w),
+                // No thread to be had: write here instead.
+                Err(e) => {
+                    tracing::warn!("{e}; writing the cache in the foreground");
+                    drop(worker);
+                    let r = apply_job(&self.tree, &job);
+                    *lock(&self.in_flight.sent) = None;
+                    return r;
+                }
+            }
+        }
         let sent = worker.as_ref().map(|w| w.jobs.send(job));
         drop(worker);
         match sent {
             Some(Ok(())) => {
-                *self.busy.lock().unwrap_or_else(|p| p.into_inner()) = true;
+                *lock(&self.busy) = true;
                 Ok(())
             }
             // The worker is gone: write here instead.
             Some(Err(e)) => {
-                *self.in_flight.lock() = None;
-                apply_job(&self.tree, &e.0)
+                let r = apply_job(&self.tree, &e.0);
+                *lock(&self.in_flight.sent) = None;
+                r
             }
             None => Ok(()),
         }
