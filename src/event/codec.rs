@@ -57,8 +57,32 @@ pub fn decode_record(bytes: &[u8]) -> Result<Record, CodecError> {
     if r.format != FORMAT_VERSION {
         return Err(CodecError::Version(r.format));
     }
-    if encode_record(&r)? != bytes {
+    // Re-encode into a writer that compares as it goes: no allocation for
+    // a check that runs on every record verify and replay read.
+    let mut same = Compare {
+        expected: bytes,
+        at: 0,
+    };
+    if bincode::encode_into_writer(&r, &mut same, config()).is_err() || same.at != bytes.len() {
         return Err(CodecError::NonCanonical);
     }
     Ok(r)
+}
+
+/// A bincode writer that fails as soon as what is written differs from
+/// `expected`.
+struct Compare<'a> {
+    expected: &'a [u8],
+    at: usize,
+}
+
+impl bincode::enc::write::Writer for Compare<'_> {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), bincode::error::EncodeError> {
+        let end = self.at + bytes.len();
+        if self.expected.get(self.at..end) != Some(bytes) {
+            return Err(bincode::error::EncodeError::Other("not canonical"));
+        }
+        self.at = end;
+        Ok(())
+    }
 }

@@ -50,6 +50,11 @@ fn check_slug(what: &'static str, s: &str, sep: char) -> Result<(), ModelError> 
 /// The character index of the first control character not `allowed`. ASCII
 /// text, the common case, is checked byte by byte.
 fn first_control(s: &str, allowed: impl Fn(char) -> bool) -> Option<usize> {
+    // Printable ASCII, the common case, in one vectorisable pass: every
+    // text field of every record is checked here when verify decodes.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return None;
+    }
     if s.is_ascii() {
         return s
             .bytes()
@@ -74,10 +79,7 @@ fn check_text(what: &'static str, s: &str, max: usize) -> Result<(), ModelError>
     if s.trim().is_empty() {
         return Err(ModelError::Empty { what });
     }
-    if let Some(at) = s
-        .chars()
-        .position(|c| c.is_control() && c != '\n' && c != '\t')
-    {
+    if let Some(at) = first_control(s, |c| c == '\n' || c == '\t') {
         return Err(ModelError::ControlChar { what, at });
     }
     Ok(())

@@ -5,6 +5,7 @@
 use super::entries::{Checkpoint, ClaimEntry, GenesisEntry, Location, SourceEntry, CACHE_VERSION};
 use super::fold::{dec, Overlay};
 use super::keys;
+use super::witness;
 use super::writer::Writer;
 use super::ProjectError;
 use crate::event::Hash32;
@@ -96,6 +97,9 @@ impl Cache {
     pub fn clear(&self) -> Result<(), ProjectError> {
         // Whatever the writes in flight came to, they are wiped now.
         let _ = self.writer.settle();
+        if !self.path.as_os_str().is_empty() {
+            witness::remove(&self.path);
+        }
         self.tree.clear()?;
         self.tree
             .insert(keys::VERSION, &CACHE_VERSION.to_be_bytes())?;
@@ -129,8 +133,22 @@ impl Cache {
         Ok(self.settled()?.get(keys::DIRTY)?.is_some())
     }
 
+    /// Makes the tree durable and, if it is clean, writes its witness
+    /// (project/witness.rs).
     pub fn flush(&self) -> Result<(), ProjectError> {
+        if self.path.as_os_str().is_empty() {
+            self.settled()?.flush()?;
+            return Ok(());
+        }
+        // Until the flush is done the old witness may claim too little,
+        // never too much: it is removed first.
+        witness::remove(&self.path);
         self.settled()?.flush()?;
+        if !self.is_dirty()? {
+            if let Some(cp) = self.checkpoint()? {
+                witness::write(&self.path, cp, self.counts()?);
+            }
+        }
         Ok(())
     }
 

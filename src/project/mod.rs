@@ -5,6 +5,7 @@ mod cache;
 mod entries;
 mod fold;
 mod keys;
+pub mod witness;
 mod writer;
 
 pub use cache::Cache;

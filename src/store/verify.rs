@@ -2,9 +2,11 @@
 //! memory, then the cache against what the log says. Never trusts the cache
 //! for anything it reports about the log.
 
-use super::{check_frame, lock, Head, StoreError};
+use super::hash_check::{HashCheck, Mismatch};
+use super::{check_frame, decode_frame, lock, Head, StoreError};
 use crate::event::Hash32;
 use crate::log::{list_segments, Position, ScanEnd, Scanner};
+use crate::project::witness::{self, Witness};
 use crate::project::{apply, Cache};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -110,11 +112,30 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
     // copy of the counts per record.
     let mut committed: (u64, Option<Head>) = (0, None);
     let mut since_commit: Vec<(&'static str, u64)> = Vec::new();
+    let mut hashes = HashCheck::start();
+    let witness = if deep {
+        None
+    } else {
+        witness::read(&dir.join("cache"))
+    };
+    let witness_seq = witness.as_ref().map(|w| w.checkpoint.seq);
+    let mut hash_at_witness = None;
+    // Any problem found here is reported only once every frame before it
+    // has had its hash checked: the first problem by seq wins.
+    macro_rules! earlier_mismatch {
+        () => {
+            if let Some(m) = hashes.finish() {
+                mismatch(&mut report, m);
+                return finish(report, dir, scratch);
+            }
+        };
+    }
     while let Some(frame) = scanner.next_frame()? {
         if segment_seen != Some(frame.pos.segment) {
             segment_seen = Some(frame.pos.segment);
             let declared = scanner.header_first_seq(frame.pos.segment);
             if declared != Some(seq) {
+                earlier_mismatch!();
                 report.problem = Some(Problem {
                     seq,
                     kind: "bad segment".into(),
@@ -128,9 +149,13 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
                 return finish(report, dir, scratch);
             }
         }
-        let rec = match check_frame(&frame, seq, &prev) {
+        // The hash is checked beside (hash_check.rs); here the decoding.
+        let rec = match decode_frame(&frame, seq, &prev) {
             Ok(r) => r,
-            Err(reason) => {
+            Err(decoding) => {
+                earlier_mismatch!();
+                // As if checked in one go: a bad hash is named first.
+                let reason = check_frame(&frame, seq, &prev).err().unwrap_or(decoding);
                 let kind = kind_of(&reason);
                 let reason = reason
                     .strip_prefix(kind)
@@ -148,6 +173,7 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
         };
         if let (Some(ov), Some(sc)) = (overlay.as_mut(), scratch.as_ref()) {
             if let Err(e) = apply(ov, &rec, frame.stored_hash, frame.pos) {
+                earlier_mismatch!();
                 report.problem = Some(Problem {
                     seq,
                     kind: "invalid event".into(),
@@ -168,6 +194,11 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
                 pending = 0;
             }
         }
+        let (stored, more) = (frame.stored_hash, frame.more);
+        if let Some(m) = hashes.push(seq, prev, frame, &report.counts) {
+            mismatch(&mut report, m);
+            return finish(report, dir, scratch);
+        }
         // No allocation per record: the kinds are a handful of known names.
         let kind = rec.event.kind();
         match report.counts.get_mut(kind) {
@@ -180,18 +211,19 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
             Some((_, n)) => *n += 1,
             None => since_commit.push((kind, 1)),
         }
-        report.head = Some(Head {
-            seq,
-            hash: frame.stored_hash,
-        });
-        prev = frame.stored_hash;
+        if Some(seq) == witness_seq {
+            hash_at_witness = Some(stored);
+        }
+        report.head = Some(Head { seq, hash: stored });
+        prev = stored;
         seq += 1;
         report.records = seq;
-        if !frame.more {
+        if !more {
             committed = (report.records, report.head);
             since_commit.iter_mut().for_each(|(_, n)| *n = 0);
         }
     }
+    earlier_mismatch!();
     match scanner.end().unwrap_or(ScanEnd::Clean) {
         ScanEnd::Clean => {}
         ScanEnd::Torn { at, reason } => {
@@ -249,8 +281,45 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
     } else {
         None
     };
-    check_cache(&mut report, dir, scratch_ref)?;
+    check_cache(
+        &mut report,
+        dir,
+        scratch_ref,
+        witness.map(|w| (w, hash_at_witness)),
+    )?;
     finish(report, dir, scratch)
+}
+
+/// Puts the report back as it stood before the frame with a bad hash, and
+/// names the problem as a check of that frame alone would.
+fn mismatch(report: &mut Report, m: Mismatch) {
+    report.counts = m.counts_at_chunk;
+    for f in &m.before {
+        // These decoded before; only their kinds are wanted again.
+        if let Ok(rec) = crate::event::decode_record(&f.bytes) {
+            *report
+                .counts
+                .entry(rec.event.kind().to_string())
+                .or_default() += 1;
+        }
+    }
+    report.records = m.seq;
+    report.head = m.seq.checked_sub(1).map(|seq| Head { seq, hash: m.prev });
+    let reason = check_frame(&m.frame, m.seq, &m.prev)
+        .err()
+        .unwrap_or_else(|| "hash mismatch".into());
+    let kind = kind_of(&reason);
+    let reason = reason
+        .strip_prefix(kind)
+        .map(|r| r.trim_start_matches([':', ' ']).to_string())
+        .unwrap_or(reason);
+    report.problem = Some(Problem {
+        seq: m.seq,
+        kind: kind.into(),
+        reason,
+        segment: Some(m.frame.pos.segment),
+        offset: Some(m.frame.pos.offset),
+    });
 }
 
 fn cp(seq: u64, hash: Hash32, end: Position) -> crate::project::Checkpoint {
@@ -274,15 +343,19 @@ fn finish(report: Report, dir: &Path, scratch: Option<Cache>) -> Result<Report, 
     Ok(report)
 }
 
-fn check_cache(report: &mut Report, dir: &Path, scratch: Option<&Cache>) -> Result<(), StoreError> {
+/// The cache's witness (project/witness.rs) and the log's hash at its
+/// checkpoint, found during the scan.
+type WitnessSeen = (Witness, Option<Hash32>);
+
+fn check_cache(
+    report: &mut Report,
+    dir: &Path,
+    scratch: Option<&Cache>,
+    witness: Option<WitnessSeen>,
+) -> Result<(), StoreError> {
     let cache_dir = dir.join("cache");
     if !cache_dir.exists() {
         return Ok(()); // no cache yet: the next open builds it
-    }
-    let (cache, fresh) = Cache::open(&cache_dir)?;
-    if fresh || cache.is_dirty()? {
-        // Nothing to compare: the next open rebuilds it.
-        return Ok(());
     }
     let head = report.head.expect("checked above");
     let disagree = |report: &mut Report, seq: u64, reason: String| {
@@ -294,7 +367,31 @@ fn check_cache(report: &mut Report, dir: &Path, scratch: Option<&Cache>) -> Resu
             offset: None,
         });
     };
-    match cache.checkpoint()? {
+    // What the cache says: from its witness when there is one (no need to
+    // open sled), else from the tree.
+    let (checkpoint, cached, logged, cache) = match witness {
+        Some((w, at)) if scratch.is_none() => (
+            Some(w.checkpoint),
+            w.counts.into_iter().collect::<BTreeMap<String, u64>>(),
+            at,
+            None,
+        ),
+        _ => {
+            let (cache, fresh) = Cache::open(&cache_dir)?;
+            if fresh || cache.is_dirty()? {
+                // Nothing to compare: the next open rebuilds it.
+                return Ok(());
+            }
+            let cp = cache.checkpoint()?;
+            let logged = match cp {
+                Some(cp) => cache.location(cp.seq)?.map(|l| l.hash),
+                None => None,
+            };
+            let counts = cache.counts()?.into_iter().collect();
+            (cp, counts, logged, Some(cache))
+        }
+    };
+    match checkpoint {
         Some(cp) if cp.seq > head.seq => {
             disagree(
                 report,
@@ -307,7 +404,6 @@ fn check_cache(report: &mut Report, dir: &Path, scratch: Option<&Cache>) -> Resu
             return Ok(());
         }
         Some(cp) => {
-            let logged = cache.location(cp.seq)?.map(|l| l.hash);
             let at_seq = if cp.seq == head.seq {
                 Some(head.hash)
             } else {
@@ -331,7 +427,6 @@ fn check_cache(report: &mut Report, dir: &Path, scratch: Option<&Cache>) -> Resu
         }
         None => return Ok(()),
     }
-    let cached: BTreeMap<String, u64> = cache.counts()?.into_iter().collect();
     if cached != report.counts {
         disagree(
             report,
@@ -343,7 +438,7 @@ fn check_cache(report: &mut Report, dir: &Path, scratch: Option<&Cache>) -> Resu
         );
         return Ok(());
     }
-    if let Some(scratch) = scratch {
+    if let (Some(scratch), Some(cache)) = (scratch, cache) {
         let a = cache.dump()?;
         let b = scratch.dump()?;
         if a != b {

@@ -83,7 +83,8 @@ pub fn segment_files(store: &Path) -> Vec<PathBuf> {
 }
 
 /// Frame boundaries of one segment, parsed independently of the crate:
-/// 24-byte header, then u32 LE len, u32 LE !len, record, 32-byte hash.
+/// 24-byte header, then u32 LE len (bit 31: more in batch), u32 LE !len,
+/// record, 32-byte hash.
 pub fn frames(seg: &[u8]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut off = usize::try_from(HEADER_LEN).unwrap();
@@ -91,7 +92,8 @@ pub fn frames(seg: &[u8]) -> Vec<Range<usize>> {
         let len = u32::from_le_bytes(seg[off..off + 4].try_into().unwrap());
         let check = u32::from_le_bytes(seg[off + 4..off + 8].try_into().unwrap());
         assert_eq!(check, !len, "test parser: bad frame header");
-        let end = off + 8 + usize::try_from(len).unwrap() + 32;
+        // Bit 31 says "more frames of this batch follow" (FORMAT.md, Frame).
+        let end = off + 8 + usize::try_from(len & 0x7fff_ffff).unwrap() + 32;
         assert!(end <= seg.len(), "test parser: incomplete frame");
         out.push(off..end);
         off = end;

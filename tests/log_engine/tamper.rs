@@ -315,3 +315,86 @@ fn cache_checkpoint_with_a_wrong_seq_triggers_a_rebuild_on_open() {
         });
     }
 }
+
+/// A log of `n` claims (plus a genesis and a source), appended in batches
+/// of 100: several of verify's hash-checking chunks of 1024 frames.
+fn long_store(dir: &Path, n: i64) {
+    let mut s = Store::create(dir, crate::common::origin(), crate::common::opts(1 << 30)).unwrap();
+    s.append(vec![crate::common::source_event("alpha")])
+        .unwrap();
+    for b in 0..n / 100 {
+        let events = (0..100)
+            .map(|i| crate::common::claim_event("alpha", "exchanges", b * 100 + i + 1))
+            .collect();
+        s.append(events).unwrap();
+    }
+}
+
+#[test]
+fn bad_hash_deep_in_a_long_log_is_reported_at_its_seq_with_the_report_as_of_there() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    long_store(&dir, 3000);
+    let seg_path = segment_files(&dir)[0].clone();
+    let seg = std::fs::read(&seg_path).unwrap();
+    let fr = frames(&seg);
+    for k in [1500usize, 2047, 2048, 3001] {
+        let case = tmp.path().join(format!("case{k}"));
+        copy_dir(&dir, &case);
+        // The stored hash is the frame's last 32 bytes.
+        let mut bad = seg.clone();
+        bad[fr[k].end - 1] ^= 0x01;
+        // And a later frame that does not decode: the earlier problem wins.
+        if k + 10 < fr.len() {
+            bad[fr[k + 10].start + 8] ^= 0xFF;
+        }
+        std::fs::write(&segment_files(&case)[0], &bad).unwrap();
+        let r = check(&case, false);
+        let p = r.problem.expect("found");
+        assert_eq!(
+            (p.seq, p.kind.as_str()),
+            (k as u64, "hash mismatch"),
+            "frame {k}"
+        );
+        assert_eq!(r.records, k as u64, "frame {k}: records verified before it");
+        assert_eq!(r.head.map(|h| h.seq), Some(k as u64 - 1), "frame {k}");
+        assert_eq!(
+            r.counts.values().sum::<u64>(),
+            k as u64,
+            "frame {k}: the counts are those of the frames before it: {:?}",
+            r.counts
+        );
+    }
+}
+
+#[test]
+fn log_cut_short_is_found_by_verify_through_the_cache_witness_or_without_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    long_store(&dir, 300);
+    drop(open(&dir, 1 << 30));
+    assert!(
+        dir.join("cache").join("witness").exists(),
+        "a clean close writes the witness"
+    );
+    let seg = std::fs::read(&segment_files(&dir)[0]).unwrap();
+    let fr = frames(&seg);
+    let keep = fr[fr.len() - 100].start; // the last batch of 100 claims is gone
+    for witness in ["kept", "garbled", "removed"] {
+        let case = tmp.path().join(witness);
+        copy_dir(&dir, &case);
+        std::fs::write(&segment_files(&case)[0], &seg[..keep]).unwrap();
+        let w = case.join("cache").join("witness");
+        match witness {
+            "garbled" => std::fs::write(&w, b"not a witness").unwrap(),
+            "removed" => std::fs::remove_file(&w).unwrap(),
+            _ => {}
+        }
+        let p = problem(&case, false).expect("the cut is found");
+        assert_eq!(
+            (p.seq, p.kind.as_str()),
+            ((fr.len() - 100) as u64, "cache disagrees"),
+            "witness {witness}: {p:?}"
+        );
+    }
+}
