@@ -105,9 +105,10 @@ pub fn parse_json(jsonl: &str) -> (u64, f64) {
 }
 
 /// The raw sled limit: `n` entries written into a fresh sled tree with the
-/// cache's settings, in `apply_batch`es of 1024 (as an import spills), then
-/// flushed. Each entry is what storing one claim once would take: a 48-byte
-/// index key (random order, as claim ids are) and a value of `value` bytes.
+/// cache's settings, one `insert` each (as the cache's writer does; sled's
+/// `apply_batch` is slower and holds far more memory), then flushed. Each
+/// entry is what storing one claim once would take: a 48-byte index key
+/// (random order, as claim ids are) and a value of `value` bytes.
 /// Returns (seconds, bytes on disk after the flush).
 pub fn sled_fill(dir: &Path, n: u64, value: usize) -> (f64, u64) {
     let _ = std::fs::remove_dir_all(dir);
@@ -120,17 +121,12 @@ pub fn sled_fill(dir: &Path, n: u64, value: usize) -> (f64, u64) {
     let tree = db.open_tree("raw").expect("tree");
     let val = vec![0x5au8; value];
     let t = Instant::now();
-    let mut batch = sled::Batch::default();
     for i in 0..n {
         let mut key = [0u8; 48];
         key[..32].copy_from_slice(blake3::hash(&i.to_le_bytes()).as_bytes());
         key[40..].copy_from_slice(&i.to_be_bytes());
-        batch.insert(&key[..], &val[..]);
-        if (i + 1) % 1024 == 0 {
-            tree.apply_batch(std::mem::take(&mut batch)).expect("batch");
-        }
+        tree.insert(&key[..], &val[..]).expect("insert");
     }
-    tree.apply_batch(batch).expect("batch");
     db.flush().expect("flush");
     let secs = t.elapsed().as_secs_f64();
     drop(tree);

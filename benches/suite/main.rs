@@ -21,7 +21,7 @@ const USAGE: &str = "usage: suite <command> [--flag value]...
   append --store DIR --jsonl FILE --count K --n N   K durable single appends, and the raw write+fdatasync loop
   scan   --store DIR --n N                          raw read + blake3 chain over the segment files
   parse  --jsonl FILE --n N                         serde_json parse of every line
-  sled   --dir DIR --n N [--value BYTES]            raw sled: N entries (48-byte key) in batches of 1024, flushed
+  sled   --dir DIR --n N [--value BYTES]            raw sled: N inserts (48-byte random key), flushed
   query  --store DIR --n N [--metric M] [--period P] [--seconds S]   total/explain p50/p99
   prove  --store DIR --n N [--seconds S]            inclusion proof generation and check, in-process
   sqlite --jsonl FILE --dir DIR --count K --n N     the SQLite peer: import, appends, chain check, total
