@@ -224,6 +224,20 @@ impl Cache {
         self.claims_by_index(p)
     }
 
+    /// Running totals (of one metric and breakdown) as of exactly `day`.
+    pub fn cumulative_as_of(
+        &self,
+        metric: &str,
+        breakdown: &str,
+        day: crate::model::Day,
+    ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
+        let mut p = keys::by_scope_prefix(metric, breakdown);
+        p.push(b'c');
+        p.extend_from_slice(&keys::day_bytes(day));
+        p.extend_from_slice(&keys::day_bytes(day));
+        self.claims_by_index(p)
+    }
+
     /// Claims about exactly the period `from..=to`.
     pub fn claims_for_period(
         &self,

@@ -64,7 +64,8 @@ fn day_key(d: crate::model::Day) -> [u8; 4] {
 }
 
 /// The scope part of a `g/` key: a kind byte, then what orders it.
-/// Events with known dates sort by their first possible day.
+/// Events with known dates sort by their first possible day, running
+/// totals by their as-of day (unknown last).
 pub fn scope_part(scope: &crate::model::Scope) -> Vec<u8> {
     use crate::model::Scope;
     match scope {
@@ -73,7 +74,12 @@ pub fn scope_part(scope: &crate::model::Scope) -> Vec<u8> {
             None => b"u".to_vec(),
         },
         Scope::Period { from, to } => [&b"p"[..], &day_key(*from), &day_key(*to)].concat(),
-        Scope::Cumulative { .. } => b"c".to_vec(),
+        // Running totals sort by the day they are as of, so that a total
+        // for a period reads only those as of its bounds.
+        Scope::Cumulative { as_of, .. } => match as_of.bounds() {
+            Some((a, b)) => [&b"c"[..], &day_key(a), &day_key(b)].concat(),
+            None => [&b"c"[..], &[0xff; 8]].concat(),
+        },
         Scope::Change { .. } => b"x".to_vec(),
     }
 }

@@ -86,7 +86,21 @@ impl Ctx<'_> {
             }
             Ok(())
         }
-        take(&mut raw, &mut c.claims_by_scope_kind(metric, &bd, b'c'))?;
+        match self.q.period {
+            // The cumulative route uses running totals as of the period's
+            // bounds (or the days either side), nothing else.
+            Some(p) => {
+                let days: std::collections::BTreeSet<Day> =
+                    [shift(p.from, -1), Some(p.from), Some(p.to), shift(p.to, 1)]
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                for d in days {
+                    take(&mut raw, &mut c.cumulative_as_of(metric, &bd, d))?;
+                }
+            }
+            None => take(&mut raw, &mut c.claims_by_scope_kind(metric, &bd, b'c'))?,
+        }
         take(&mut raw, &mut c.claims_by_scope_kind(metric, &bd, b'x'))?;
         take(&mut raw, &mut c.claims_by_scope_kind(metric, &bd, b'u'))?;
         match self.q.period {

@@ -198,3 +198,47 @@ fn correction_into_a_copy_of_an_active_claim_is_refused_and_nothing_appended() {
     }
     assert_eq!(s.head(), head);
 }
+
+/// Running totals are read by their as-of day; the cumulative route must
+/// still find those as of the day after each bound ("as of 1 January"),
+/// and ignore those as of days inside the period.
+#[test]
+fn cumulative_route_reads_running_totals_as_of_the_days_after_the_bounds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let line = |n: u64, as_of: &str| {
+        format!(
+            r#"{{"type":"claim","metric":"people_returned","quantity":{{"exact":{n}}},"scope":{{"kind":"cumulative","since":"2022-02-24","as_of":"{as_of}"}},"source":"hq","published":"2025-01-02","quote":"Since the invasion, {n} have come home."}}"#
+        )
+    };
+    let data = [
+        r#"{"type":"source","id":"hq","name":"Coordination HQ (test)","kind":"official"}"#
+            .to_string(),
+        line(1000, "2024-01-01"),
+        line(1200, "2024-06-30"),
+        line(1500, "2025-01-01"),
+        line(9999, "2025"),
+    ]
+    .join("\n");
+    let s = store_with(&tmp.path().join("s"), &data);
+    let t = total(
+        &s,
+        &query("people_returned", Some("2024"), Policy::OfficialFirst),
+    );
+    assert_eq!(
+        route(&t, "cumulative").map(|e| (e.best, e.kind())),
+        Some((500, "exact"))
+    );
+    // A one-day period: the same running total is its start and its end
+    // candidate, read once.
+    let t = total(
+        &s,
+        &query("people_returned", Some("2024-06-30"), Policy::OfficialFirst),
+    );
+    let groups = &t
+        .routes
+        .iter()
+        .find(|r| r.name == "cumulative")
+        .unwrap()
+        .groups;
+    assert!(groups.iter().all(|g| g.claims.len() <= 1), "{groups:?}");
+}
