@@ -24,8 +24,12 @@ use std::thread::JoinHandle;
 /// Staged writes: `None` removes the key.
 pub type Pending = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 
-/// Commits staged before they are handed to the worker together.
+/// Commits staged before they are handed to the worker together...
 const STAGE_COMMITS: usize = 64;
+/// ...unless they hold this many writes: large commits (a replay chunk, a
+/// bulk import) go at once, so memory stays bounded by one chunk in
+/// flight and one being built.
+const STAGE_WRITES: usize = 1024;
 
 /// The writes not in the tree yet, shared with the overlays that read
 /// through them: `staged` (not handed over yet, newest) and `sent` (being
@@ -168,7 +172,9 @@ impl Writer {
             // batch's own commit; a commit after parts clears it.
             staged.checkpoint = checkpoint;
             staged.commits += 1;
-            checkpoint.is_none() || staged.commits >= STAGE_COMMITS
+            checkpoint.is_none()
+                || staged.commits >= STAGE_COMMITS
+                || staged.writes.len() >= STAGE_WRITES
         };
         if full {
             self.dispatch()?;
