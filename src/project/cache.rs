@@ -19,6 +19,9 @@ pub struct Cache {
     // Dropped first: its worker finishes writing before the tree closes.
     writer: Writer,
     tree: sled::Tree,
+    /// The query layer's memo of resolved figures (see `memo_get`): not a
+    /// projection, not compared by verify, cleared with the cache.
+    memo: sled::Tree,
     _db: sled::Db,
     path: PathBuf,
 }
@@ -58,6 +61,7 @@ impl Cache {
         let cache = Cache {
             writer: Writer::new(tree.clone()),
             tree,
+            memo: db.open_tree("memo")?,
             _db: db,
             path: path.to_path_buf(),
         };
@@ -82,6 +86,7 @@ impl Cache {
         let cache = Cache {
             writer: Writer::new(tree.clone()),
             tree,
+            memo: db.open_tree("memo")?,
             _db: db,
             path: PathBuf::new(),
         };
@@ -100,6 +105,7 @@ impl Cache {
         if !self.path.as_os_str().is_empty() {
             witness::remove(&self.path);
         }
+        self.memo.clear()?;
         self.tree.clear()?;
         self.tree
             .insert(keys::VERSION, &CACHE_VERSION.to_be_bytes())?;
@@ -250,9 +256,8 @@ impl Cache {
         self.claims_by_index(p)
     }
 
-    /// Dated event claims whose possible days overlap `from..=to`, found
-    /// from the index keys alone (an event's first possible day is at most
-    /// 366 days before its last), decoding only those that overlap.
+    /// Dated event claims whose possible days overlap `from..=to`: those
+    /// on one known day inside it, then those known to a span of days.
     pub fn events_overlapping(
         &self,
         metric: &str,
@@ -260,8 +265,45 @@ impl Cache {
         from: crate::model::Day,
         to: crate::model::Day,
     ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
+        let (a, b) = keys::event_range(metric, breakdown, b'e', from, to);
+        self.settled_iter(move |t| {
+            t.range(a..b).map(move |kv| {
+                let (k, v) = kv?;
+                dec(&k, &v)
+            })
+        })
+        .chain(self.spans_overlapping(metric, breakdown, from, to))
+    }
+
+    /// Claims about events on exactly `day`.
+    pub fn events_on(
+        &self,
+        metric: &str,
+        breakdown: &str,
+        day: crate::model::Day,
+    ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
+        let (a, b) = keys::event_range(metric, breakdown, b'e', day, day);
+        self.settled_iter(move |t| {
+            t.range(a..b).map(move |kv| {
+                let (k, v) = kv?;
+                dec(&k, &v)
+            })
+        })
+    }
+
+    /// Event claims known only to a span of days (a month, a year) that
+    /// overlaps `from..=to`, found from the index keys alone (a span's
+    /// first day is at most 366 days before its last), decoding only those
+    /// that overlap.
+    pub fn spans_overlapping(
+        &self,
+        metric: &str,
+        breakdown: &str,
+        from: crate::model::Day,
+        to: crate::model::Day,
+    ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
         let start = crate::model::Day::from_epoch_days(from.epoch_days() - 366).unwrap_or(from);
-        let (a, b) = keys::event_range(metric, breakdown, start, to);
+        let (a, b) = keys::event_range(metric, breakdown, b'f', start, to);
         let plen = keys::by_scope_prefix(metric, breakdown).len();
         let lo = keys::day_bytes(from);
         self.settled_iter(move |t| {
@@ -275,6 +317,46 @@ impl Cache {
                     dec(&k, &v)
                 })
         })
+    }
+
+    /// The days in `from..=to` with claims about events on exactly that
+    /// day, each with its version: the last seq that added or ended one.
+    pub fn day_versions(
+        &self,
+        metric: &str,
+        breakdown: &str,
+        from: crate::model::Day,
+        to: crate::model::Day,
+    ) -> impl Iterator<Item = Result<(crate::model::Day, u64), ProjectError>> + '_ {
+        let a = keys::day_version(metric, breakdown, from);
+        let mut b = keys::day_version(metric, breakdown, to);
+        b.push(0);
+        self.settled_iter(move |t| {
+            t.range(a..b).map(|kv| {
+                let (k, v) = kv?;
+                let bad = |reason: &str| ProjectError::BadValue {
+                    key: String::from_utf8_lossy(&k).into_owned(),
+                    reason: reason.into(),
+                };
+                let day = keys::day_of_version_key(&k).ok_or_else(|| bad("no day in the key"))?;
+                let seq = <[u8; 8]>::try_from(v.as_ref())
+                    .map(u64::from_be_bytes)
+                    .map_err(|_| bad("version is not 8 bytes"))?;
+                Ok((day, seq))
+            })
+        })
+    }
+
+    /// A value the query layer memoised under `key`, if any. Memo entries
+    /// are derived from projections, carry what they were derived from, and
+    /// are checked against it by their reader; losing them loses nothing.
+    pub fn memo_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, ProjectError> {
+        Ok(self.memo.get(key)?.map(|v| v.to_vec()))
+    }
+
+    pub fn memo_put(&self, key: &[u8], value: &[u8]) -> Result<(), ProjectError> {
+        self.memo.insert(key, value)?;
+        Ok(())
     }
 
     /// The first recorded active claim with exactly this content, if any.

@@ -132,6 +132,7 @@ fn add_claim(
         &claim.scope,
         &id,
     );
+    touch_day(kv, claim, rec.seq);
     let entry = ClaimEntry {
         id,
         seq: rec.seq,
@@ -143,6 +144,21 @@ fn add_claim(
     kv.put(at.clone(), enc(&entry));
     kv.put(keys::claim(&id), at);
     Ok(())
+}
+
+/// Records that event `seq` changed what is known of the day of `claim`,
+/// if it is about an event on one known day (keys::DAY_VERSION).
+fn touch_day(kv: &mut Overlay, claim: &Claim, seq: u64) {
+    if let crate::model::Scope::Event {
+        date: crate::model::FuzzyDate::Day(d),
+        ..
+    } = claim.scope
+    {
+        kv.put(
+            keys::day_version(claim.metric.as_str(), &claim.breakdown.to_string(), d),
+            seq.to_be_bytes().to_vec(),
+        );
+    }
 }
 
 /// Ends an active claim's life; returns its entry as it was.
@@ -171,6 +187,7 @@ fn end_claim(
         ));
     }
     kv.del(keys::duplicate(&claim_content_hash(&entry.claim), id));
+    touch_day(kv, &entry.claim, seq);
     let old = entry.clone();
     entry.status = status;
     kv.put(key, enc(&entry));

@@ -17,6 +17,10 @@ pub const DUPLICATE: &[u8] = b"d/";
 pub const BY_SCOPE: &[u8] = b"g/";
 pub const SEQ: &[u8] = b"q/";
 pub const COUNT: &[u8] = b"k/";
+/// `v/<metric>\0<breakdown>\0<day>`: the last seq that added or ended a
+/// claim about an event on exactly that day. What a day's resolved figure
+/// depends on; the query layer's memo of it is valid while this holds.
+pub const DAY_VERSION: &[u8] = b"v/";
 
 fn cat(parts: &[&[u8]]) -> Vec<u8> {
     parts.concat()
@@ -69,9 +73,14 @@ fn day_key(d: crate::model::Day) -> [u8; 4] {
 pub fn scope_part(scope: &crate::model::Scope) -> Vec<u8> {
     use crate::model::Scope;
     match scope {
-        Scope::Event { date, .. } => match date.bounds() {
-            Some((a, b)) => [&b"e"[..], &day_key(a), &day_key(b)].concat(),
-            None => b"u".to_vec(),
+        // Events on one known day ('e') apart from events known only to a
+        // span of days ('f'), so that a period's days are one key range.
+        Scope::Event { date, .. } => match (date, date.bounds()) {
+            (crate::model::FuzzyDate::Day(d), _) => {
+                [&b"e"[..], &day_key(*d), &day_key(*d)].concat()
+            }
+            (_, Some((a, b))) => [&b"f"[..], &day_key(a), &day_key(b)].concat(),
+            (_, None) => b"u".to_vec(),
         },
         Scope::Period { from, to } => [&b"p"[..], &day_key(*from), &day_key(*to)].concat(),
         // Running totals sort by the day they are as of, so that a total
@@ -118,16 +127,36 @@ pub fn day_bytes(d: crate::model::Day) -> [u8; 4] {
     day_key(d)
 }
 
-/// The `g/` key range of events whose first possible day is in `from..=to`.
+/// The `g/` key range of events of `kind` (`e` or `f`) whose first
+/// possible day is in `from..=to`.
 pub fn event_range(
     metric: &str,
     breakdown: &str,
+    kind: u8,
     from: crate::model::Day,
     to: crate::model::Day,
 ) -> (Vec<u8>, Vec<u8>) {
     let p = by_scope_prefix(metric, breakdown);
     (
-        cat(&[&p, b"e", &day_key(from)]),
-        cat(&[&p, b"e", &day_key(to), &[0xff; 5]]),
+        cat(&[&p, &[kind], &day_key(from)]),
+        cat(&[&p, &[kind], &day_key(to), &[0xff; 5]]),
     )
+}
+
+pub fn day_version(metric: &str, breakdown: &str, day: crate::model::Day) -> Vec<u8> {
+    cat(&[
+        DAY_VERSION,
+        metric.as_bytes(),
+        b"\0",
+        breakdown.as_bytes(),
+        b"\0",
+        &day_key(day),
+    ])
+}
+
+/// The day of a `v/` key (its last four bytes).
+pub fn day_of_version_key(key: &[u8]) -> Option<crate::model::Day> {
+    let b: [u8; 4] = key.get(key.len().checked_sub(4)?..)?.try_into().ok()?;
+    let days = i64::from(u32::from_be_bytes(b)) - (1i64 << 31);
+    crate::model::Day::from_epoch_days(i32::try_from(days).ok()?)
 }

@@ -3,6 +3,7 @@
 
 mod check;
 mod estimate;
+mod memo;
 mod resolve;
 mod total;
 mod view;

@@ -8,6 +8,7 @@
 //! (stated, cumulative, change, summed); every route is shown.
 
 use super::estimate::Estimate;
+use super::memo;
 use super::resolve::{choose, estimate_of, supporters, Kinds, Policy};
 use super::view::{Answer, ClaimView, Group, Role, Route, Total};
 use crate::model::{Breakdown, Day, Period, Scope, Slug};
@@ -45,6 +46,12 @@ struct Ctx<'a> {
     q: &'a Query,
     /// Whether groups list their claims (explain) or only their figures.
     detail: bool,
+}
+
+/// Whether a query may use the memo of resolved days (memo.rs): only the
+/// figures are wanted, of a period, as the ledger stands now.
+fn uses_memo(q: &Query, detail: bool) -> bool {
+    !detail && q.period.is_some() && q.filter == Filter::default()
 }
 
 impl Ctx<'_> {
@@ -139,12 +146,23 @@ impl Ctx<'_> {
                         ),
                     )?;
                 }
-                take(
-                    &mut raw,
-                    &mut c.events_overlapping(metric, &bd, p.from, p.to),
-                )?;
+                if uses_memo(self.q, self.detail) {
+                    // Events on known days come resolved, a day at a time.
+                    take(
+                        &mut raw,
+                        &mut c.spans_overlapping(metric, &bd, p.from, p.to),
+                    )?;
+                } else {
+                    take(
+                        &mut raw,
+                        &mut c.events_overlapping(metric, &bd, p.from, p.to),
+                    )?;
+                }
             }
-            None => take(&mut raw, &mut c.claims_by_scope_kind(metric, &bd, b'e'))?,
+            None => {
+                take(&mut raw, &mut c.claims_by_scope_kind(metric, &bd, b'e'))?;
+                take(&mut raw, &mut c.claims_by_scope_kind(metric, &bd, b'f'))?;
+            }
         }
         self.visible(raw)
     }
@@ -294,20 +312,21 @@ impl Ctx<'_> {
                 _ if label.is_some() => format!("event:{date}:{}", norm(label)),
                 _ => format!("event:{date}:claim:{}", e.id.short()),
             };
-            let text = match label {
-                Some(l) => format!("event on {} ({l})", date_text(*date)),
-                None => format!("event on {}", date_text(*date)),
-            };
+            let text = event_text(*date, label.as_ref());
             groups
                 .entry(key)
                 .or_insert_with(|| (text, Vec::new()))
                 .1
                 .push(e);
         }
-        let groups: Vec<Group> = groups
+        let mut groups: Vec<Group> = groups
             .into_iter()
             .map(|(k, (label, entries))| self.group(k, label, entries))
             .collect();
+        if let (Some(p), true) = (p, uses_memo(self.q, self.detail)) {
+            groups.extend(self.days_resolved(p)?);
+            groups.sort_by(|a, b| a.key.cmp(&b.key));
+        }
         let counted: Vec<&Group> = groups.iter().filter(|g| g.estimate.is_some()).collect();
         let mut est = counted
             .iter()
@@ -368,6 +387,42 @@ impl Ctx<'_> {
             notes,
             groups,
         })
+    }
+
+    /// One group per day of `p` with claims about events on exactly that
+    /// day, as `summed` makes them, from the memo where it is current.
+    fn days_resolved(&self, p: Period) -> Result<Vec<Group>, ProjectError> {
+        let metric = self.q.metric.as_str();
+        let bd = self.q.breakdown.to_string();
+        let mut out = Vec::new();
+        for dv in self.cache.day_versions(metric, &bd, p.from, p.to) {
+            let (day, version) = dv?;
+            let key = memo::key(metric, &bd, self.q.policy, day);
+            let group_key = format!("event:{day}");
+            if let Some(g) = self
+                .cache
+                .memo_get(&key)?
+                .and_then(|b| memo::decode(&b, version, &group_key))
+            {
+                out.push(g);
+                continue;
+            }
+            let entries = self
+                .cache
+                .events_on(metric, &bd, day)
+                .collect::<Result<Vec<_>, _>>()?;
+            let Some(first) = entries.first() else {
+                continue;
+            };
+            let label = match &first.claim.scope {
+                Scope::Event { date, label } => event_text(*date, label.as_ref()),
+                _ => continue,
+            };
+            let g = self.group(group_key, label, entries);
+            self.cache.memo_put(&key, &memo::encode(version, &g))?;
+            out.push(g);
+        }
+        Ok(out)
     }
 
     /// `visible` for claims of another breakdown (the exchange count).
@@ -640,6 +695,13 @@ fn compute(cache: &Cache, q: &Query, detail: bool) -> Result<Total, ProjectError
         answer,
         routes,
     })
+}
+
+fn event_text(date: crate::model::FuzzyDate, label: Option<&crate::model::Name>) -> String {
+    match label {
+        Some(l) => format!("event on {} ({l})", date_text(date)),
+        None => format!("event on {}", date_text(date)),
+    }
 }
 
 fn date_text(d: crate::model::FuzzyDate) -> String {

@@ -1,9 +1,10 @@
 //! Property tests against a simple in-memory model: for random claim sets
 //! appended in random batches, (1) the cache holds exactly the model's
 //! claims and statuses, (2) the incrementally maintained cache equals a
-//! rebuild from the log, key for key, and (3) a query `--as-of-seq N` on the
+//! rebuild from the log, key for key, (3) a query `--as-of-seq N` on the
 //! full store equals the same query on a store holding only the first N+1
-//! events.
+//! events, and (4) `total_brief`, which reads resolved days from the memo,
+//! gives what `total` computes from every claim, after every batch.
 
 use claimlog::{
     Claim, ClaimFields, Correction, Event, FuzzyDate, Hash32, Name, Origin, Period, Policy,
@@ -120,6 +121,16 @@ fn claim(metric: u8, sc: u8, value: i64, source: u8, cites: bool) -> Claim {
 type Model = BTreeMap<Hash32, (Claim, bool)>;
 
 fn build(dir: &std::path::Path, ops: &[Op], splits: &[usize]) -> (Store, Model) {
+    build_with(dir, ops, splits, &mut |_| {})
+}
+
+/// `build`, calling `after_batch` with the store after every batch.
+fn build_with(
+    dir: &std::path::Path,
+    ops: &[Op],
+    splits: &[usize],
+    after_batch: &mut dyn FnMut(&Store),
+) -> (Store, Model) {
     let mut s = Store::create(
         dir,
         Origin::new("prop.example/x").unwrap(),
@@ -211,6 +222,7 @@ fn build(dir: &std::path::Path, ops: &[Op], splits: &[usize]) -> (Store, Model) 
             for id in ended {
                 model.get_mut(&id).unwrap().1 = false;
             }
+            after_batch(&s);
         }
         i += n;
     }
@@ -263,5 +275,51 @@ proptest! {
             prop_assert_eq!(serde_json::to_value(&as_of.answer).unwrap(), serde_json::to_value(&on_prefix.answer).unwrap());
             prop_assert_eq!(serde_json::to_value(&as_of.routes).unwrap(), serde_json::to_value(&on_prefix.routes).unwrap());
         }
+    }
+}
+
+/// `t` without the claims its groups list (what `total_brief` leaves out).
+fn figures(t: &claimlog::Total) -> serde_json::Value {
+    let mut v = serde_json::to_value(t).unwrap();
+    for r in v["routes"].as_array_mut().unwrap() {
+        for g in r["groups"].as_array_mut().unwrap() {
+            g["claims"] = serde_json::json!([]);
+        }
+    }
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    #[test]
+    fn memoised_days_give_the_totals_computed_from_every_claim_after_every_batch(
+        ops in proptest::collection::vec(op(), 1..24),
+        splits in proptest::collection::vec(any::<usize>(), 0..24),
+    ) {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut failures = Vec::new();
+        let mut check = |s: &Store| {
+            for policy in [Policy::OfficialFirst, Policy::Latest, Policy::Conservative, Policy::Corroborated] {
+                for (metric, period) in [("people_returned", "2023"), ("people_returned", "2024"), ("exchanges", "2023")] {
+                    let q = super::query(metric, Some(period), policy);
+                    let full = figures(&claimlog::total(s.cache(), &q).unwrap());
+                    // Twice: the first may fill the memo, the second reads it.
+                    for _ in 0..2 {
+                        let brief = figures(&claimlog::total_brief(s.cache(), &q).unwrap());
+                        if brief != full {
+                            failures.push(format!("{metric} {period} {policy:?} at seq {}:\n{brief}\n!=\n{full}", s.head().seq));
+                        }
+                    }
+                }
+            }
+        };
+        let (mut s, _) = build_with(&tmp.path().join("s"), &ops, &splits, &mut check);
+        prop_assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+        // A rebuild clears the memo; the figures stay.
+        let q = super::query("people_returned", Some("2023"), Policy::OfficialFirst);
+        let before = figures(&claimlog::total_brief(s.cache(), &q).unwrap());
+        s.rebuild_cache().unwrap();
+        prop_assert_eq!(before, figures(&claimlog::total_brief(s.cache(), &q).unwrap()));
     }
 }
