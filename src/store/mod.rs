@@ -4,9 +4,9 @@
 //!
 //! Layout: `STORE/LOCK`, `STORE/log/NNNNNNNN.seg`, `STORE/cache/` (sled).
 
-mod hash_check;
 mod lock;
 mod open;
+mod read_ahead;
 mod verify;
 
 pub use verify::{verify, Problem, Report};
@@ -155,7 +155,7 @@ pub(crate) fn check_frame(
 }
 
 /// The decoding half of `check_frame`, for a frame whose hash is checked
-/// elsewhere (verify's hash thread).
+/// elsewhere (verify's reading thread).
 pub(crate) fn decode_frame(
     frame: &RawFrame,
     expected_seq: u64,

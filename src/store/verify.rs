@@ -2,7 +2,7 @@
 //! memory, then the cache against what the log says. Never trusts the cache
 //! for anything it reports about the log.
 
-use super::hash_check::{HashCheck, Mismatch};
+use super::read_ahead::{Body, ReadAhead};
 use super::{check_frame, decode_frame, lock, Head, StoreError};
 use crate::event::Hash32;
 use crate::log::{list_segments, Position, ScanEnd, Scanner};
@@ -101,18 +101,16 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
     } else {
         None
     };
-    let mut scanner = Scanner::new(&log_dir)?;
+    let scanner = Scanner::new(&log_dir)?;
     let mut prev = Hash32::ZERO;
     let mut seq = 0u64;
     let mut overlay = scratch.as_ref().map(|c| c.begin());
     let mut pending = 0usize;
-    let mut segment_seen: Option<u32> = None;
     // The report as of the last frame that closed a batch, kept as the
     // counts of the frames since then (a torn tail takes them back): no
     // copy of the counts per record.
     let mut committed: (u64, Option<Head>) = (0, None);
     let mut since_commit: Vec<(&'static str, u64)> = Vec::new();
-    let mut hashes = HashCheck::start();
     let witness = if deep {
         None
     } else {
@@ -120,42 +118,40 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
     };
     let witness_seq = witness.as_ref().map(|w| w.checkpoint.seq);
     let mut hash_at_witness = None;
-    // Any problem found here is reported only once every frame before it
-    // has had its hash checked: the first problem by seq wins.
-    macro_rules! earlier_mismatch {
-        () => {
-            if let Some(m) = hashes.finish() {
-                mismatch(&mut report, m);
-                return finish(report, dir, scratch);
-            }
-        };
-    }
-    while let Some(frame) = scanner.next_frame()? {
-        if segment_seen != Some(frame.pos.segment) {
-            segment_seen = Some(frame.pos.segment);
-            let declared = scanner.header_first_seq(frame.pos.segment);
+    // Reading and hashing on a second thread, decoding shared
+    // (read_ahead.rs); frames come back in order.
+    let mut frames = ReadAhead::start(scanner, scratch.is_none())?;
+    while let Some(item) = frames.next()? {
+        if let Some(declared) = item.declared {
             if declared != Some(seq) {
-                earlier_mismatch!();
                 report.problem = Some(Problem {
                     seq,
                     kind: "bad segment".into(),
                     reason: format!(
                         "segment {:08}.seg declares first seq {declared:?}, but its first record is seq {seq}",
-                        frame.pos.segment
+                        item.pos.segment
                     ),
-                    segment: Some(frame.pos.segment),
+                    segment: Some(item.pos.segment),
                     offset: Some(0),
                 });
                 return finish(report, dir, scratch);
             }
         }
-        // The hash is checked beside (hash_check.rs); here the decoding.
-        let rec = match decode_frame(&frame, seq, &prev) {
+        let checked = match item.body {
+            Body::Valid(kind) => Ok(Checked::Kind(kind)),
+            Body::Frame {
+                frame,
+                hash_ok: true,
+            } => decode_frame(&frame, seq, &prev).map(Checked::Record),
+            // What a check of the frame alone says: the hash mismatch, or
+            // what it comes from (a gap, a broken link) if it decodes.
+            Body::Frame { frame, .. } => Err(check_frame(&frame, seq, &prev)
+                .err()
+                .unwrap_or_else(|| "hash mismatch".into())),
+        };
+        let rec = match checked {
             Ok(r) => r,
-            Err(decoding) => {
-                earlier_mismatch!();
-                // As if checked in one go: a bad hash is named first.
-                let reason = check_frame(&frame, seq, &prev).err().unwrap_or(decoding);
+            Err(reason) => {
                 let kind = kind_of(&reason);
                 let reason = reason
                     .strip_prefix(kind)
@@ -165,42 +161,43 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
                     seq,
                     kind: kind.into(),
                     reason,
-                    segment: Some(frame.pos.segment),
-                    offset: Some(frame.pos.offset),
+                    segment: Some(item.pos.segment),
+                    offset: Some(item.pos.offset),
                 });
                 return finish(report, dir, scratch);
             }
         };
-        if let (Some(ov), Some(sc)) = (overlay.as_mut(), scratch.as_ref()) {
-            if let Err(e) = apply(ov, &rec, frame.stored_hash, frame.pos) {
-                earlier_mismatch!();
+        // With a scratch cache the reading thread decodes nothing: every
+        // record is here to replay.
+        if let (Some(ov), Some(sc), Checked::Record(rec)) =
+            (overlay.as_mut(), scratch.as_ref(), &rec)
+        {
+            if let Err(e) = apply(ov, rec, item.stored_hash, item.pos) {
                 report.problem = Some(Problem {
                     seq,
                     kind: "invalid event".into(),
                     reason: e.to_string(),
-                    segment: Some(frame.pos.segment),
-                    offset: Some(frame.pos.offset),
+                    segment: Some(item.pos.segment),
+                    offset: Some(item.pos.offset),
                 });
                 return finish(report, dir, scratch);
             }
             pending += 1;
             if pending == 1024 {
-                let end = frame.end();
                 sc.commit(
                     overlay.take().expect("overlay"),
-                    cp(seq, frame.stored_hash, end),
+                    cp(seq, item.stored_hash, item.end),
                 )?;
                 overlay = Some(sc.begin());
                 pending = 0;
             }
         }
-        let (stored, more) = (frame.stored_hash, frame.more);
-        if let Some(m) = hashes.push(seq, prev, frame, &report.counts) {
-            mismatch(&mut report, m);
-            return finish(report, dir, scratch);
-        }
+        let (stored, more) = (item.stored_hash, item.more);
         // No allocation per record: the kinds are a handful of known names.
-        let kind = rec.event.kind();
+        let kind = match &rec {
+            Checked::Kind(k) => k,
+            Checked::Record(r) => r.event.kind(),
+        };
         match report.counts.get_mut(kind) {
             Some(n) => *n += 1,
             None => {
@@ -223,7 +220,7 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
             since_commit.iter_mut().for_each(|(_, n)| *n = 0);
         }
     }
-    earlier_mismatch!();
+    let scanner = frames.finish();
     match scanner.end().unwrap_or(ScanEnd::Clean) {
         ScanEnd::Clean => {}
         ScanEnd::Torn { at, reason } => {
@@ -290,36 +287,12 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
     finish(report, dir, scratch)
 }
 
-/// Puts the report back as it stood before the frame with a bad hash, and
-/// names the problem as a check of that frame alone would.
-fn mismatch(report: &mut Report, m: Mismatch) {
-    report.counts = m.counts_at_chunk;
-    for f in &m.before {
-        // These decoded before; only their kinds are wanted again.
-        if let Ok(rec) = crate::event::decode_record(&f.bytes) {
-            *report
-                .counts
-                .entry(rec.event.kind().to_string())
-                .or_default() += 1;
-        }
-    }
-    report.records = m.seq;
-    report.head = m.seq.checked_sub(1).map(|seq| Head { seq, hash: m.prev });
-    let reason = check_frame(&m.frame, m.seq, &m.prev)
-        .err()
-        .unwrap_or_else(|| "hash mismatch".into());
-    let kind = kind_of(&reason);
-    let reason = reason
-        .strip_prefix(kind)
-        .map(|r| r.trim_start_matches([':', ' ']).to_string())
-        .unwrap_or(reason);
-    report.problem = Some(Problem {
-        seq: m.seq,
-        kind: kind.into(),
-        reason,
-        segment: Some(m.frame.pos.segment),
-        offset: Some(m.frame.pos.offset),
-    });
+/// A frame found good: its record, or only its kind when the reading
+/// thread decoded it.
+#[allow(clippy::large_enum_variant)] // one at a time, never stored
+enum Checked {
+    Kind(&'static str),
+    Record(crate::event::Record),
 }
 
 fn cp(seq: u64, hash: Hash32, end: Position) -> crate::project::Checkpoint {
