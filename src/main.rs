@@ -5,9 +5,6 @@ mod cli;
 use clap::Parser;
 use std::process::ExitCode;
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     // Die quietly when the reader of our output goes away (`claimlog log |
     // head`), as cat and grep do, instead of panicking on a closed pipe.
