@@ -265,14 +265,21 @@ impl Cache {
         from: crate::model::Day,
         to: crate::model::Day,
     ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
-        let (a, b) = keys::event_range(metric, breakdown, b'e', from, to);
+        self.claims_in(keys::event_range(metric, breakdown, b'e', from, to))
+            .chain(self.spans_overlapping(metric, breakdown, from, to))
+    }
+
+    /// The claims under the `g/` keys in `a..b`.
+    fn claims_in(
+        &self,
+        (a, b): (Vec<u8>, Vec<u8>),
+    ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
         self.settled_iter(move |t| {
             t.range(a..b).map(move |kv| {
                 let (k, v) = kv?;
                 dec(&k, &v)
             })
         })
-        .chain(self.spans_overlapping(metric, breakdown, from, to))
     }
 
     /// Claims about events on exactly `day`.
@@ -282,13 +289,7 @@ impl Cache {
         breakdown: &str,
         day: crate::model::Day,
     ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
-        let (a, b) = keys::event_range(metric, breakdown, b'e', day, day);
-        self.settled_iter(move |t| {
-            t.range(a..b).map(move |kv| {
-                let (k, v) = kv?;
-                dec(&k, &v)
-            })
-        })
+        self.claims_in(keys::event_range(metric, breakdown, b'e', day, day))
     }
 
     /// Event claims known only to a span of days (a month, a year) that
