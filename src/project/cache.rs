@@ -142,15 +142,15 @@ impl Cache {
     /// Makes the tree durable and, if it is clean, writes its witness
     /// (project/witness.rs).
     pub fn flush(&self) -> Result<(), ProjectError> {
-        if self.path.as_os_str().is_empty() {
-            self.settled()?.flush()?;
-            return Ok(());
+        // A temporary cache has no directory and no witness.
+        let on_disk = !self.path.as_os_str().is_empty();
+        if on_disk {
+            // Until the flush is done the old witness may claim too little,
+            // never too much: it is removed first.
+            witness::remove(&self.path);
         }
-        // Until the flush is done the old witness may claim too little,
-        // never too much: it is removed first.
-        witness::remove(&self.path);
         self.settled()?.flush()?;
-        if !self.is_dirty()? {
+        if on_disk && !self.is_dirty()? {
             if let Some(cp) = self.checkpoint()? {
                 witness::write(&self.path, cp, self.counts()?);
             }
@@ -200,12 +200,7 @@ impl Cache {
         &self,
         prefix: Vec<u8>,
     ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
-        self.settled_iter(|t| {
-            t.scan_prefix(prefix).map(|kv| {
-                let (k, v) = kv?;
-                dec(&k, &v)
-            })
-        })
+        self.settled_iter(|t| entries(t.scan_prefix(prefix)))
     }
 
     /// Claims of one metric (active or not), by breakdown and scope.
@@ -237,10 +232,13 @@ impl Cache {
         breakdown: &str,
         day: crate::model::Day,
     ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
+        // The scope part of a running total is its as-of day alone.
         let mut p = keys::by_scope_prefix(metric, breakdown);
-        p.push(b'c');
-        p.extend_from_slice(&keys::day_bytes(day));
-        p.extend_from_slice(&keys::day_bytes(day));
+        p.extend_from_slice(&keys::scope_part(&crate::model::Scope::Cumulative {
+            since: crate::model::FuzzyDate::Unknown,
+            as_of: crate::model::FuzzyDate::Day(day),
+            label: None,
+        }));
         self.claims_by_index(p)
     }
 
@@ -274,12 +272,7 @@ impl Cache {
         &self,
         (a, b): (Vec<u8>, Vec<u8>),
     ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
-        self.settled_iter(move |t| {
-            t.range(a..b).map(move |kv| {
-                let (k, v) = kv?;
-                dec(&k, &v)
-            })
-        })
+        self.settled_iter(move |t| entries(t.range(a..b)))
     }
 
     /// Claims about events on exactly `day`.
@@ -308,15 +301,10 @@ impl Cache {
         let plen = keys::by_scope_prefix(metric, breakdown).len();
         let lo = keys::day_bytes(from);
         self.settled_iter(move |t| {
-            t.range(a..b)
-                .filter(move |kv| match kv {
-                    Ok((k, _)) => keys::event_days(plen, k).is_none_or(|(_, last)| last >= lo),
-                    Err(_) => true,
-                })
-                .map(move |kv| {
-                    let (k, v) = kv?;
-                    dec(&k, &v)
-                })
+            entries(t.range(a..b).filter(move |kv| match kv {
+                Ok((k, _)) => keys::event_days(plen, k).is_none_or(|(_, last)| last >= lo),
+                Err(_) => true,
+            }))
         })
     }
 
@@ -491,4 +479,14 @@ impl Cache {
         let failed = self.writer.settle().err().map(Err);
         failed.into_iter().chain(f(&self.tree))
     }
+}
+
+/// Claim entries decoded from a range of `g/` keys.
+fn entries<'a>(
+    kvs: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>> + 'a,
+) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + 'a {
+    kvs.map(|kv| {
+        let (k, v) = kv?;
+        dec(&k, &v)
+    })
 }

@@ -80,8 +80,6 @@ pub struct Writer {
     tree: sled::Tree,
     pub(crate) in_flight: Arc<InFlight>,
     worker: Mutex<Option<Worker>>,
-    /// Whether a job was sent and its result not received yet.
-    busy: Mutex<bool>,
 }
 
 /// Applies one job. The writes go in one by one between setting and
@@ -111,7 +109,6 @@ impl Writer {
             tree,
             in_flight: Arc::new(InFlight::default()),
             worker: Mutex::new(None),
-            busy: Mutex::new(false),
         }
     }
 
@@ -132,13 +129,13 @@ impl Writer {
         Ok(Worker { jobs, done, thread })
     }
 
-    /// Waits for the job in flight, if any, and returns its outcome.
+    /// Waits for the job in flight, if any, and returns its outcome. A job
+    /// is in flight while its writes are in `sent` (only the thread that
+    /// commits sets or clears it).
     fn wait(&self) -> Result<(), ProjectError> {
-        let mut busy = lock(&self.busy);
-        if !*busy {
+        if lock(&self.in_flight.sent).is_none() {
             return Ok(());
         }
-        *busy = false;
         let worker = lock(&self.worker);
         let result = match worker.as_ref() {
             Some(w) => w
@@ -216,17 +213,13 @@ impl Writer {
         let sent = worker.as_ref().map(|w| w.jobs.send(job));
         drop(worker);
         match sent {
-            Some(Ok(())) => {
-                *lock(&self.busy) = true;
-                Ok(())
-            }
             // The worker is gone: write here instead.
             Some(Err(e)) => {
                 let r = apply_job(&self.tree, &e.0);
                 *lock(&self.in_flight.sent) = None;
                 r
             }
-            None => Ok(()),
+            _ => Ok(()),
         }
     }
 }

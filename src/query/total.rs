@@ -308,7 +308,7 @@ impl Ctx<'_> {
                     .unwrap_or_default()
             };
             let key = match date {
-                crate::model::FuzzyDate::Day(d) => format!("event:{d}"),
+                crate::model::FuzzyDate::Day(d) => day_group_key(*d),
                 _ if label.is_some() => format!("event:{date}:{}", norm(label)),
                 _ => format!("event:{date}:claim:{}", e.id.short()),
             };
@@ -398,7 +398,7 @@ impl Ctx<'_> {
         for dv in self.cache.day_versions(metric, &bd, p.from, p.to) {
             let (day, version) = dv?;
             let key = memo::key(metric, &bd, self.q.policy, day);
-            let group_key = format!("event:{day}");
+            let group_key = day_group_key(day);
             if let Some(g) = self
                 .cache
                 .memo_get(&key)?
@@ -695,6 +695,11 @@ fn compute(cache: &Cache, q: &Query, detail: bool) -> Result<Total, ProjectError
         answer,
         routes,
     })
+}
+
+/// The group of the events on exactly day `d`.
+fn day_group_key(d: Day) -> String {
+    format!("event:{d}")
 }
 
 fn event_text(date: crate::model::FuzzyDate, label: Option<&crate::model::Name>) -> String {

@@ -117,6 +117,13 @@ fn claim(metric: u8, sc: u8, value: i64, source: u8, cites: bool) -> Claim {
     .unwrap()
 }
 
+const POLICIES: [Policy; 4] = [
+    Policy::OfficialFirst,
+    Policy::Latest,
+    Policy::Conservative,
+    Policy::Corroborated,
+];
+
 /// The model: claim id -> (claim, active).
 type Model = BTreeMap<Hash32, (Claim, bool)>;
 
@@ -266,7 +273,7 @@ proptest! {
         // (3) as-of-seq N == the store of the first N+1 events.
         let n = cut % (s.head().seq + 1);
         let prefix = prefix_store(&tmp.path().join("prefix"), &s, n);
-        let policy = [Policy::OfficialFirst, Policy::Latest, Policy::Conservative, Policy::Corroborated][usize::from(policy)];
+        let policy = POLICIES[usize::from(policy)];
         for (metric, period) in [("people_returned", Some("2023")), ("people_returned", Some("2024")), ("people_returned", None), ("exchanges", Some("2023"))] {
             let mut q = super::query(metric, period, policy);
             let on_prefix = claimlog::total(prefix.cache(), &q).unwrap();
@@ -300,7 +307,7 @@ proptest! {
         let tmp = tempfile::tempdir().unwrap();
         let mut failures = Vec::new();
         let mut check = |s: &Store| {
-            for policy in [Policy::OfficialFirst, Policy::Latest, Policy::Conservative, Policy::Corroborated] {
+            for policy in POLICIES {
                 for (metric, period) in [("people_returned", "2023"), ("people_returned", "2024"), ("exchanges", "2023")] {
                     let q = super::query(metric, Some(period), policy);
                     let full = figures(&claimlog::total(s.cache(), &q).unwrap());
