@@ -130,10 +130,9 @@ pub(crate) fn check_frame(
     prev: &Hash32,
 ) -> Result<Record, String> {
     let h = record_hash(prev, &frame.bytes);
-    let rec = decode_record(&frame.bytes).map_err(|e| e.to_string());
     if h != frame.stored_hash {
         // Say what kind of damage it is when the record still decodes.
-        return Err(match rec {
+        return Err(match decode_record(&frame.bytes) {
             Ok(r) if r.seq != expected_seq => {
                 format!("seq gap: expected seq {expected_seq}, found {}", r.seq)
             }
@@ -149,9 +148,7 @@ pub(crate) fn check_frame(
             ),
         });
     }
-    let rec = rec?;
-    check_link(expected_seq, prev, &rec).map_err(|e| e.to_string())?;
-    Ok(rec)
+    decode_frame(frame, expected_seq, prev)
 }
 
 /// The decoding half of `check_frame`, for a frame whose hash is checked
