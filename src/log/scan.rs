@@ -25,8 +25,6 @@ pub struct RawFrame {
     pub pos: Position,
     pub bytes: Vec<u8>,
     pub stored_hash: Hash32,
-    /// More frames of the same batch follow this one.
-    pub more: bool,
 }
 
 impl RawFrame {
@@ -35,6 +33,26 @@ impl RawFrame {
         Position {
             segment: self.pos.segment,
             offset: self.pos.offset + frame_len(self.bytes.len()),
+        }
+    }
+}
+
+/// A frame whose record bytes were read into a caller's buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameAt {
+    pub pos: Position,
+    /// The record's length in bytes.
+    pub len: usize,
+    pub stored_hash: Hash32,
+    pub more: bool,
+}
+
+impl FrameAt {
+    /// The position just past this frame.
+    pub fn end(&self) -> Position {
+        Position {
+            segment: self.pos.segment,
+            offset: self.pos.offset + frame_len(self.len),
         }
     }
 }
@@ -176,6 +194,18 @@ impl Scanner {
 
     /// The next complete frame, or None at the end (see `end()`).
     pub fn next_frame(&mut self) -> Result<Option<RawFrame>, LogError> {
+        let mut bytes = Vec::new();
+        Ok(self.next_frame_into(&mut bytes)?.map(|f| RawFrame {
+            pos: f.pos,
+            bytes,
+            stored_hash: f.stored_hash,
+        }))
+    }
+
+    /// Like `next_frame`, but appends the record's bytes to `buf` (the
+    /// last `len` bytes of it) instead of allocating them: a reader that
+    /// hands frames to another thread sends one buffer for many frames.
+    pub fn next_frame_into(&mut self, buf: &mut Vec<u8>) -> Result<Option<FrameAt>, LogError> {
         loop {
             if self.end.is_some() {
                 return Ok(None);
@@ -257,13 +287,19 @@ impl Scanner {
                 );
                 return Ok(None);
             }
-            let mut bytes = vec![0u8; rec_len_usize];
-            reader.read_exact(&mut bytes).map_err(io_err(&path))?;
+            let start = buf.len();
+            buf.resize(start + rec_len_usize, 0);
             let mut h = [0u8; 32];
-            reader.read_exact(&mut h).map_err(io_err(&path))?;
-            let frame = RawFrame {
+            let read = reader
+                .read_exact(&mut buf[start..])
+                .and_then(|()| reader.read_exact(&mut h));
+            if let Err(e) = read {
+                buf.truncate(start);
+                return Err(io_err(&path)(e));
+            }
+            let frame = FrameAt {
                 pos,
-                bytes,
+                len: rec_len_usize,
                 stored_hash: Hash32(h),
                 more,
             };
@@ -326,6 +362,5 @@ pub fn read_frame_at(log_dir: &Path, pos: Position) -> Result<RawFrame, LogError
         pos,
         bytes,
         stored_hash: Hash32(h),
-        more: word & super::frame::MORE_IN_BATCH != 0,
     })
 }

@@ -17,8 +17,7 @@ use crate::event::{
 };
 use crate::log::MORE_IN_BATCH;
 use crate::log::{
-    encode_frame, read_frame_at, LogError, LogWriter, Position, RawFrame, DEFAULT_SEGMENT_BYTES,
-    HEADER_LEN,
+    encode_frame, read_frame_at, LogError, LogWriter, Position, DEFAULT_SEGMENT_BYTES, HEADER_LEN,
 };
 use crate::model::{Name, Origin};
 use crate::project::{apply, Cache, Checkpoint, Overlay, ProjectError};
@@ -122,17 +121,19 @@ pub(crate) fn now_ms() -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// Decodes a frame and checks it against its predecessor: the one place
-/// where bytes from disk become a trusted record.
+/// Decodes a frame's record bytes and checks them against the frame's
+/// stored hash and the record before: the one place where bytes from disk
+/// become a trusted record.
 pub(crate) fn check_frame(
-    frame: &RawFrame,
+    bytes: &[u8],
+    stored_hash: &Hash32,
     expected_seq: u64,
     prev: &Hash32,
 ) -> Result<Record, String> {
-    let h = record_hash(prev, &frame.bytes);
-    if h != frame.stored_hash {
+    let h = record_hash(prev, bytes);
+    if h != *stored_hash {
         // Say what kind of damage it is when the record still decodes.
-        return Err(match decode_record(&frame.bytes) {
+        return Err(match decode_record(bytes) {
             Ok(r) if r.seq != expected_seq => {
                 format!("seq gap: expected seq {expected_seq}, found {}", r.seq)
             }
@@ -143,22 +144,22 @@ pub(crate) fn check_frame(
             ),
             _ => format!(
                 "hash mismatch: stored {}, computed {}",
-                frame.stored_hash.short(),
+                stored_hash.short(),
                 h.short()
             ),
         });
     }
-    decode_frame(frame, expected_seq, prev)
+    decode_frame(bytes, expected_seq, prev)
 }
 
-/// The decoding half of `check_frame`, for a frame whose hash is checked
-/// elsewhere (verify's reading thread).
+/// The decoding half of `check_frame`, for record bytes whose hash is
+/// checked elsewhere (verify's reading thread).
 pub(crate) fn decode_frame(
-    frame: &RawFrame,
+    bytes: &[u8],
     expected_seq: u64,
     prev: &Hash32,
 ) -> Result<Record, String> {
-    let rec = decode_record(&frame.bytes).map_err(|e| e.to_string())?;
+    let rec = decode_record(bytes).map_err(|e| e.to_string())?;
     check_link(expected_seq, prev, &rec).map_err(|e| e.to_string())?;
     Ok(rec)
 }
@@ -315,7 +316,7 @@ impl Store {
                     )))
                 })?
         };
-        let record = check_frame(&frame, seq, &prev)
+        let record = check_frame(&frame.bytes, &frame.stored_hash, seq, &prev)
             .map_err(|reason| StoreError::Corrupt { seq, reason })?;
         Ok(StoredRecord {
             hash: frame.stored_hash,
@@ -677,7 +678,7 @@ impl Iterator for RecordIter {
             Err(e) => return Some(Err(e.into())),
         };
         let seq = self.next;
-        match check_frame(&frame, seq, &self.prev) {
+        match check_frame(&frame.bytes, &frame.stored_hash, seq, &self.prev) {
             Ok(record) => {
                 self.prev = frame.stored_hash;
                 self.next += 1;

@@ -65,10 +65,13 @@ pub(crate) fn replay(
                 });
             }
         }
-        let rec = check_frame(&frame, next_seq, &prev).map_err(|reason| StoreError::Corrupt {
-            seq: next_seq,
-            reason,
-        })?;
+        let rec =
+            check_frame(&frame.bytes, &frame.stored_hash, next_seq, &prev).map_err(|reason| {
+                StoreError::Corrupt {
+                    seq: next_seq,
+                    reason,
+                }
+            })?;
         apply(&mut overlay, &rec, frame.stored_hash, frame.pos).map_err(|e| {
             StoreError::Corrupt {
                 seq: next_seq,

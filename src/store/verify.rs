@@ -121,7 +121,7 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
     // Reading and hashing on a second thread, decoding shared
     // (read_ahead.rs); frames come back in order.
     let mut frames = ReadAhead::start(scanner, scratch.is_none())?;
-    while let Some(item) = frames.next()? {
+    while let Some((item, bytes)) = frames.next()? {
         if let Some(declared) = item.declared {
             if declared != Some(seq) {
                 report.problem = Some(Problem {
@@ -139,13 +139,10 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
         }
         let checked = match item.body {
             Body::Valid(kind) => Ok(Checked::Kind(kind)),
-            Body::Frame {
-                frame,
-                hash_ok: true,
-            } => decode_frame(&frame, seq, &prev).map(Checked::Record),
+            Body::Frame { hash_ok: true } => decode_frame(bytes, seq, &prev).map(Checked::Record),
             // What a check of the frame alone says: the hash mismatch, or
             // what it comes from (a gap, a broken link) if it decodes.
-            Body::Frame { frame, .. } => Err(check_frame(&frame, seq, &prev)
+            Body::Frame { .. } => Err(check_frame(bytes, &item.stored_hash, seq, &prev)
                 .err()
                 .unwrap_or_else(|| "hash mismatch".into())),
         };
