@@ -44,6 +44,12 @@ pub fn run(store: &Path, a: Args) -> CliResult {
                     o.duplicate_claims_skipped, o.duplicate_sources_skipped
                 );
             }
+            if o.already_recorded > 0 {
+                println!(
+                    "skipped {} retract, correct and claim line(s) already recorded as they say (imported before)",
+                    o.already_recorded
+                );
+            }
             match (o.first_seq, o.last_seq) {
                 (Some(f), Some(l)) => println!("seq {f}..={l}; head {}", s.head().hash),
                 _ => println!("nothing new to append; head unchanged {}", s.head().hash),

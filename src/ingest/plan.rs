@@ -14,7 +14,7 @@ use super::input::{parse_line, Parsed, Target};
 use super::lines::{next_line, Line, MAX_LINE_BYTES};
 use crate::event::{Correction, Event, Hash32, Retraction};
 use crate::model::Source;
-use crate::project::{claim_content_hash, Cache};
+use crate::project::{claim_content_hash, Cache, ClaimStatus};
 use crate::store::{Store, StoreError};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -51,8 +51,29 @@ pub enum IngestError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ref {
     Existing(Hash32),
-    /// The claim appended by step number N of this input.
-    Planned(u32),
+    /// The claim this input appends at line N.
+    Planned(u64),
+}
+
+/// What a retract or correct line does to its claim.
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    Retract,
+    /// Correct into a claim with this content.
+    Correct(Hash32),
+}
+
+/// A retract or correct line whose effect the store already holds: the
+/// same lines imported before (re-importing a file, or a file that grew).
+/// Nothing is appended for it, nor for the claim line it ends.
+struct Replay {
+    /// The recorded claim the line ends, already ended that way.
+    stored: Hash32,
+    /// The claim line of this input that is that recorded claim, if the
+    /// target was planned as a new claim.
+    claim_line: Option<u64>,
+    /// For a correction: the recorded claim that replaced `stored`.
+    successor: Option<Hash32>,
 }
 
 /// At most this many claim ids are listed in an `Outcome`.
@@ -70,6 +91,9 @@ pub struct Outcome {
     pub duplicate_claims_skipped: u64,
     /// Sources already registered with identical fields.
     pub duplicate_sources_skipped: u64,
+    /// Retract and correct lines whose effect is already recorded, and the
+    /// claim lines they end: lines imported before, skipped.
+    pub already_recorded: u64,
     pub first_seq: Option<u64>,
     pub last_seq: Option<u64>,
     /// Ids of the claims this import added, in input order (the first
@@ -166,15 +190,20 @@ struct Planner {
     /// Claims added by this input, by content.
     contents: HashMap<u128, Ref>,
     ended_existing: BTreeSet<Hash32>,
-    ended_planned: HashSet<u32>,
+    ended_planned: HashSet<u64>,
     /// Lines to append, by line number.
     emit: BTreeSet<u64>,
-    /// Steps so far (the index of the next one).
-    steps: u32,
     /// Targets of retract and correct lines.
     targets: BTreeMap<u64, Ref>,
-    /// Planned steps that a later line refers to: their ids are kept in pass 2.
-    referenced: HashSet<u32>,
+    /// Planned claim lines that a later line refers to: their ids are kept
+    /// in pass 2.
+    referenced: HashSet<u64>,
+    /// Claim lines planned as new whose content is that of recorded claims
+    /// no longer active: if a later line ends them the way those were
+    /// ended, the two lines were imported before (`Replay`).
+    candidates: HashMap<u64, Vec<Hash32>>,
+    /// Recorded claims already matched by a replayed line.
+    replayed: HashSet<Hash32>,
     outcome: Outcome,
 }
 
@@ -292,10 +321,86 @@ impl Planner {
         }
     }
 
-    fn step(&mut self, line: u64) -> u32 {
+    fn step(&mut self, line: u64) -> u64 {
         self.emit.insert(line);
-        self.steps += 1;
-        self.steps - 1
+        line
+    }
+
+    /// Whether recorded claim `id` was ended the way `action` would end it;
+    /// for a correction, the claim that replaced it.
+    fn ended_as(
+        cache: &Cache,
+        id: &Hash32,
+        action: Action,
+    ) -> Result<Option<Option<Hash32>>, StoreError> {
+        let Some(entry) = cache.claim(id)? else {
+            return Ok(None);
+        };
+        Ok(match (&entry.status, action) {
+            (ClaimStatus::Retracted { .. }, Action::Retract) => Some(None),
+            (ClaimStatus::Corrected { by, .. }, Action::Correct(content)) => cache
+                .claim(by)?
+                .filter(|new| claim_content_hash(&new.claim) == content)
+                .map(|_| Some(*by)),
+            _ => None,
+        })
+    }
+
+    /// A retract or correct line (by `line` reference) whose effect is
+    /// already recorded: its target line's claim is a recorded claim ended
+    /// exactly so.
+    fn replay(
+        &self,
+        cache: &Cache,
+        t: &Target,
+        action: Action,
+    ) -> Result<Option<Replay>, StoreError> {
+        let Some(n) = t.line else {
+            return Ok(None);
+        };
+        match self.line_claim(n) {
+            Some(Ref::Planned(l)) if !self.ended_planned.contains(&l) => {
+                for e in self.candidates.get(&l).into_iter().flatten() {
+                    if self.replayed.contains(e) {
+                        continue;
+                    }
+                    if let Some(successor) = Self::ended_as(cache, e, action)? {
+                        return Ok(Some(Replay {
+                            stored: *e,
+                            claim_line: Some(l),
+                            successor,
+                        }));
+                    }
+                }
+                Ok(None)
+            }
+            Some(Ref::Existing(id)) if !self.ended_existing.contains(&id) => {
+                Ok(Self::ended_as(cache, &id, action)?.map(|successor| Replay {
+                    stored: id,
+                    claim_line: None,
+                    successor,
+                }))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Skips a replayed line (and the claim line it ends); `line` is the
+    /// retract or correct line, `target` the line it names.
+    fn skip_replayed(&mut self, line: u64, target: u64, r: Replay) {
+        self.outcome.already_recorded += 1;
+        if let Some(l) = r.claim_line {
+            self.emit.remove(&l);
+            self.ended_planned.insert(l);
+            self.outcome.claims_added -= 1;
+            self.outcome.already_recorded += 1;
+        }
+        self.replayed.insert(r.stored);
+        let now = Ref::Existing(r.successor.unwrap_or(r.stored));
+        self.set_line_claim(target, now);
+        if r.successor.is_some() {
+            self.set_line_claim(line, now);
+        }
     }
 
     fn add(&mut self, cache: &Cache, line: u64, parsed: Parsed) -> Result<(), StoreError> {
@@ -328,9 +433,14 @@ impl Planner {
                     return Ok(());
                 }
                 let content = claim_content_hash(&c);
+                let mut ended = Vec::new();
                 let dup = match self.contents.get(&short(&content)) {
                     Some(r) => Some(*r),
-                    None => cache.duplicate_of(&content)?.map(Ref::Existing),
+                    None => {
+                        let same = cache.same_content(&content)?;
+                        ended = same.ended;
+                        same.active.map(Ref::Existing)
+                    }
                 };
                 let dup = dup.filter(|r| match r {
                     Ref::Existing(id) => !self.ended_existing.contains(id),
@@ -350,8 +460,16 @@ impl Planner {
                 self.set_line_claim(line, r);
                 self.contents.insert(short(&content), r);
                 self.outcome.claims_added += 1;
+                ended.retain(|e| !self.replayed.contains(e));
+                if !ended.is_empty() {
+                    self.candidates.insert(line, ended);
+                }
             }
             Parsed::Retract { target, .. } => {
+                if let Some(r) = self.replay(cache, &target, Action::Retract)? {
+                    self.skip_replayed(line, target.line.unwrap_or(0), r);
+                    return Ok(());
+                }
                 if let Some(r) = self.resolve(cache, line, &target)? {
                     self.end(r);
                     self.targets.insert(line, r);
@@ -360,9 +478,13 @@ impl Planner {
                 }
             }
             Parsed::Correct { target, new, .. } => {
+                let content = claim_content_hash(&new);
+                if let Some(r) = self.replay(cache, &target, Action::Correct(content))? {
+                    self.skip_replayed(line, target.line.unwrap_or(0), r);
+                    return Ok(());
+                }
                 let sources_ok = self.check_claim_sources(cache, line, &new, "new.")?;
                 // A correction must not produce a second copy of an active claim.
-                let content = claim_content_hash(&new);
                 let copy = match self.contents.get(&short(&content)) {
                     Some(Ref::Planned(i)) if !self.ended_planned.contains(i) => {
                         Some("a claim earlier in this input".to_string())
@@ -385,7 +507,7 @@ impl Planner {
                         if let Some(l) = target.line {
                             self.set_line_claim(l, me);
                         }
-                        self.contents.insert(short(&claim_content_hash(&new)), me);
+                        self.contents.insert(short(&content), me);
                         self.outcome.corrected += 1;
                     }
                 }
@@ -441,16 +563,16 @@ pub fn run(store: &mut Store, input: &mut dyn Lines) -> Result<Outcome, IngestEr
     }
     let mut outcome = std::mem::take(&mut p.outcome);
     outcome.lines = lines;
-    if p.steps == 0 {
+    if p.emit.is_empty() {
         return Ok(outcome);
     }
     let mut batch = store.batch();
-    let mut planned: HashMap<u32, Hash32> = HashMap::new();
-    let mut step = 0u32;
+    let mut planned: HashMap<u64, Hash32> = HashMap::new();
+    let mut emitted = 0usize;
     let mut first: Option<u64> = None;
     let mut last = 0u64;
     let mut claim_ids = Vec::new();
-    let id_of = |r: Ref, planned: &HashMap<u32, Hash32>| match r {
+    let id_of = |r: Ref, planned: &HashMap<u64, Hash32>| match r {
         Ref::Existing(id) => id,
         Ref::Planned(i) => planned[&i],
     };
@@ -489,18 +611,18 @@ pub fn run(store: &mut Store, input: &mut dyn Lines) -> Result<Outcome, IngestEr
             }]),
             other => IngestError::Store(other),
         })?;
-        if p.referenced.contains(&step) {
-            planned.insert(step, a.hash);
+        if p.referenced.contains(&n) {
+            planned.insert(n, a.hash);
         }
         if is_claim && claim_ids.len() < MAX_LISTED_IDS {
             claim_ids.push(a.hash);
         }
         first.get_or_insert(a.seq);
         last = a.seq;
-        step += 1;
+        emitted += 1;
         Ok(())
     })?;
-    if step != p.steps {
+    if emitted != p.emit.len() {
         return Err(IngestError::Io(std::io::Error::other(
             "the input changed between the two reads",
         )));

@@ -15,6 +15,14 @@ use std::sync::Arc;
 /// A raw cache entry.
 pub type KeyValue = (Vec<u8>, Vec<u8>);
 
+/// What `Cache::same_content` found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SameContent {
+    pub active: Option<Hash32>,
+    /// Claims with this content that were retracted or corrected, by seq.
+    pub ended: Vec<Hash32>,
+}
+
 pub struct Cache {
     // Dropped first: its worker finishes writing before the tree closes.
     writer: Writer,
@@ -350,20 +358,31 @@ impl Cache {
 
     /// The first recorded active claim with exactly this content, if any.
     pub fn duplicate_of(&self, content: &Hash32) -> Result<Option<Hash32>, ProjectError> {
-        let mut first: Option<(Vec<u8>, Hash32)> = None;
+        Ok(self.same_content(content)?.active)
+    }
+
+    /// Every claim ever recorded with exactly this content: the first
+    /// active one, and those no longer active (oldest first).
+    pub fn same_content(&self, content: &Hash32) -> Result<SameContent, ProjectError> {
+        let mut active: Option<(Vec<u8>, Hash32)> = None;
+        let mut ended = Vec::new();
         for kv in self.settled()?.scan_prefix(keys::duplicate_prefix(content)) {
-            let (k, seq) = kv?;
+            let (k, v) = kv?;
             let Some(id) = keys::trailing_id(&k) else {
                 continue;
             };
-            if first
-                .as_ref()
-                .is_none_or(|(s, _)| seq.as_ref() < s.as_slice())
-            {
-                first = Some((seq.to_vec(), id));
+            let (seq, state) = v.split_at(v.len().min(8));
+            if state == keys::ENDED_MARK {
+                ended.push((seq.to_vec(), id));
+            } else if active.as_ref().is_none_or(|(s, _)| seq < s.as_slice()) {
+                active = Some((seq.to_vec(), id));
             }
         }
-        Ok(first.map(|(_, id)| id))
+        ended.sort();
+        Ok(SameContent {
+            active: active.map(|(_, id)| id),
+            ended: ended.into_iter().map(|(_, id)| id).collect(),
+        })
     }
 
     /// Resolves a hex prefix (at least 4 digits) to the one claim id it names.

@@ -186,7 +186,10 @@ fn end_claim(
             format!("claim {} is already {}", id.short(), entry.status.name()),
         ));
     }
-    kv.del(keys::duplicate(&claim_content_hash(&entry.claim), id));
+    kv.put(
+        keys::duplicate(&claim_content_hash(&entry.claim), id),
+        [&entry.seq.to_be_bytes()[..], keys::ENDED_MARK].concat(),
+    );
     touch_day(kv, &entry.claim, seq);
     let old = entry.clone();
     entry.status = status;

@@ -36,12 +36,15 @@ pub fn source(id: &str) -> Vec<u8> {
 pub fn by_metric_prefix(metric: &str) -> Vec<u8> {
     cat(&[BY_SCOPE, metric.as_bytes(), b"\0"])
 }
-/// `d/<content><id>`, one key per active claim, so that adding or ending a
-/// claim writes its key without first reading what is there (a random read
-/// per append otherwise). The value is the claim's seq.
+/// `d/<content><id>`, one key per claim, so that adding or ending a claim
+/// writes its key without first reading what is there (a random read per
+/// append otherwise). The value is the claim's seq (8 bytes, big-endian),
+/// followed by ENDED_MARK once the claim is retracted or corrected: a
+/// re-import recognises the claims it already recorded and ended.
 pub fn duplicate(content: &Hash32, id: &Hash32) -> Vec<u8> {
     cat(&[DUPLICATE, &content.0, &id.0])
 }
+pub const ENDED_MARK: &[u8] = b"x";
 pub fn duplicate_prefix(content: &Hash32) -> Vec<u8> {
     cat(&[DUPLICATE, &content.0])
 }
