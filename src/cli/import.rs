@@ -46,7 +46,7 @@ pub fn run(store: &Path, a: Args) -> CliResult {
             }
             if o.already_recorded > 0 {
                 println!(
-                    "skipped {} retract, correct and claim line(s) already recorded as they say (imported before)",
+                    "skipped {} line(s) already recorded (imported before): claims since retracted or corrected, and the retract and correct lines that say so",
                     o.already_recorded
                 );
             }

@@ -64,16 +64,20 @@ enum Action {
 }
 
 /// A retract or correct line whose effect the store already holds: the
-/// same lines imported before (re-importing a file, or a file that grew).
-/// Nothing is appended for it, nor for the claim line it ends.
+/// same line imported before (re-importing a file, or a file that grew).
 struct Replay {
     /// The recorded claim the line ends, already ended that way.
     stored: Hash32,
-    /// The claim line of this input that is that recorded claim, if the
-    /// target was planned as a new claim.
-    claim_line: Option<u64>,
     /// For a correction: the recorded claim that replaced `stored`.
     successor: Option<Hash32>,
+}
+
+enum Replayed {
+    /// Not a replay: the line acts.
+    No,
+    /// The line's claim is recorded and ended otherwise: reported.
+    Contradicts,
+    Yes(Replay),
 }
 
 /// At most this many claim ids are listed in an `Outcome`.
@@ -91,8 +95,9 @@ pub struct Outcome {
     pub duplicate_claims_skipped: u64,
     /// Sources already registered with identical fields.
     pub duplicate_sources_skipped: u64,
-    /// Retract and correct lines whose effect is already recorded, and the
-    /// claim lines they end: lines imported before, skipped.
+    /// Lines imported before, skipped: claims identical to a recorded claim
+    /// since retracted or corrected, and retract and correct lines whose
+    /// effect is recorded.
     pub already_recorded: u64,
     pub first_seq: Option<u64>,
     pub last_seq: Option<u64>,
@@ -198,12 +203,9 @@ struct Planner {
     /// Planned claim lines that a later line refers to: their ids are kept
     /// in pass 2.
     referenced: HashSet<u64>,
-    /// Claim lines planned as new whose content is that of recorded claims
-    /// no longer active: if a later line ends them the way those were
-    /// ended, the two lines were imported before (`Replay`).
-    candidates: HashMap<u64, Vec<Hash32>>,
-    /// Recorded claims already matched by a replayed line.
-    replayed: HashSet<Hash32>,
+    /// Recorded claims a claim line of this input is (each at most one):
+    /// a file imported again finds its claims, active or since ended.
+    consumed: HashSet<Hash32>,
     outcome: Outcome,
 }
 
@@ -346,60 +348,78 @@ impl Planner {
         })
     }
 
-    /// A retract or correct line (by `line` reference) whose effect is
-    /// already recorded: its target line's claim is a recorded claim ended
-    /// exactly so.
+    /// A retract or correct line naming by `line` a recorded claim that is
+    /// already ended: its effect is recorded (`Replay`) if it was ended
+    /// exactly so, and else the line contradicts the store.
     fn replay(
-        &self,
+        &mut self,
         cache: &Cache,
+        line: u64,
         t: &Target,
         action: Action,
-    ) -> Result<Option<Replay>, StoreError> {
+    ) -> Result<Replayed, StoreError> {
         let Some(n) = t.line else {
-            return Ok(None);
+            return Ok(Replayed::No);
         };
-        match self.line_claim(n) {
-            Some(Ref::Planned(l)) if !self.ended_planned.contains(&l) => {
-                for e in self.candidates.get(&l).into_iter().flatten() {
-                    if self.replayed.contains(e) {
-                        continue;
-                    }
-                    if let Some(successor) = Self::ended_as(cache, e, action)? {
-                        return Ok(Some(Replay {
-                            stored: *e,
-                            claim_line: Some(l),
-                            successor,
-                        }));
-                    }
-                }
-                Ok(None)
+        let Some(Ref::Existing(id)) = self.line_claim(n) else {
+            return Ok(Replayed::No);
+        };
+        if self.ended_existing.contains(&id) {
+            return Ok(Replayed::No);
+        }
+        let Some(entry) = cache.claim(&id)? else {
+            return Ok(Replayed::No);
+        };
+        if entry.status.is_active() {
+            return Ok(Replayed::No);
+        }
+        match Self::ended_as(cache, &id, action)? {
+            Some(successor) => Ok(Replayed::Yes(Replay {
+                stored: id,
+                successor,
+            })),
+            None => {
+                let what = match action {
+                    Action::Retract => "retracts it",
+                    Action::Correct(_) => "corrects it into another claim",
+                };
+                self.err(
+                    line,
+                    format!(
+                        "line: the claim of line {n} is recorded as claim {} and was {} at seq {}; this line {what}",
+                        id.short(),
+                        entry.status.name(),
+                        match entry.status {
+                            ClaimStatus::Retracted { seq, .. } | ClaimStatus::Corrected { seq, .. } => seq,
+                            ClaimStatus::Active => entry.seq,
+                        }
+                    ),
+                );
+                Ok(Replayed::Contradicts)
             }
-            Some(Ref::Existing(id)) if !self.ended_existing.contains(&id) => {
-                Ok(Self::ended_as(cache, &id, action)?.map(|successor| Replay {
-                    stored: id,
-                    claim_line: None,
-                    successor,
-                }))
-            }
-            _ => Ok(None),
         }
     }
 
-    /// Skips a replayed line (and the claim line it ends); `line` is the
-    /// retract or correct line, `target` the line it names.
-    fn skip_replayed(&mut self, line: u64, target: u64, r: Replay) {
-        self.outcome.already_recorded += 1;
-        if let Some(l) = r.claim_line {
-            self.emit.remove(&l);
-            self.ended_planned.insert(l);
-            self.outcome.claims_added -= 1;
-            self.outcome.already_recorded += 1;
+    /// Whether `r` is active as far as this input knows.
+    fn live(&self, r: &Ref) -> bool {
+        match r {
+            Ref::Existing(id) => !self.ended_existing.contains(id),
+            Ref::Planned(i) => !self.ended_planned.contains(i),
         }
-        self.replayed.insert(r.stored);
-        let now = Ref::Existing(r.successor.unwrap_or(r.stored));
-        self.set_line_claim(target, now);
-        if r.successor.is_some() {
-            self.set_line_claim(line, now);
+    }
+
+    /// Skips a replayed line: `line` is the retract or correct line,
+    /// `target` the line it names. The claims it ended and made follow.
+    fn skip_replayed(&mut self, line: u64, target: u64, action: Action, r: Replay) {
+        self.outcome.already_recorded += 1;
+        self.ended_existing.insert(r.stored);
+        if let (Some(new), Action::Correct(content)) = (r.successor, action) {
+            // Later lines like the corrected claim are that claim, as they
+            // were when this line was first imported.
+            self.consumed.insert(new);
+            self.contents.insert(short(&content), Ref::Existing(new));
+            self.set_line_claim(target, Ref::Existing(new));
+            self.set_line_claim(line, Ref::Existing(new));
         }
     }
 
@@ -433,20 +453,9 @@ impl Planner {
                     return Ok(());
                 }
                 let content = claim_content_hash(&c);
-                let mut ended = Vec::new();
-                let dup = match self.contents.get(&short(&content)) {
-                    Some(r) => Some(*r),
-                    None => {
-                        let same = cache.same_content(&content)?;
-                        ended = same.ended;
-                        same.active.map(Ref::Existing)
-                    }
-                };
-                let dup = dup.filter(|r| match r {
-                    Ref::Existing(id) => !self.ended_existing.contains(id),
-                    Ref::Planned(i) => !self.ended_planned.contains(i),
-                });
-                if let Some(r) = dup {
+                let key = short(&content);
+                if let Some(r) = self.contents.get(&key).copied().filter(|r| self.live(r)) {
+                    // The same claim as an earlier line of this input.
                     self.outcome.duplicate_claims_skipped += 1;
                     if let Ref::Existing(id) = r {
                         if self.outcome.duplicates.len() < MAX_LISTED_IDS {
@@ -456,19 +465,40 @@ impl Planner {
                     self.set_line_claim(line, r);
                     return Ok(());
                 }
+                // A recorded claim with this content that no line of this
+                // input is yet: this line, recorded before (oldest first,
+                // so a file's lines find their own claims again).
+                let twin = cache.same_content(&content)?.into_iter().find(|t| {
+                    !self.consumed.contains(&t.id) && !self.ended_existing.contains(&t.id)
+                });
+                if let Some(t) = twin {
+                    self.consumed.insert(t.id);
+                    let r = Ref::Existing(t.id);
+                    self.set_line_claim(line, r);
+                    self.contents.insert(key, r);
+                    if t.active {
+                        self.outcome.duplicate_claims_skipped += 1;
+                        if self.outcome.duplicates.len() < MAX_LISTED_IDS {
+                            self.outcome.duplicates.push((line, t.id));
+                        }
+                    } else {
+                        self.outcome.already_recorded += 1;
+                    }
+                    return Ok(());
+                }
                 let r = Ref::Planned(self.step(line));
                 self.set_line_claim(line, r);
-                self.contents.insert(short(&content), r);
+                self.contents.insert(key, r);
                 self.outcome.claims_added += 1;
-                ended.retain(|e| !self.replayed.contains(e));
-                if !ended.is_empty() {
-                    self.candidates.insert(line, ended);
-                }
             }
             Parsed::Retract { target, .. } => {
-                if let Some(r) = self.replay(cache, &target, Action::Retract)? {
-                    self.skip_replayed(line, target.line.unwrap_or(0), r);
-                    return Ok(());
+                match self.replay(cache, line, &target, Action::Retract)? {
+                    Replayed::No => {}
+                    Replayed::Contradicts => return Ok(()),
+                    Replayed::Yes(r) => {
+                        self.skip_replayed(line, target.line.unwrap_or(0), Action::Retract, r);
+                        return Ok(());
+                    }
                 }
                 if let Some(r) = self.resolve(cache, line, &target)? {
                     self.end(r);
@@ -479,9 +509,18 @@ impl Planner {
             }
             Parsed::Correct { target, new, .. } => {
                 let content = claim_content_hash(&new);
-                if let Some(r) = self.replay(cache, &target, Action::Correct(content))? {
-                    self.skip_replayed(line, target.line.unwrap_or(0), r);
-                    return Ok(());
+                match self.replay(cache, line, &target, Action::Correct(content))? {
+                    Replayed::No => {}
+                    Replayed::Contradicts => return Ok(()),
+                    Replayed::Yes(r) => {
+                        self.skip_replayed(
+                            line,
+                            target.line.unwrap_or(0),
+                            Action::Correct(content),
+                            r,
+                        );
+                        return Ok(());
+                    }
                 }
                 let sources_ok = self.check_claim_sources(cache, line, &new, "new.")?;
                 // A correction must not produce a second copy of an active claim.

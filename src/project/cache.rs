@@ -15,12 +15,12 @@ use std::sync::Arc;
 /// A raw cache entry.
 pub type KeyValue = (Vec<u8>, Vec<u8>);
 
-/// What `Cache::same_content` found.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SameContent {
-    pub active: Option<Hash32>,
-    /// Claims with this content that were retracted or corrected, by seq.
-    pub ended: Vec<Hash32>,
+/// A recorded claim with a given content (`Cache::same_content`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Twin {
+    pub id: Hash32,
+    /// Not retracted or corrected.
+    pub active: bool,
 }
 
 pub struct Cache {
@@ -358,31 +358,32 @@ impl Cache {
 
     /// The first recorded active claim with exactly this content, if any.
     pub fn duplicate_of(&self, content: &Hash32) -> Result<Option<Hash32>, ProjectError> {
-        Ok(self.same_content(content)?.active)
+        Ok(self
+            .same_content(content)?
+            .into_iter()
+            .find(|t| t.active)
+            .map(|t| t.id))
     }
 
-    /// Every claim ever recorded with exactly this content: the first
-    /// active one, and those no longer active (oldest first).
-    pub fn same_content(&self, content: &Hash32) -> Result<SameContent, ProjectError> {
-        let mut active: Option<(Vec<u8>, Hash32)> = None;
-        let mut ended = Vec::new();
+    /// Every claim ever recorded with exactly this content, oldest first.
+    pub fn same_content(&self, content: &Hash32) -> Result<Vec<Twin>, ProjectError> {
+        let mut twins = Vec::new();
         for kv in self.settled()?.scan_prefix(keys::duplicate_prefix(content)) {
             let (k, v) = kv?;
             let Some(id) = keys::trailing_id(&k) else {
                 continue;
             };
             let (seq, state) = v.split_at(v.len().min(8));
-            if state == keys::ENDED_MARK {
-                ended.push((seq.to_vec(), id));
-            } else if active.as_ref().is_none_or(|(s, _)| seq < s.as_slice()) {
-                active = Some((seq.to_vec(), id));
-            }
+            twins.push((
+                seq.to_vec(),
+                Twin {
+                    id,
+                    active: state != keys::ENDED_MARK,
+                },
+            ));
         }
-        ended.sort();
-        Ok(SameContent {
-            active: active.map(|(_, id)| id),
-            ended: ended.into_iter().map(|(_, id)| id).collect(),
-        })
+        twins.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(twins.into_iter().map(|(_, t)| t).collect())
     }
 
     /// Resolves a hex prefix (at least 4 digits) to the one claim id it names.

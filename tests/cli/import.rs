@@ -223,7 +223,10 @@ fn reimporting_a_file_that_retracts_and_corrects_its_own_lines_appends_nothing()
         "{again}"
     );
     let out = s.ok(["import", f.to_str().unwrap()]);
-    assert!(out.contains("already recorded as they say"), "{out}");
+    assert!(
+        out.contains("line(s) already recorded (imported before)"),
+        "{out}"
+    );
     assert!(
         out.contains("nothing new to append; head unchanged"),
         "{out}"
@@ -299,12 +302,35 @@ fn a_retract_line_whose_claim_was_retracted_another_way_is_skipped_as_recorded()
     ]);
     assert_eq!(j["already_recorded"], 2, "{j}");
     assert_eq!(s.head(), head);
-    // Without the retract line the file asserts the claim again: it is
-    // added anew, as before.
+    // Without the retract line the claim line is still the recorded
+    // claim: importing it again does not undo the retraction.
     let j = s.json([
         "import",
         s.file("c.jsonl", format!("{claim}\n")).to_str().unwrap(),
     ]);
-    assert_eq!(j["claims_added"], 1, "{j}");
-    assert_eq!(j["already_recorded"], 0, "{j}");
+    assert_eq!(j["claims_added"], 0, "{j}");
+    assert_eq!(j["already_recorded"], 1, "{j}");
+    assert_eq!(s.head(), head);
+    assert_eq!(s.all_claims()[0]["status"]["status"], "retracted");
+}
+
+#[test]
+fn a_retract_line_whose_recorded_claim_was_corrected_instead_is_refused() {
+    let s = Store::with_source();
+    let claim = claim_line(json!({}));
+    s.ok([
+        "import",
+        s.file("a.jsonl", format!("{claim}\n")).to_str().unwrap(),
+    ]);
+    let id = s.all_claims()[0]["id"].as_str().unwrap().to_string();
+    s.ok(["correct", &id, "--reason", "typo", "--exact", "6"]);
+    let head = s.head();
+    let retract = json!({"type": "retract", "line": 1, "reason": "withdrawn"}).to_string();
+    let f = s.file("b.jsonl", format!("{claim}\n{retract}\n"));
+    let err = s.rejects(
+        ["import", f.to_str().unwrap()],
+        &["line 2", "was corrected at seq"],
+    );
+    assert!(err.contains("this line retracts it"), "{err}");
+    assert_eq!(s.head(), head);
 }

@@ -3,6 +3,7 @@
 
 mod conflicts;
 mod props;
+mod reimport;
 mod seed_checks;
 
 use claimlog::{
