@@ -216,18 +216,32 @@ pub struct RestoreArgs {
     /// Read FILE as a JSONL dump (default: by its .jsonl extension).
     #[arg(long)]
     pub jsonl: bool,
+    /// A checkpoint (`claimlog checkpoint`, a file) the restored log must
+    /// match in origin, size and root: pins a JSONL dump, which has no
+    /// root of its own, so that one cut short is refused.
+    #[arg(long)]
+    pub checkpoint: Option<PathBuf>,
+    /// With --checkpoint: require a valid signature on it by this key (a
+    /// verifier key, or a file with one).
+    #[arg(long, requires = "checkpoint")]
+    pub pubkey: Vec<String>,
 }
 
 pub fn restore(store: &Path, a: RestoreArgs) -> CliResult {
     let jsonl = a.jsonl || a.file.extension().is_some_and(|e| e == "jsonl");
-    let s = export::restore(store, BufReader::new(open_input(&a.file)?), jsonl).map_err(
-        |e| match e {
+    let checkpoint = a.checkpoint.as_deref().map(read_file).transpose()?;
+    let verifiers = load_verifiers(&a.pubkey)?;
+    let pin = checkpoint.as_deref().map(|c| export::Pin {
+        checkpoint: c,
+        verifiers: &verifiers,
+    });
+    let s = export::restore_pinned(store, BufReader::new(open_input(&a.file)?), jsonl, pin)
+        .map_err(|e| match e {
             export::ExportError::Invalid(m) => {
                 CliError::failed(anyhow::anyhow!("restore failed: {m}"))
             }
             other => anyhow::Error::from(other).into(),
-        },
-    )?;
+        })?;
     println!(
         "restored {} events into {}; head seq {} hash {}",
         s.len(),

@@ -12,7 +12,7 @@ mod write;
 pub use check::{check_checkpoint, verify_snapshot, SnapshotReport};
 pub use proof::{check_against, prove, verify_proof, ConsistencyReport, ProofReport};
 pub use read::{read_jsonl, read_snapshot, SnapshotHandler};
-pub use restore::restore;
+pub use restore::{restore, restore_pinned, Pin};
 pub use standard::{standard_queries, standard_totals};
 pub use types::{
     record_value, HeadJson, ProofBundle, Snapshot, SnapshotEvent, PROOF_FORMAT, SNAPSHOT_FORMAT,

@@ -1,10 +1,11 @@
 //! Building a store from a snapshot or a JSONL dump, checking every event
 //! as it goes; the new store's head and root equal the source's.
 
-use super::check::{check_fields, EventChecker};
+use super::check::{check_checkpoint, check_fields, EventChecker};
 use super::read::{read_jsonl, read_snapshot, SnapshotHandler};
 use super::types::SnapshotEvent;
 use super::ExportError;
+use crate::checkpoint::Verifier;
 use crate::event::Hash32;
 use crate::store::{Store, StoreOptions};
 use std::path::Path;
@@ -70,6 +71,26 @@ impl SnapshotHandler for Restore<'_> {
 /// Restores `input` (a snapshot, or a JSONL dump when `jsonl`) into a new
 /// store at `dir`. On failure the partly built store is removed.
 pub fn restore(dir: &Path, input: impl std::io::Read, jsonl: bool) -> Result<Store, ExportError> {
+    restore_pinned(dir, input, jsonl, None)
+}
+
+/// A checkpoint the restored log must match: its text (a bare body or a
+/// signed note) and the keys, one of which must have signed it (none: the
+/// signature is not checked).
+pub struct Pin<'a> {
+    pub checkpoint: &'a str,
+    pub verifiers: &'a [Verifier],
+}
+
+/// `restore`, and then the restored log's origin, size and Merkle root must
+/// be those of `pin`: what catches a JSONL dump cut short at a line
+/// boundary, which carries no root of its own.
+pub fn restore_pinned(
+    dir: &Path,
+    input: impl std::io::Read,
+    jsonl: bool,
+    pin: Option<Pin<'_>>,
+) -> Result<Store, ExportError> {
     if dir.join("log").exists() {
         return Err(ExportError::Invalid(format!(
             "{} already holds a store",
@@ -111,6 +132,22 @@ pub fn restore(dir: &Path, input: impl std::io::Read, jsonl: bool) -> Result<Sto
             None if !jsonl => Err("the snapshot has no root to check the events against".into()),
             _ => Ok(()),
         }
+    })
+    .and_then(|()| match &pin {
+        Some(p) => {
+            let origin = r.checker.origin.clone().unwrap_or_default();
+            let root = Hash32(r.checker.builder.root());
+            check_checkpoint(
+                p.checkpoint,
+                &origin,
+                r.checker.next_seq,
+                &root,
+                p.verifiers,
+            )
+            .map(|_| ())
+            .map_err(|e| format!("the restored log does not match the checkpoint: {e}"))
+        }
+        None => Ok(()),
     })
     .and_then(|()| {
         if jsonl {

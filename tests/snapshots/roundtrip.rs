@@ -287,3 +287,70 @@ fn restore_refuses_a_directory_that_holds_a_store() {
     assert_eq!(open_store(&fx.store).head(), head_before);
     cli_at(&fx.store).arg("verify").assert().success();
 }
+
+/// A JSONL dump has no root: cut at a line boundary it is still a valid,
+/// shorter log. `restore --checkpoint` pins it to a signed checkpoint of the
+/// source, and then refuses the short dump and leaves nothing behind.
+#[test]
+fn restore_with_a_checkpoint_refuses_a_jsonl_dump_cut_at_a_line_boundary() {
+    let fx = Fixture::seed();
+    let dump = fx.path("dump.jsonl");
+    cli_at(&fx.store)
+        .args(["export", "--format", "jsonl", "--out"])
+        .arg(&dump)
+        .assert()
+        .success();
+    let cp = fx.path("checkpoint.txt");
+    let out = cli_at(&fx.store)
+        .args(["checkpoint", "--key"])
+        .arg(&fx.key)
+        .assert()
+        .success();
+    std::fs::write(&cp, &out.get_output().stdout).unwrap();
+    let whole = read(&dump);
+    let lines: Vec<&str> = whole.lines().collect();
+    let short = fx.path("short.jsonl");
+    std::fs::write(&short, lines[..lines.len() - 3].join("\n") + "\n").unwrap();
+
+    // Unpinned, the short dump restores: nothing in it is wrong.
+    let r = fx.path("unpinned");
+    restore(&r, &short).success();
+
+    let pinned = |name: &str, file: &Path| {
+        let r = fx.path(name);
+        let a = cli_at(&r)
+            .arg("restore")
+            .arg(file)
+            .arg("--checkpoint")
+            .arg(&cp)
+            .arg("--pubkey")
+            .arg(&fx.pubkey)
+            .assert();
+        (r, a)
+    };
+    let (r, a) = pinned("short-pinned", &short);
+    a.code(1).stderr(predicate::str::contains(format!(
+        "checkpoint: tree size {SEED_EVENTS} but the log has {} events",
+        SEED_EVENTS - 3
+    )));
+    assert!(!r.exists());
+    let (r, a) = pinned("whole-pinned", &dump);
+    a.success();
+    assert!(r.join("log").is_dir());
+
+    // A checkpoint signed by another key is refused when a key is required.
+    let other = fx.path("other.pub");
+    std::fs::write(&other, format!("{}\n", signer(9).verifier_key_string())).unwrap();
+    let r = fx.path("wrong-key");
+    cli_at(&r)
+        .arg("restore")
+        .arg(&dump)
+        .arg("--checkpoint")
+        .arg(&cp)
+        .arg("--pubkey")
+        .arg(&other)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("signature"));
+    assert!(!r.exists());
+}
