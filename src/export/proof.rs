@@ -4,13 +4,14 @@
 use super::check::{check_checkpoint, note_text};
 use super::read::{read_snapshot, SnapshotHandler};
 use super::types::{record_value, ProofBundle, SnapshotEvent, PROOF_FORMAT};
-use super::write::{checkpoint_text, snapshot_event};
+use super::write::{checkpoint_for, snapshot_event};
 use super::ExportError;
 use crate::chain::record_hash;
 use crate::checkpoint::{Checkpoint, Signer, Verifier};
 use crate::event::{decode_record, Hash32};
 use crate::merkle::{
-    consistency_proof, hash_leaf, inclusion_proof, root, verify_consistency, verify_inclusion, Hash,
+    consistency_proof, hash_leaf, root, verify_consistency, verify_inclusion, Hash,
+    InclusionBuilder,
 };
 use crate::store::Store;
 use base64::Engine;
@@ -39,7 +40,7 @@ pub fn prove(
         .ok_or_else(|| ExportError::Invalid("the store has no genesis event".into()))?
         .origin
         .to_string();
-    let (size, cp_text) = match checkpoint {
+    let size = match checkpoint {
         Some(text) => {
             let cp = Checkpoint::parse_body(note_text(text))
                 .map_err(|e| ExportError::Invalid(format!("checkpoint: {e}")))?;
@@ -50,24 +51,32 @@ pub fn prove(
                     store.len()
                 )));
             }
-            (cp.size(), text.to_string())
+            cp.size()
         }
-        None => (store.len(), checkpoint_text(store, signer)?),
+        None => store.len(),
     };
     if seq >= size {
         return Err(ExportError::Invalid(format!(
             "seq {seq} is not in a tree of {size} events"
         )));
     }
-    let l = leaves(store, size)?;
-    let r = Hash32(root(&l));
+    // One pass over the leaves gives the proof and the root.
+    let mut b =
+        InclusionBuilder::new(seq, size).map_err(|e| ExportError::Invalid(e.to_string()))?;
+    store.for_each_record_hash(size, |h| b.push(hash_leaf(&h.0)))?;
+    let (proof, root) = b
+        .finish()
+        .map_err(|e| ExportError::Invalid(e.to_string()))?;
+    let r = Hash32(root);
+    let cp_text = match checkpoint {
+        Some(text) => text.to_string(),
+        None => checkpoint_for(&origin, size, r, signer)?,
+    };
     check_checkpoint(&cp_text, &origin, size, &r, &[]).map_err(|e| {
         ExportError::Invalid(format!(
             "{e}: the store's first {size} events do not match that checkpoint"
         ))
     })?;
-    let proof = inclusion_proof(l.as_slice(), seq, size)
-        .map_err(|e| ExportError::Invalid(e.to_string()))?;
     let rec = store.record(seq)?;
     Ok(ProofBundle {
         format: PROOF_FORMAT.into(),

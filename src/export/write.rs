@@ -41,7 +41,7 @@ pub fn checkpoint_text(store: &Store, signer: Option<&Signer>) -> Result<String,
     checkpoint_for(origin.as_str(), size, root, signer)
 }
 
-fn checkpoint_for(
+pub(crate) fn checkpoint_for(
     origin: &str,
     size: u64,
     root: Hash32,

@@ -11,6 +11,7 @@ mod error;
 mod hash;
 pub mod index;
 mod source;
+mod streaming;
 mod tree;
 mod verify;
 
@@ -18,5 +19,6 @@ pub use builder::RootBuilder;
 pub use error::{IndexError, ProofError, VerifyError};
 pub use hash::{empty_root, hash_children, hash_leaf, Hash};
 pub use source::LeafSource;
+pub use streaming::InclusionBuilder;
 pub use tree::{consistency_proof, inclusion_proof, root, subtree_root};
 pub use verify::{verify_consistency, verify_inclusion};

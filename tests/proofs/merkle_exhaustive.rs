@@ -6,7 +6,7 @@ use crate::merkle_naive;
 
 use claimlog::merkle::{
     consistency_proof, hash_leaf, inclusion_proof, root, verify_consistency, verify_inclusion,
-    Hash, RootBuilder,
+    Hash, InclusionBuilder, RootBuilder,
 };
 use proptest::prelude::*;
 
@@ -78,4 +78,29 @@ proptest! {
     ) {
         check_consistency(&leaves(n), m, n);
     }
+}
+
+#[test]
+fn streamed_inclusion_proofs_and_roots_match_naive_for_every_leaf() {
+    let all = leaves(MAX_INCLUSION_SIZE);
+    for n in 1..=MAX_INCLUSION_SIZE {
+        for m in 0..n {
+            let mut b = InclusionBuilder::new(size(m), size(n)).unwrap();
+            all[..n].iter().for_each(|l| b.push(*l));
+            let (proof, r) = b.finish().unwrap();
+            assert_eq!(proof, merkle_naive::path(m, &all[..n]), "leaf {m} of {n}");
+            assert_eq!(r, merkle_naive::mth(&all[..n]), "root of {n}");
+        }
+    }
+}
+
+#[test]
+fn a_streamed_proof_fails_when_the_leaves_are_too_few_or_too_many() {
+    let all = leaves(9);
+    for pushed in [7, 9] {
+        let mut b = InclusionBuilder::new(3, 8).unwrap();
+        all[..pushed].iter().for_each(|l| b.push(*l));
+        assert!(b.finish().is_err(), "{pushed} leaves for a tree of 8");
+    }
+    assert!(InclusionBuilder::new(8, 8).is_err());
 }
