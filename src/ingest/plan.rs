@@ -468,7 +468,7 @@ impl Planner {
                 // A recorded claim with this content that no line of this
                 // input is yet: this line, recorded before (oldest first,
                 // so a file's lines find their own claims again).
-                let twin = cache.same_content(&content)?.into_iter().find(|t| {
+                let twin = cache.same_content(&c, &content)?.into_iter().find(|t| {
                     !self.consumed.contains(&t.id) && !self.ended_existing.contains(&t.id)
                 });
                 if let Some(t) = twin {
@@ -529,7 +529,7 @@ impl Planner {
                         Some("a claim earlier in this input".to_string())
                     }
                     _ => cache
-                        .duplicate_of(&content)?
+                        .duplicate_of(&new, &content)?
                         .filter(|id| !self.ended_existing.contains(id))
                         .map(|id| format!("active claim {}", id.short())),
                 };

@@ -3,12 +3,13 @@
 //! and rebuilt from the log.
 
 use super::entries::{Checkpoint, ClaimEntry, GenesisEntry, Location, SourceEntry, CACHE_VERSION};
-use super::fold::{dec, Overlay};
+use super::fold::{claim_content_hash, dec, Overlay};
 use super::keys;
 use super::witness;
 use super::writer::Writer;
 use super::ProjectError;
 use crate::event::Hash32;
+use crate::model::Claim;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -356,33 +357,44 @@ impl Cache {
         Ok(())
     }
 
-    /// The first recorded active claim with exactly this content, if any.
-    pub fn duplicate_of(&self, content: &Hash32) -> Result<Option<Hash32>, ProjectError> {
+    /// The first recorded active claim identical to `claim` (whose
+    /// content hash is `content`), if any.
+    pub fn duplicate_of(
+        &self,
+        claim: &Claim,
+        content: &Hash32,
+    ) -> Result<Option<Hash32>, ProjectError> {
         Ok(self
-            .same_content(content)?
+            .same_content(claim, content)?
             .into_iter()
             .find(|t| t.active)
             .map(|t| t.id))
     }
 
-    /// Every claim ever recorded with exactly this content, oldest first.
-    pub fn same_content(&self, content: &Hash32) -> Result<Vec<Twin>, ProjectError> {
+    /// Every recorded claim identical to `claim` (whose content hash is
+    /// `content`), oldest first.
+    pub fn same_content(&self, claim: &Claim, content: &Hash32) -> Result<Vec<Twin>, ProjectError> {
+        let prefix = keys::by_content_prefix(
+            claim.metric.as_str(),
+            &claim.breakdown.to_string(),
+            &claim.scope,
+            content,
+        );
         let mut twins = Vec::new();
-        for kv in self.settled()?.scan_prefix(keys::duplicate_prefix(content)) {
-            let (k, v) = kv?;
-            let Some(id) = keys::trailing_id(&k) else {
-                continue;
-            };
-            let (seq, state) = v.split_at(v.len().min(8));
-            twins.push((
-                seq.to_vec(),
-                Twin {
-                    id,
-                    active: state != keys::ENDED_MARK,
-                },
-            ));
+        for e in self.settled_iter(move |t| entries(t.scan_prefix(prefix))) {
+            let e = e?;
+            // The key holds 8 bytes of the content hash: compare it whole.
+            if claim_content_hash(&e.claim) == *content {
+                twins.push((
+                    e.seq,
+                    Twin {
+                        id: e.id,
+                        active: e.status.is_active(),
+                    },
+                ));
+            }
         }
-        twins.sort_by(|a, b| a.0.cmp(&b.0));
+        twins.sort_by_key(|(seq, _)| *seq);
         Ok(twins.into_iter().map(|(_, t)| t).collect())
     }
 

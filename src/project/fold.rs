@@ -120,16 +120,14 @@ fn add_claim(
     if let Some(c) = &claim.cites {
         require_source(kv, rec.seq, "cites", c.as_str())?;
     }
-    kv.put(
-        keys::duplicate(&claim_content_hash(claim), &id),
-        rec.seq.to_be_bytes().to_vec(),
-    );
     // The entry lives under its scope-index key, so that totals read a key
-    // range and nothing else; `c/<id>` points to that key.
+    // range and nothing else, and a claim's twins are found by content in
+    // it; `c/<id>` points to that key.
     let at = keys::by_scope(
         claim.metric.as_str(),
         &claim.breakdown.to_string(),
         &claim.scope,
+        &claim_content_hash(claim),
         &id,
     );
     touch_day(kv, claim, rec.seq);
@@ -186,10 +184,6 @@ fn end_claim(
             format!("claim {} is already {}", id.short(), entry.status.name()),
         ));
     }
-    kv.put(
-        keys::duplicate(&claim_content_hash(&entry.claim), id),
-        [&entry.seq.to_be_bytes()[..], keys::ENDED_MARK].concat(),
-    );
     touch_day(kv, &entry.claim, seq);
     let old = entry.clone();
     entry.status = status;

@@ -13,7 +13,6 @@ pub const DIRTY: &[u8] = b"!dirty";
 
 pub const CLAIM: &[u8] = b"c/";
 pub const SOURCE: &[u8] = b"S/";
-pub const DUPLICATE: &[u8] = b"d/";
 pub const BY_SCOPE: &[u8] = b"g/";
 pub const SEQ: &[u8] = b"q/";
 pub const COUNT: &[u8] = b"k/";
@@ -35,18 +34,6 @@ pub fn source(id: &str) -> Vec<u8> {
 /// `g/<metric>\0`: every claim of one metric (any breakdown, any scope).
 pub fn by_metric_prefix(metric: &str) -> Vec<u8> {
     cat(&[BY_SCOPE, metric.as_bytes(), b"\0"])
-}
-/// `d/<content><id>`, one key per claim, so that adding or ending a claim
-/// writes its key without first reading what is there (a random read per
-/// append otherwise). The value is the claim's seq (8 bytes, big-endian),
-/// followed by ENDED_MARK once the claim is retracted or corrected: a
-/// re-import recognises the claims it already recorded and ended.
-pub fn duplicate(content: &Hash32, id: &Hash32) -> Vec<u8> {
-    cat(&[DUPLICATE, &content.0, &id.0])
-}
-pub const ENDED_MARK: &[u8] = b"x";
-pub fn duplicate_prefix(content: &Hash32) -> Vec<u8> {
-    cat(&[DUPLICATE, &content.0])
 }
 pub fn seq(seq: u64) -> Vec<u8> {
     cat(&[SEQ, &seq.to_be_bytes()])
@@ -107,17 +94,35 @@ pub fn by_scope_prefix(metric: &str, breakdown: &str) -> Vec<u8> {
     ])
 }
 
-pub fn by_scope(
+/// Bytes of the claim content hash in a `g/` key, after the scope part:
+/// claims with equal content share metric, breakdown and scope, so the
+/// claims with one content are one short key range (no index of their
+/// own to write per claim).
+pub const CONTENT_BYTES: usize = 8;
+
+/// `g/<metric>\0<breakdown>\0<scope part><content[..8]>`: the claims that
+/// may have exactly this content.
+pub fn by_content_prefix(
     metric: &str,
     breakdown: &str,
     scope: &crate::model::Scope,
-    id: &Hash32,
+    content: &Hash32,
 ) -> Vec<u8> {
     cat(&[
         &by_scope_prefix(metric, breakdown),
         &scope_part(scope),
-        &id.0,
+        &content.0[..CONTENT_BYTES],
     ])
+}
+
+pub fn by_scope(
+    metric: &str,
+    breakdown: &str,
+    scope: &crate::model::Scope,
+    content: &Hash32,
+    id: &Hash32,
+) -> Vec<u8> {
+    cat(&[&by_content_prefix(metric, breakdown, scope, content), &id.0])
 }
 
 /// The (first, last) day bytes of a dated-event `g/` key under `prefix`.
