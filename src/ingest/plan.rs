@@ -206,6 +206,16 @@ struct Planner {
     /// Recorded claims a claim line of this input is (each at most one):
     /// a file imported again finds its claims, active or since ended.
     consumed: HashSet<Hash32>,
+    /// Consumed recorded claims that are ended in the store.
+    consumed_ended: HashSet<Hash32>,
+    /// A line standing for an active recorded claim that also has ended
+    /// twins: if a later line ends it exactly as one of those was ended,
+    /// the lines stand for that twin instead (`rebind`). Keyed by the
+    /// active claim: its claim line and in-input duplicates, the twins.
+    alternatives: HashMap<Hash32, (Vec<u64>, Vec<Hash32>)>,
+    /// Single commands (`claim add`), not a file: a claim identical only
+    /// to ended claims is added again, as asked.
+    commands: bool,
     outcome: Outcome,
 }
 
@@ -361,11 +371,29 @@ impl Planner {
         let Some(n) = t.line else {
             return Ok(Replayed::No);
         };
-        let Some(Ref::Existing(id)) = self.line_claim(n) else {
+        let Some(Ref::Existing(mut id)) = self.line_claim(n) else {
             return Ok(Replayed::No);
         };
         if self.ended_existing.contains(&id) {
             return Ok(Replayed::No);
+        }
+        if let Some((_, twins)) = self.alternatives.get(&id) {
+            // Standing for an active claim: if a twin of it was ended
+            // exactly as this line says, the lines were that twin's.
+            let mut found = None;
+            for e in twins {
+                if !self.consumed.contains(e) && Self::ended_as(cache, e, action)?.is_some() {
+                    found = Some(*e);
+                    break;
+                }
+            }
+            match found {
+                Some(e) => {
+                    self.rebind(id, e);
+                    id = e;
+                }
+                None => return Ok(Replayed::No),
+            }
         }
         let Some(entry) = cache.claim(&id)? else {
             return Ok(Replayed::No);
@@ -396,6 +424,49 @@ impl Planner {
                     ),
                 );
                 Ok(Replayed::Contradicts)
+            }
+        }
+    }
+
+    /// Counts line `line`, which stands for a claim already recorded or
+    /// planned (`r`): a duplicate of an active claim, or a line recorded
+    /// before whose claim was since ended.
+    fn count_twin(&mut self, line: u64, r: Ref) {
+        match r {
+            Ref::Existing(id) if self.consumed_ended.contains(&id) => {
+                self.outcome.already_recorded += 1;
+            }
+            Ref::Existing(id) => {
+                self.outcome.duplicate_claims_skipped += 1;
+                if self.outcome.duplicates.len() < MAX_LISTED_IDS {
+                    self.outcome.duplicates.push((line, id));
+                }
+            }
+            Ref::Planned(_) => self.outcome.duplicate_claims_skipped += 1,
+        }
+    }
+
+    /// The lines standing for active claim `active` stand for its ended
+    /// twin `ended` instead; `active` is free for a later line.
+    fn rebind(&mut self, active: Hash32, ended: Hash32) {
+        let Some((lines, _)) = self.alternatives.remove(&active) else {
+            return;
+        };
+        self.consumed.remove(&active);
+        self.consumed.insert(ended);
+        self.consumed_ended.insert(ended);
+        for l in &lines {
+            self.set_line_claim(*l, Ref::Existing(ended));
+        }
+        self.outcome
+            .duplicates
+            .retain(|(l, id)| *id != active || !lines.contains(l));
+        let n = u64::try_from(lines.len()).unwrap_or(u64::MAX);
+        self.outcome.duplicate_claims_skipped -= n;
+        self.outcome.already_recorded += n;
+        for r in self.contents.values_mut() {
+            if *r == Ref::Existing(active) {
+                *r = Ref::Existing(ended);
             }
         }
     }
@@ -456,34 +527,45 @@ impl Planner {
                 let key = short(&content);
                 if let Some(r) = self.contents.get(&key).copied().filter(|r| self.live(r)) {
                     // The same claim as an earlier line of this input.
-                    self.outcome.duplicate_claims_skipped += 1;
+                    self.count_twin(line, r);
+                    self.set_line_claim(line, r);
                     if let Ref::Existing(id) = r {
-                        if self.outcome.duplicates.len() < MAX_LISTED_IDS {
-                            self.outcome.duplicates.push((line, id));
+                        if let Some((lines, _)) = self.alternatives.get_mut(&id) {
+                            lines.push(line);
                         }
                     }
-                    self.set_line_claim(line, r);
                     return Ok(());
                 }
                 // A recorded claim with this content that no line of this
-                // input is yet: this line, recorded before (oldest first,
-                // so a file's lines find their own claims again).
-                let twin = cache.same_content(&c, &content)?.into_iter().find(|t| {
-                    !self.consumed.contains(&t.id) && !self.ended_existing.contains(&t.id)
-                });
-                if let Some(t) = twin {
-                    self.consumed.insert(t.id);
-                    let r = Ref::Existing(t.id);
+                // input stands for yet: this line, recorded before. The
+                // oldest active one; and if there are ended ones too, a
+                // later line ending this one decides (`replay`). With only
+                // ended ones, a file's line is the oldest (importing it
+                // again does not undo a retraction); a command adds anew.
+                let twins: Vec<_> = cache
+                    .same_content(&c, &content)?
+                    .into_iter()
+                    .filter(|t| {
+                        !self.consumed.contains(&t.id) && !self.ended_existing.contains(&t.id)
+                    })
+                    .collect();
+                let ended: Vec<Hash32> = twins.iter().filter(|t| !t.active).map(|t| t.id).collect();
+                let twin = match twins.iter().find(|t| t.active) {
+                    Some(t) => Some(t.id),
+                    None if self.commands => None,
+                    None => ended.first().copied(),
+                };
+                if let Some(id) = twin {
+                    self.consumed.insert(id);
+                    let r = Ref::Existing(id);
+                    if ended.first() == Some(&id) {
+                        self.consumed_ended.insert(id);
+                    } else if !ended.is_empty() {
+                        self.alternatives.insert(id, (vec![line], ended));
+                    }
                     self.set_line_claim(line, r);
                     self.contents.insert(key, r);
-                    if t.active {
-                        self.outcome.duplicate_claims_skipped += 1;
-                        if self.outcome.duplicates.len() < MAX_LISTED_IDS {
-                            self.outcome.duplicates.push((line, t.id));
-                        }
-                    } else {
-                        self.outcome.already_recorded += 1;
-                    }
+                    self.count_twin(line, r);
                     return Ok(());
                 }
                 let r = Ref::Planned(self.step(line));
@@ -571,12 +653,23 @@ pub fn import_file(store: &mut Store, path: &std::path::Path) -> Result<Outcome,
 
 /// Appends already parsed items (the CLI's single commands come this way).
 pub fn apply_parsed(store: &mut Store, parsed: Vec<(u64, Parsed)>) -> Result<Outcome, IngestError> {
-    run(store, &mut ParsedLines(parsed))
+    plan_and_append(store, &mut ParsedLines(parsed), true)
 }
 
 /// Checks every line, then appends them all as one batch.
 pub fn run(store: &mut Store, input: &mut dyn Lines) -> Result<Outcome, IngestError> {
-    let mut p = Planner::default();
+    plan_and_append(store, input, false)
+}
+
+fn plan_and_append(
+    store: &mut Store,
+    input: &mut dyn Lines,
+    commands: bool,
+) -> Result<Outcome, IngestError> {
+    let mut p = Planner {
+        commands,
+        ..Planner::default()
+    };
     let mut records = 0u64;
     let lines = {
         let cache = store.cache();
@@ -611,9 +704,19 @@ pub fn run(store: &mut Store, input: &mut dyn Lines) -> Result<Outcome, IngestEr
     let mut first: Option<u64> = None;
     let mut last = 0u64;
     let mut claim_ids = Vec::new();
-    let id_of = |r: Ref, planned: &HashMap<u64, Hash32>| match r {
-        Ref::Existing(id) => id,
-        Ref::Planned(i) => planned[&i],
+    // The target of retract or correct line `n`, as pass 1 planned it: a
+    // line that is not what it was then means the input changed.
+    let target_of = |n: u64, planned: &HashMap<u64, Hash32>| {
+        match p.targets.get(&n) {
+            Some(Ref::Existing(id)) => Some(*id),
+            Some(Ref::Planned(i)) => planned.get(i).copied(),
+            None => None,
+        }
+        .ok_or_else(|| {
+            IngestError::Io(std::io::Error::other(format!(
+                "line {n} changed between the two reads"
+            )))
+        })
     };
     input.each(&mut |n, item| {
         if !p.emit.contains(&n) {
@@ -629,14 +732,14 @@ pub fn run(store: &mut Store, input: &mut dyn Lines) -> Result<Outcome, IngestEr
             Parsed::Claim(c) => (Event::ClaimAdded(c), true),
             Parsed::Retract { reason, .. } => (
                 Event::ClaimRetracted(Retraction {
-                    claim: id_of(p.targets[&n], &planned),
+                    claim: target_of(n, &planned)?,
                     reason,
                 }),
                 false,
             ),
             Parsed::Correct { reason, new, .. } => (
                 Event::ClaimCorrected(Correction {
-                    old: id_of(p.targets[&n], &planned),
+                    old: target_of(n, &planned)?,
                     new,
                     reason,
                 }),

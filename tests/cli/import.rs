@@ -1,6 +1,6 @@
 //! import: counts, idempotence, stdin, references within a file.
 
-use crate::{claim_line, Store, SEED};
+use crate::{claim_add, claim_line, id_in, Store, SEED};
 use serde_json::json;
 
 #[test]
@@ -333,4 +333,61 @@ fn a_retract_line_whose_recorded_claim_was_corrected_instead_is_refused() {
     );
     assert!(err.contains("this line retracts it"), "{err}");
     assert_eq!(s.head(), head);
+}
+
+#[test]
+fn claim_add_of_a_claim_identical_to_a_retracted_one_adds_it_again() {
+    let s = Store::with_source();
+    let out = s.ok(claim_add(&[]));
+    let id = id_in(&out);
+    s.ok(["retract", &id, "--reason", "withdrawn"]);
+    let out = s.ok(claim_add(&[]));
+    let again = id_in(&out);
+    assert_ne!(again, id, "{out}");
+    let statuses: Vec<String> = s
+        .all_claims()
+        .iter()
+        .map(|c| c["status"]["status"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(statuses.len(), 2, "{statuses:?}");
+    assert!(statuses.contains(&"active".to_string()), "{statuses:?}");
+}
+
+/// A file's claim line identical to both an active claim and a retracted
+/// one stands for the active one unless the file ends it exactly as the
+/// retracted one was ended: a correction then acts on the active claim.
+#[test]
+fn a_correct_line_acts_on_the_active_twin_when_no_ended_twin_was_corrected_so() {
+    let s = Store::with_source();
+    let claim = claim_line(json!({}));
+    let retract = json!({"type": "retract", "line": 1, "reason": "withdrawn"}).to_string();
+    s.ok([
+        "import",
+        s.file("a.jsonl", format!("{claim}\n{retract}\n{claim}\n"))
+            .to_str()
+            .unwrap(),
+    ]);
+    let new: serde_json::Value =
+        serde_json::from_str(&claim_line(json!({"type": null, "quantity": {"exact": 7}}))).unwrap();
+    let correct = json!({"type": "correct", "line": 1, "reason": "typo", "new": new}).to_string();
+    let j = s.json([
+        "import",
+        s.file("b.jsonl", format!("{claim}\n{correct}\n"))
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(j["corrected"], 1, "{j}");
+    let mut statuses: Vec<String> = s
+        .all_claims()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["claim"]["quantity"]["exact"],
+                c["status"]["status"].as_str().unwrap()
+            )
+        })
+        .collect();
+    statuses.sort();
+    assert_eq!(statuses, ["5 corrected", "5 retracted", "7 active"]);
 }
