@@ -360,7 +360,8 @@ impl Planner {
 
     /// A retract or correct line naming by `line` a recorded claim that is
     /// already ended: its effect is recorded (`Replay`) if it was ended
-    /// exactly so, and else the line contradicts the store.
+    /// exactly so, and else the line contradicts the store. In a file, one
+    /// naming by `claim` id a claim ended exactly so is recorded too.
     fn replay(
         &mut self,
         cache: &Cache,
@@ -369,7 +370,7 @@ impl Planner {
         action: Action,
     ) -> Result<Replayed, StoreError> {
         let Some(n) = t.line else {
-            return Ok(Replayed::No);
+            return self.replay_by_id(cache, t, action);
         };
         let Some(Ref::Existing(mut id)) = self.line_claim(n) else {
             return Ok(Replayed::No);
@@ -471,6 +472,33 @@ impl Planner {
         }
     }
 
+    /// `replay` for a line naming its claim by id: only in a file (a single
+    /// command on an ended claim is an error), only when the claim was
+    /// ended exactly as the line says; anything else is left to `resolve`.
+    fn replay_by_id(
+        &self,
+        cache: &Cache,
+        t: &Target,
+        action: Action,
+    ) -> Result<Replayed, StoreError> {
+        let Some(prefix) = t.claim.as_deref().filter(|_| !self.commands) else {
+            return Ok(Replayed::No);
+        };
+        let Ok(id) = cache.resolve_claim(prefix) else {
+            return Ok(Replayed::No);
+        };
+        if self.ended_existing.contains(&id) {
+            return Ok(Replayed::No);
+        }
+        Ok(match Self::ended_as(cache, &id, action)? {
+            Some(successor) => Replayed::Yes(Replay {
+                stored: id,
+                successor,
+            }),
+            None => Replayed::No,
+        })
+    }
+
     /// Whether `r` is active as far as this input knows.
     fn live(&self, r: &Ref) -> bool {
         match r {
@@ -480,8 +508,9 @@ impl Planner {
     }
 
     /// Skips a replayed line: `line` is the retract or correct line,
-    /// `target` the line it names. The claims it ended and made follow.
-    fn skip_replayed(&mut self, line: u64, target: u64, action: Action, r: Replay) {
+    /// `target` the line it names, if it names one. The claims it ended and
+    /// made follow.
+    fn skip_replayed(&mut self, line: u64, target: Option<u64>, action: Action, r: Replay) {
         self.outcome.already_recorded += 1;
         self.ended_existing.insert(r.stored);
         if let (Some(new), Action::Correct(content)) = (r.successor, action) {
@@ -489,7 +518,9 @@ impl Planner {
             // were when this line was first imported.
             self.consumed.insert(new);
             self.contents.insert(short(&content), Ref::Existing(new));
-            self.set_line_claim(target, Ref::Existing(new));
+            if let Some(t) = target {
+                self.set_line_claim(t, Ref::Existing(new));
+            }
             self.set_line_claim(line, Ref::Existing(new));
         }
     }
@@ -578,7 +609,7 @@ impl Planner {
                     Replayed::No => {}
                     Replayed::Contradicts => return Ok(()),
                     Replayed::Yes(r) => {
-                        self.skip_replayed(line, target.line.unwrap_or(0), Action::Retract, r);
+                        self.skip_replayed(line, target.line, Action::Retract, r);
                         return Ok(());
                     }
                 }
@@ -595,12 +626,7 @@ impl Planner {
                     Replayed::No => {}
                     Replayed::Contradicts => return Ok(()),
                     Replayed::Yes(r) => {
-                        self.skip_replayed(
-                            line,
-                            target.line.unwrap_or(0),
-                            Action::Correct(content),
-                            r,
-                        );
+                        self.skip_replayed(line, target.line, Action::Correct(content), r);
                         return Ok(());
                     }
                 }

@@ -391,3 +391,50 @@ fn a_correct_line_acts_on_the_active_twin_when_no_ended_twin_was_corrected_so() 
     statuses.sort();
     assert_eq!(statuses, ["5 corrected", "5 retracted", "7 active"]);
 }
+
+#[test]
+fn reimporting_retract_and_correct_lines_that_name_claims_by_id_appends_nothing() {
+    let s = Store::with_source();
+    let x = claim_line(json!({}));
+    let y = claim_line(json!({"quantity": {"exact": 6}}));
+    s.ok([
+        "import",
+        s.file("a.jsonl", format!("{x}\n{y}\n")).to_str().unwrap(),
+    ]);
+    let id = |n: i64| {
+        s.all_claims()
+            .iter()
+            .find(|c| c["claim"]["quantity"]["exact"] == n)
+            .map(|c| c["id"].as_str().unwrap()[..12].to_string())
+            .unwrap()
+    };
+    let (x_id, y_id) = (id(5), id(6));
+    let new: serde_json::Value =
+        serde_json::from_str(&claim_line(json!({"type": null, "quantity": {"exact": 7}}))).unwrap();
+    let b = s.file(
+        "b.jsonl",
+        format!(
+            "{}\n{}\n",
+            json!({"type": "retract", "claim": x_id, "reason": "withdrawn"}),
+            json!({"type": "correct", "claim": y_id, "reason": "typo", "new": new})
+        ),
+    );
+    let first = s.json(["import", b.to_str().unwrap()]);
+    assert_eq!(
+        (first["retracted"].clone(), first["corrected"].clone()),
+        (json!(1), json!(1))
+    );
+    let head = s.head();
+    let again = s.json(["import", b.to_str().unwrap()]);
+    assert_eq!(again["already_recorded"], 2, "{again}");
+    assert_eq!(s.head(), head);
+    // Ended otherwise, the claim cannot be retracted by a file either.
+    let c = s.file(
+        "c.jsonl",
+        format!(
+            "{}\n",
+            json!({"type": "retract", "claim": y_id, "reason": "r"})
+        ),
+    );
+    s.rejects(["import", c.to_str().unwrap()], &["no longer active"]);
+}
