@@ -2,7 +2,7 @@
 //! in the file but what it can recompute.
 
 use super::read::{read_snapshot, SnapshotHandler};
-use super::standard::standard_totals;
+use super::standard::{standard_queries, standard_totals};
 use super::types::{record_value, HeadJson, SnapshotEvent, SNAPSHOT_FORMAT};
 use crate::chain::{check_link, record_hash};
 use crate::checkpoint::{open_note, Checkpoint, Verifier};
@@ -10,6 +10,7 @@ use crate::event::{decode_record, Event, Hash32};
 use crate::log::Position;
 use crate::merkle::{hash_leaf, RootBuilder};
 use crate::project::{apply, Cache, Overlay, SourceEntry};
+use crate::query::total_brief;
 use base64::Engine;
 use serde::Serialize;
 
@@ -138,6 +139,23 @@ fn cp(seq: u64, hash: Hash32) -> crate::project::Checkpoint {
 struct Verify {
     events: EventChecker,
     fields: std::collections::BTreeMap<String, serde_json::Value>,
+    /// The standard queries of the replayed events, once totals are read.
+    queries: Option<Vec<crate::query::Query>>,
+    /// How many stated totals were compared as they were read, and the
+    /// first difference found (reported after the other members are
+    /// checked, as when the totals are compared last).
+    streamed: Option<(usize, Option<String>)>,
+    totals_failure: Option<String>,
+}
+
+impl Verify {
+    fn queries(&mut self) -> Result<(&Cache, &[crate::query::Query]), String> {
+        let cache = self.events.finish()?.ok_or("no replay cache")?;
+        if self.queries.is_none() {
+            self.queries = Some(standard_queries(cache).map_err(|e| e.to_string())?);
+        }
+        Ok((cache, self.queries.as_deref().unwrap_or_default()))
+    }
 }
 
 impl SnapshotHandler for Verify {
@@ -163,6 +181,52 @@ impl SnapshotHandler for Verify {
     fn event(&mut self, e: SnapshotEvent) -> Result<(), String> {
         self.events.check(&e).map(|_| ())
     }
+    /// After the events (as a snapshot writes them), each stated total is
+    /// compared as it is read, against the total recomputed from them.
+    fn streams_totals(&self) -> bool {
+        self.events.next_seq > 0
+    }
+    fn total(&mut self, i: usize, stated: serde_json::Value) -> Result<(), String> {
+        if self.totals_failure.is_some() {
+            return Ok(());
+        }
+        let (cache, queries) = self.queries()?;
+        // More stated than recomputed: counted, and reported at the end.
+        let Some(q) = queries.get(i) else {
+            return Ok(());
+        };
+        let t = total_brief(cache, q).map_err(|e| e.to_string())?;
+        if serde_json::to_value(&t).map_err(|e| e.to_string())? != stated {
+            self.totals_failure = Some(differs(i, &t));
+        }
+        Ok(())
+    }
+    fn totals_end(&mut self, count: usize) -> Result<(), String> {
+        let n = self.queries()?.1.len();
+        let failure = self.totals_failure.take().or_else(|| {
+            if count < n {
+                Some(format!(
+                    "totals: the snapshot lists {count} totals, the events give more"
+                ))
+            } else if count > n {
+                Some(format!(
+                    "totals: the snapshot lists {count} totals, the events give {n}"
+                ))
+            } else {
+                None
+            }
+        });
+        self.streamed = Some((count, failure));
+        Ok(())
+    }
+}
+
+fn differs(i: usize, t: &crate::query::Total) -> String {
+    format!(
+        "totals: total #{i} ({} {}) differs from the one recomputed from the events",
+        t.metric,
+        t.period.as_deref().unwrap_or("all time")
+    )
 }
 
 /// The checkpoint body of `text`: a bare body as it is, or the text of a
@@ -233,6 +297,9 @@ pub fn verify_snapshot(r: impl std::io::Read, verifiers: &[Verifier]) -> Snapsho
         Ok(events) => Verify {
             events,
             fields: Default::default(),
+            queries: None,
+            streamed: None,
+            totals_failure: None,
         },
         Err(e) => {
             report.failure = Some(e);
@@ -252,7 +319,15 @@ fn finish(
     verifiers: &[Verifier],
     report: &mut SnapshotReport,
 ) -> Result<(), String> {
-    check_fields(&v.fields, &mut v.events, None, verifiers, report)
+    let streamed = v.streamed.is_some();
+    check_fields(&v.fields, &mut v.events, None, verifiers, report, streamed)?;
+    if let Some((n, failure)) = v.streamed.take() {
+        if let Some(f) = failure {
+            return Err(f);
+        }
+        report.totals_checked = n;
+    }
+    Ok(())
 }
 
 /// Checks a snapshot's members against its events (already checked one by
@@ -264,6 +339,7 @@ pub(crate) fn check_fields(
     cache: Option<&Cache>,
     verifiers: &[Verifier],
     report: &mut SnapshotReport,
+    totals_streamed: bool,
 ) -> Result<(), String> {
     let format: String = field(fields, "format")?;
     if format != SNAPSHOT_FORMAT {
@@ -329,6 +405,10 @@ pub(crate) fn check_fields(
     if serde_json::to_value(&sources).map_err(|e| e.to_string())? != stated_sources {
         return Err("sources: do not match the sources the events register".into());
     }
+    if !fields.contains_key("totals") && totals_streamed {
+        // Compared as they were read (`Verify::total`).
+        return Ok(());
+    }
     let stated = fields.get("totals").ok_or("field \"totals\" is missing")?;
     let stated = stated.as_array().ok_or("totals: not an array")?;
     let mut n = 0usize;
@@ -340,13 +420,7 @@ pub(crate) fn check_fields(
         let computed = serde_json::to_value(&t).map_err(|e| e.to_string())?;
         match stated.get(i) {
             Some(s) if *s == computed => {}
-            Some(_) => {
-                return Err(format!(
-                    "totals: total #{i} ({} {}) differs from the one recomputed from the events",
-                    t.metric,
-                    t.period.as_deref().unwrap_or("all time")
-                ))
-            }
+            Some(_) => return Err(differs(i, &t)),
             None => {
                 return Err(format!(
                     "totals: the snapshot lists {} totals, the events give more",

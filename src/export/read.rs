@@ -9,10 +9,24 @@ use std::io::Read;
 pub trait SnapshotHandler {
     fn field(&mut self, name: &str, value: serde_json::Value) -> Result<(), String>;
     fn event(&mut self, e: SnapshotEvent) -> Result<(), String>;
+    /// Whether the `totals` member, when it is read now, goes element by
+    /// element to `total` and then `totals_end` instead of whole to
+    /// `field` (it holds a figure per day and metric: tens of MB as a
+    /// `serde_json::Value`).
+    fn streams_totals(&self) -> bool {
+        false
+    }
+    fn total(&mut self, _index: usize, _value: serde_json::Value) -> Result<(), String> {
+        Ok(())
+    }
+    fn totals_end(&mut self, _count: usize) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 struct Top<'a, H>(&'a mut H);
 struct Events<'a, H>(&'a mut H);
+struct Totals<'a, H>(&'a mut H);
 
 impl<'de, H: SnapshotHandler> Visitor<'de> for Top<'_, H> {
     type Value = ();
@@ -27,6 +41,8 @@ impl<'de, H: SnapshotHandler> Visitor<'de> for Top<'_, H> {
             }
             if key == "events" {
                 map.next_value_seed(Events(&mut *self.0))?;
+            } else if key == "totals" && self.0.streams_totals() {
+                map.next_value_seed(Totals(&mut *self.0))?;
             } else {
                 let v: serde_json::Value = map.next_value()?;
                 self.0.field(&key, v).map_err(A::Error::custom)?;
@@ -58,6 +74,28 @@ impl<'de, H: SnapshotHandler> Visitor<'de> for Events<'_, H> {
             i += 1;
         }
         Ok(())
+    }
+}
+
+impl<'de, H: SnapshotHandler> DeserializeSeed<'de> for Totals<'_, H> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, H: SnapshotHandler> Visitor<'de> for Totals<'_, H> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("totals: an array")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0usize;
+        while let Some(v) = seq.next_element::<serde_json::Value>()? {
+            self.0.total(i, v).map_err(A::Error::custom)?;
+            i += 1;
+        }
+        self.0.totals_end(i).map_err(A::Error::custom)
     }
 }
 

@@ -163,6 +163,7 @@ pub fn restore_pinned(
             Some(store.cache()),
             &[],
             &mut Default::default(),
+            false,
         )
     });
     match res {
