@@ -14,7 +14,7 @@ use super::input::{parse_line, Parsed, Target};
 use super::lines::{next_line, Line, MAX_LINE_BYTES};
 use crate::event::{Correction, Event, Hash32, Retraction};
 use crate::model::Source;
-use crate::project::{claim_content_hash, Cache, ClaimStatus};
+use crate::project::{claim_content_hash, Cache, ClaimEntry, ClaimStatus};
 use crate::store::{Store, StoreError};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -63,21 +63,15 @@ enum Action {
     Correct(Hash32),
 }
 
-/// A retract or correct line whose effect the store already holds: the
-/// same line imported before (re-importing a file, or a file that grew).
-struct Replay {
-    /// The recorded claim the line ends, already ended that way.
-    stored: Hash32,
-    /// For a correction: the recorded claim that replaced `stored`.
-    successor: Option<Hash32>,
-}
-
-enum Replayed {
-    /// Not a replay: the line acts.
-    No,
-    /// The line's claim is recorded and ended otherwise: reported.
-    Contradicts,
-    Yes(Replay),
+/// A line standing for an active recorded claim that also has ended twins
+/// (`Planner::alternatives`).
+struct Alternatives {
+    /// The claim's content key in `Planner::contents`.
+    key: u128,
+    /// The claim line and its in-input duplicates.
+    lines: Vec<u64>,
+    /// The ended twins, oldest first.
+    twins: Vec<Hash32>,
 }
 
 /// At most this many claim ids are listed in an `Outcome`.
@@ -208,11 +202,10 @@ struct Planner {
     consumed: HashSet<Hash32>,
     /// Consumed recorded claims that are ended in the store.
     consumed_ended: HashSet<Hash32>,
-    /// A line standing for an active recorded claim that also has ended
-    /// twins: if a later line ends it exactly as one of those was ended,
-    /// the lines stand for that twin instead (`rebind`). Keyed by the
-    /// active claim: its claim line and in-input duplicates, the twins.
-    alternatives: HashMap<Hash32, (Vec<u64>, Vec<Hash32>)>,
+    /// Lines standing for an active recorded claim that also has ended
+    /// twins, by that claim: if a later line ends them exactly as one of
+    /// those was ended, they stand for that twin instead (`rebind`).
+    alternatives: HashMap<Hash32, Alternatives>,
     /// Single commands (`claim add`), not a file: a claim identical only
     /// to ended claims is added again, as asked.
     commands: bool,
@@ -338,16 +331,13 @@ impl Planner {
         line
     }
 
-    /// Whether recorded claim `id` was ended the way `action` would end it;
-    /// for a correction, the claim that replaced it.
+    /// Whether recorded claim `entry` was ended the way `action` would end
+    /// it; for a correction, the claim that replaced it.
     fn ended_as(
         cache: &Cache,
-        id: &Hash32,
+        entry: &ClaimEntry,
         action: Action,
     ) -> Result<Option<Option<Hash32>>, StoreError> {
-        let Some(entry) = cache.claim(id)? else {
-            return Ok(None);
-        };
         Ok(match (&entry.status, action) {
             (ClaimStatus::Retracted { .. }, Action::Retract) => Some(None),
             (ClaimStatus::Corrected { by, .. }, Action::Correct(content)) => cache
@@ -358,75 +348,95 @@ impl Planner {
         })
     }
 
-    /// A retract or correct line naming by `line` a recorded claim that is
-    /// already ended: its effect is recorded (`Replay`) if it was ended
-    /// exactly so, and else the line contradicts the store. In a file, one
-    /// naming by `claim` id a claim ended exactly so is recorded too.
-    fn replay(
+    /// Handles a retract or correct line whose effect is already recorded:
+    /// the claim it names (by `line`, or in a file by `claim` id) is a
+    /// recorded claim ended exactly so, and the line is skipped. A line
+    /// naming by `line` a recorded claim ended otherwise contradicts the
+    /// store and is reported. Returns whether the line was handled; if not,
+    /// it acts.
+    fn replayed(
         &mut self,
         cache: &Cache,
         line: u64,
         t: &Target,
         action: Action,
-    ) -> Result<Replayed, StoreError> {
-        let Some(n) = t.line else {
-            return self.replay_by_id(cache, t, action);
-        };
-        let Some(Ref::Existing(mut id)) = self.line_claim(n) else {
-            return Ok(Replayed::No);
+    ) -> Result<bool, StoreError> {
+        let mut id = match (t.line, t.claim.as_deref()) {
+            (Some(n), _) => match self.line_claim(n) {
+                Some(Ref::Existing(id)) => id,
+                _ => return Ok(false),
+            },
+            // A single command on an ended claim is an error (`resolve`).
+            (None, Some(prefix)) if !self.commands => match cache.resolve_claim(prefix) {
+                Ok(id) => id,
+                Err(_) => return Ok(false),
+            },
+            _ => return Ok(false),
         };
         if self.ended_existing.contains(&id) {
-            return Ok(Replayed::No);
+            return Ok(false);
         }
-        if let Some((_, twins)) = self.alternatives.get(&id) {
+        if t.line.is_some() {
             // Standing for an active claim: if a twin of it was ended
             // exactly as this line says, the lines were that twin's.
-            let mut found = None;
-            for e in twins {
-                if !self.consumed.contains(e) && Self::ended_as(cache, e, action)?.is_some() {
-                    found = Some(*e);
-                    break;
-                }
-            }
-            match found {
-                Some(e) => {
-                    self.rebind(id, e);
-                    id = e;
-                }
-                None => return Ok(Replayed::No),
+            if let Some(e) = self.ended_twin(cache, &id, action)? {
+                self.rebind(id, e);
+                id = e;
             }
         }
         let Some(entry) = cache.claim(&id)? else {
-            return Ok(Replayed::No);
+            return Ok(false);
         };
         if entry.status.is_active() {
-            return Ok(Replayed::No);
+            return Ok(false);
         }
-        match Self::ended_as(cache, &id, action)? {
-            Some(successor) => Ok(Replayed::Yes(Replay {
-                stored: id,
-                successor,
-            })),
-            None => {
+        match (Self::ended_as(cache, &entry, action)?, t.line) {
+            (Some(successor), _) => {
+                self.skip_replayed(line, t.line, action, id, successor);
+                Ok(true)
+            }
+            (None, Some(n)) => {
                 let what = match action {
                     Action::Retract => "retracts it",
                     Action::Correct(_) => "corrects it into another claim",
                 };
+                let at = match entry.status {
+                    ClaimStatus::Retracted { seq, .. } | ClaimStatus::Corrected { seq, .. } => seq,
+                    ClaimStatus::Active => entry.seq,
+                };
                 self.err(
                     line,
                     format!(
-                        "line: the claim of line {n} is recorded as claim {} and was {} at seq {}; this line {what}",
+                        "line: the claim of line {n} is recorded as claim {} and was {} at seq {at}; this line {what}",
                         id.short(),
                         entry.status.name(),
-                        match entry.status {
-                            ClaimStatus::Retracted { seq, .. } | ClaimStatus::Corrected { seq, .. } => seq,
-                            ClaimStatus::Active => entry.seq,
-                        }
                     ),
                 );
-                Ok(Replayed::Contradicts)
+                Ok(true)
+            }
+            (None, None) => Ok(false),
+        }
+    }
+
+    /// The oldest ended twin of active claim `id` (`alternatives`), not
+    /// stood for by another line, that was ended the way `action` says.
+    fn ended_twin(
+        &self,
+        cache: &Cache,
+        id: &Hash32,
+        action: Action,
+    ) -> Result<Option<Hash32>, StoreError> {
+        let Some(alt) = self.alternatives.get(id) else {
+            return Ok(None);
+        };
+        for e in alt.twins.iter().filter(|e| !self.consumed.contains(e)) {
+            if let Some(entry) = cache.claim(e)? {
+                if Self::ended_as(cache, &entry, action)?.is_some() {
+                    return Ok(Some(*e));
+                }
             }
         }
+        Ok(None)
     }
 
     /// Counts line `line`, which stands for a claim already recorded or
@@ -450,53 +460,24 @@ impl Planner {
     /// The lines standing for active claim `active` stand for its ended
     /// twin `ended` instead; `active` is free for a later line.
     fn rebind(&mut self, active: Hash32, ended: Hash32) {
-        let Some((lines, _)) = self.alternatives.remove(&active) else {
+        let Some(alt) = self.alternatives.remove(&active) else {
             return;
         };
         self.consumed.remove(&active);
         self.consumed.insert(ended);
         self.consumed_ended.insert(ended);
-        for l in &lines {
+        for l in &alt.lines {
             self.set_line_claim(*l, Ref::Existing(ended));
         }
         self.outcome
             .duplicates
-            .retain(|(l, id)| *id != active || !lines.contains(l));
-        let n = u64::try_from(lines.len()).unwrap_or(u64::MAX);
+            .retain(|(l, id)| *id != active || !alt.lines.contains(l));
+        let n = u64::try_from(alt.lines.len()).unwrap_or(u64::MAX);
         self.outcome.duplicate_claims_skipped -= n;
         self.outcome.already_recorded += n;
-        for r in self.contents.values_mut() {
-            if *r == Ref::Existing(active) {
-                *r = Ref::Existing(ended);
-            }
+        if self.contents.get(&alt.key) == Some(&Ref::Existing(active)) {
+            self.contents.insert(alt.key, Ref::Existing(ended));
         }
-    }
-
-    /// `replay` for a line naming its claim by id: only in a file (a single
-    /// command on an ended claim is an error), only when the claim was
-    /// ended exactly as the line says; anything else is left to `resolve`.
-    fn replay_by_id(
-        &self,
-        cache: &Cache,
-        t: &Target,
-        action: Action,
-    ) -> Result<Replayed, StoreError> {
-        let Some(prefix) = t.claim.as_deref().filter(|_| !self.commands) else {
-            return Ok(Replayed::No);
-        };
-        let Ok(id) = cache.resolve_claim(prefix) else {
-            return Ok(Replayed::No);
-        };
-        if self.ended_existing.contains(&id) {
-            return Ok(Replayed::No);
-        }
-        Ok(match Self::ended_as(cache, &id, action)? {
-            Some(successor) => Replayed::Yes(Replay {
-                stored: id,
-                successor,
-            }),
-            None => Replayed::No,
-        })
     }
 
     /// Whether `r` is active as far as this input knows.
@@ -508,12 +489,19 @@ impl Planner {
     }
 
     /// Skips a replayed line: `line` is the retract or correct line,
-    /// `target` the line it names, if it names one. The claims it ended and
-    /// made follow.
-    fn skip_replayed(&mut self, line: u64, target: Option<u64>, action: Action, r: Replay) {
+    /// `target` the line it names, if it names one; it ended `stored`, and
+    /// a correction made `successor`. The claims it ended and made follow.
+    fn skip_replayed(
+        &mut self,
+        line: u64,
+        target: Option<u64>,
+        action: Action,
+        stored: Hash32,
+        successor: Option<Hash32>,
+    ) {
         self.outcome.already_recorded += 1;
-        self.ended_existing.insert(r.stored);
-        if let (Some(new), Action::Correct(content)) = (r.successor, action) {
+        self.ended_existing.insert(stored);
+        if let (Some(new), Action::Correct(content)) = (successor, action) {
             // Later lines like the corrected claim are that claim, as they
             // were when this line was first imported.
             self.consumed.insert(new);
@@ -561,8 +549,8 @@ impl Planner {
                     self.count_twin(line, r);
                     self.set_line_claim(line, r);
                     if let Ref::Existing(id) = r {
-                        if let Some((lines, _)) = self.alternatives.get_mut(&id) {
-                            lines.push(line);
+                        if let Some(alt) = self.alternatives.get_mut(&id) {
+                            alt.lines.push(line);
                         }
                     }
                     return Ok(());
@@ -582,18 +570,27 @@ impl Planner {
                     .collect();
                 let ended: Vec<Hash32> = twins.iter().filter(|t| !t.active).map(|t| t.id).collect();
                 let twin = match twins.iter().find(|t| t.active) {
-                    Some(t) => Some(t.id),
+                    Some(active) => {
+                        if !ended.is_empty() {
+                            let alt = Alternatives {
+                                key,
+                                lines: vec![line],
+                                twins: ended,
+                            };
+                            self.alternatives.insert(active.id, alt);
+                        }
+                        Some(active.id)
+                    }
                     None if self.commands => None,
-                    None => ended.first().copied(),
+                    None => {
+                        let oldest = ended.first().copied();
+                        self.consumed_ended.extend(oldest);
+                        oldest
+                    }
                 };
                 if let Some(id) = twin {
                     self.consumed.insert(id);
                     let r = Ref::Existing(id);
-                    if ended.first() == Some(&id) {
-                        self.consumed_ended.insert(id);
-                    } else if !ended.is_empty() {
-                        self.alternatives.insert(id, (vec![line], ended));
-                    }
                     self.set_line_claim(line, r);
                     self.contents.insert(key, r);
                     self.count_twin(line, r);
@@ -605,13 +602,8 @@ impl Planner {
                 self.outcome.claims_added += 1;
             }
             Parsed::Retract { target, .. } => {
-                match self.replay(cache, line, &target, Action::Retract)? {
-                    Replayed::No => {}
-                    Replayed::Contradicts => return Ok(()),
-                    Replayed::Yes(r) => {
-                        self.skip_replayed(line, target.line, Action::Retract, r);
-                        return Ok(());
-                    }
+                if self.replayed(cache, line, &target, Action::Retract)? {
+                    return Ok(());
                 }
                 if let Some(r) = self.resolve(cache, line, &target)? {
                     self.end(r);
@@ -622,13 +614,8 @@ impl Planner {
             }
             Parsed::Correct { target, new, .. } => {
                 let content = claim_content_hash(&new);
-                match self.replay(cache, line, &target, Action::Correct(content))? {
-                    Replayed::No => {}
-                    Replayed::Contradicts => return Ok(()),
-                    Replayed::Yes(r) => {
-                        self.skip_replayed(line, target.line, Action::Correct(content), r);
-                        return Ok(());
-                    }
+                if self.replayed(cache, line, &target, Action::Correct(content))? {
+                    return Ok(());
                 }
                 let sources_ok = self.check_claim_sources(cache, line, &new, "new.")?;
                 // A correction must not produce a second copy of an active claim.
