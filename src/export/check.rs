@@ -2,7 +2,7 @@
 //! in the file but what it can recompute.
 
 use super::read::{read_snapshot, SnapshotHandler};
-use super::standard::{standard_queries, standard_totals};
+use super::standard::standard_queries;
 use super::types::{record_value, HeadJson, SnapshotEvent, SNAPSHOT_FORMAT};
 use crate::chain::{check_link, record_hash};
 use crate::checkpoint::{open_note, Checkpoint, Verifier};
@@ -10,7 +10,7 @@ use crate::event::{decode_record, Event, Hash32};
 use crate::log::Position;
 use crate::merkle::{hash_leaf, RootBuilder};
 use crate::project::{apply, Cache, Overlay, SourceEntry};
-use crate::query::total_brief;
+use crate::query::{total_brief, Query};
 use base64::Engine;
 use serde::Serialize;
 
@@ -139,22 +139,65 @@ fn cp(seq: u64, hash: Hash32) -> crate::project::Checkpoint {
 struct Verify {
     events: EventChecker,
     fields: std::collections::BTreeMap<String, serde_json::Value>,
-    /// The standard queries of the replayed events, once totals are read.
-    queries: Option<Vec<crate::query::Query>>,
-    /// How many stated totals were compared as they were read, and the
-    /// first difference found (reported after the other members are
-    /// checked, as when the totals are compared last).
-    streamed: Option<(usize, Option<String>)>,
-    totals_failure: Option<String>,
+    /// The stated totals, compared as they are read after the events.
+    totals: Option<TotalsCheck>,
+    /// Its outcome: how many totals held, or the first difference
+    /// (reported after the other members, as when totals are compared last).
+    streamed: Option<Result<usize, String>>,
 }
 
-impl Verify {
-    fn queries(&mut self) -> Result<(&Cache, &[crate::query::Query]), String> {
-        let cache = self.events.finish()?.ok_or("no replay cache")?;
-        if self.queries.is_none() {
-            self.queries = Some(standard_queries(cache).map_err(|e| e.to_string())?);
+/// Compares stated totals, in order, with those recomputed from the
+/// replayed events (`standard_queries`), keeping the first difference.
+struct TotalsCheck {
+    queries: Vec<Query>,
+    count: usize,
+    failure: Option<String>,
+}
+
+impl TotalsCheck {
+    fn new(cache: &Cache) -> Result<Self, String> {
+        Ok(TotalsCheck {
+            queries: standard_queries(cache).map_err(|e| e.to_string())?,
+            count: 0,
+            failure: None,
+        })
+    }
+
+    fn push(&mut self, cache: &Cache, stated: &serde_json::Value) -> Result<(), String> {
+        let i = self.count;
+        self.count += 1;
+        // More stated than recomputed: counted, and reported by `finish`.
+        let Some(q) = self.queries.get(i).filter(|_| self.failure.is_none()) else {
+            return Ok(());
+        };
+        let t = total_brief(cache, q).map_err(|e| e.to_string())?;
+        if serde_json::to_value(&t).map_err(|e| e.to_string())? != *stated {
+            self.failure = Some(format!(
+                "totals: total #{i} ({} {}) differs from the one recomputed from the events",
+                t.metric,
+                t.period.as_deref().unwrap_or("all time")
+            ));
         }
-        Ok((cache, self.queries.as_deref().unwrap_or_default()))
+        Ok(())
+    }
+
+    /// How many totals were stated, all equal to those recomputed.
+    fn finish(self) -> Result<usize, String> {
+        if let Some(f) = self.failure {
+            return Err(f);
+        }
+        let (count, n) = (self.count, self.queries.len());
+        if count < n {
+            return Err(format!(
+                "totals: the snapshot lists {count} totals, the events give more"
+            ));
+        }
+        if count > n {
+            return Err(format!(
+                "totals: the snapshot lists {count} totals, the events give {n}"
+            ));
+        }
+        Ok(count)
     }
 }
 
@@ -186,47 +229,22 @@ impl SnapshotHandler for Verify {
     fn streams_totals(&self) -> bool {
         self.events.next_seq > 0
     }
-    fn total(&mut self, i: usize, stated: serde_json::Value) -> Result<(), String> {
-        if self.totals_failure.is_some() {
-            return Ok(());
-        }
-        let (cache, queries) = self.queries()?;
-        // More stated than recomputed: counted, and reported at the end.
-        let Some(q) = queries.get(i) else {
-            return Ok(());
+    fn total(&mut self, stated: serde_json::Value) -> Result<(), String> {
+        let cache = self.events.finish()?.ok_or("no replay cache")?;
+        let check = match &mut self.totals {
+            Some(c) => c,
+            None => self.totals.insert(TotalsCheck::new(cache)?),
         };
-        let t = total_brief(cache, q).map_err(|e| e.to_string())?;
-        if serde_json::to_value(&t).map_err(|e| e.to_string())? != stated {
-            self.totals_failure = Some(differs(i, &t));
-        }
+        check.push(cache, &stated)
+    }
+    fn totals_end(&mut self) -> Result<(), String> {
+        let check = match self.totals.take() {
+            Some(c) => c,
+            None => TotalsCheck::new(self.events.finish()?.ok_or("no replay cache")?)?,
+        };
+        self.streamed = Some(check.finish());
         Ok(())
     }
-    fn totals_end(&mut self, count: usize) -> Result<(), String> {
-        let n = self.queries()?.1.len();
-        let failure = self.totals_failure.take().or_else(|| {
-            if count < n {
-                Some(format!(
-                    "totals: the snapshot lists {count} totals, the events give more"
-                ))
-            } else if count > n {
-                Some(format!(
-                    "totals: the snapshot lists {count} totals, the events give {n}"
-                ))
-            } else {
-                None
-            }
-        });
-        self.streamed = Some((count, failure));
-        Ok(())
-    }
-}
-
-fn differs(i: usize, t: &crate::query::Total) -> String {
-    format!(
-        "totals: total #{i} ({} {}) differs from the one recomputed from the events",
-        t.metric,
-        t.period.as_deref().unwrap_or("all time")
-    )
 }
 
 /// The checkpoint body of `text`: a bare body as it is, or the text of a
@@ -297,9 +315,8 @@ pub fn verify_snapshot(r: impl std::io::Read, verifiers: &[Verifier]) -> Snapsho
         Ok(events) => Verify {
             events,
             fields: Default::default(),
-            queries: None,
+            totals: None,
             streamed: None,
-            totals_failure: None,
         },
         Err(e) => {
             report.failure = Some(e);
@@ -319,15 +336,8 @@ fn finish(
     verifiers: &[Verifier],
     report: &mut SnapshotReport,
 ) -> Result<(), String> {
-    let streamed = v.streamed.is_some();
-    check_fields(&v.fields, &mut v.events, None, verifiers, report, streamed)?;
-    if let Some((n, failure)) = v.streamed.take() {
-        if let Some(f) = failure {
-            return Err(f);
-        }
-        report.totals_checked = n;
-    }
-    Ok(())
+    let streamed = v.streamed.take();
+    check_fields(&v.fields, &mut v.events, None, verifiers, report, streamed)
 }
 
 /// Checks a snapshot's members against its events (already checked one by
@@ -339,7 +349,7 @@ pub(crate) fn check_fields(
     cache: Option<&Cache>,
     verifiers: &[Verifier],
     report: &mut SnapshotReport,
-    totals_streamed: bool,
+    streamed_totals: Option<Result<usize, String>>,
 ) -> Result<(), String> {
     let format: String = field(fields, "format")?;
     if format != SNAPSHOT_FORMAT {
@@ -405,37 +415,18 @@ pub(crate) fn check_fields(
     if serde_json::to_value(&sources).map_err(|e| e.to_string())? != stated_sources {
         return Err("sources: do not match the sources the events register".into());
     }
-    if !fields.contains_key("totals") && totals_streamed {
+    report.totals_checked = match streamed_totals {
         // Compared as they were read (`Verify::total`).
-        return Ok(());
-    }
-    let stated = fields.get("totals").ok_or("field \"totals\" is missing")?;
-    let stated = stated.as_array().ok_or("totals: not an array")?;
-    let mut n = 0usize;
-    for (i, t) in standard_totals(cache)
-        .map_err(|e| e.to_string())?
-        .enumerate()
-    {
-        let t = t.map_err(|e| e.to_string())?;
-        let computed = serde_json::to_value(&t).map_err(|e| e.to_string())?;
-        match stated.get(i) {
-            Some(s) if *s == computed => {}
-            Some(_) => return Err(differs(i, &t)),
-            None => {
-                return Err(format!(
-                    "totals: the snapshot lists {} totals, the events give more",
-                    stated.len()
-                ))
+        Some(outcome) => outcome?,
+        None => {
+            let stated = fields.get("totals").ok_or("field \"totals\" is missing")?;
+            let stated = stated.as_array().ok_or("totals: not an array")?;
+            let mut check = TotalsCheck::new(cache)?;
+            for s in stated {
+                check.push(cache, s)?;
             }
+            check.finish()?
         }
-        n += 1;
-    }
-    if n != stated.len() {
-        return Err(format!(
-            "totals: the snapshot lists {} totals, the events give {n}",
-            stated.len()
-        ));
-    }
-    report.totals_checked = n;
+    };
     Ok(())
 }

@@ -16,10 +16,10 @@ pub trait SnapshotHandler {
     fn streams_totals(&self) -> bool {
         false
     }
-    fn total(&mut self, _index: usize, _value: serde_json::Value) -> Result<(), String> {
+    fn total(&mut self, _value: serde_json::Value) -> Result<(), String> {
         Ok(())
     }
-    fn totals_end(&mut self, _count: usize) -> Result<(), String> {
+    fn totals_end(&mut self) -> Result<(), String> {
         Ok(())
     }
 }
@@ -90,12 +90,10 @@ impl<'de, H: SnapshotHandler> Visitor<'de> for Totals<'_, H> {
         f.write_str("totals: an array")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut i = 0usize;
         while let Some(v) = seq.next_element::<serde_json::Value>()? {
-            self.0.total(i, v).map_err(A::Error::custom)?;
-            i += 1;
+            self.0.total(v).map_err(A::Error::custom)?;
         }
-        self.0.totals_end(i).map_err(A::Error::custom)
+        self.0.totals_end().map_err(A::Error::custom)
     }
 }
 

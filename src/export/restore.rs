@@ -163,7 +163,7 @@ pub fn restore_pinned(
             Some(store.cache()),
             &[],
             &mut Default::default(),
-            false,
+            None,
         )
     });
     match res {

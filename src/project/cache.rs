@@ -437,16 +437,6 @@ impl Cache {
         self.get_as(&keys::seq(seq))
     }
 
-    /// The hash of every record, in seq order (one scan of the seq index).
-    pub fn record_hashes(&self) -> impl Iterator<Item = Result<Hash32, ProjectError>> + '_ {
-        self.settled_iter(|t| {
-            t.scan_prefix(keys::SEQ).map(|kv| {
-                let (k, v) = kv?;
-                dec::<Location>(&k, &v).map(|l| l.hash)
-            })
-        })
-    }
-
     /// Events applied, by kind.
     pub fn counts(&self) -> Result<Vec<(String, u64)>, ProjectError> {
         self.settled()?
