@@ -30,10 +30,7 @@ pub struct RawFrame {
 impl RawFrame {
     /// The position just past this frame.
     pub fn end(&self) -> Position {
-        Position {
-            segment: self.pos.segment,
-            offset: self.pos.offset + frame_len(self.bytes.len()),
-        }
+        end_of(self.pos, self.bytes.len())
     }
 }
 
@@ -50,15 +47,20 @@ pub struct FrameAt {
 impl FrameAt {
     /// The position just past this frame.
     pub fn end(&self) -> Position {
-        Position {
-            segment: self.pos.segment,
-            offset: self.pos.offset + frame_len(self.len),
-        }
+        end_of(self.pos, self.len)
     }
 }
 
 fn frame_len(record_len: usize) -> u64 {
     u64::try_from(record_len + FRAME_OVERHEAD).unwrap_or(u64::MAX)
+}
+
+/// The position just past the frame at `pos` holding `record_len` bytes.
+fn end_of(pos: Position, record_len: usize) -> Position {
+    Position {
+        segment: pos.segment,
+        offset: pos.offset + frame_len(record_len),
+    }
 }
 
 /// How a scan stopped.

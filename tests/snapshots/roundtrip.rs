@@ -25,6 +25,16 @@ fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap()
 }
 
+/// `export --format jsonl` of `store` to `out`; returns `out`.
+fn jsonl_dump(store: &Path, out: &Path) -> std::path::PathBuf {
+    cli_at(store)
+        .args(["export", "--format", "jsonl", "--out"])
+        .arg(out)
+        .assert()
+        .success();
+    out.to_path_buf()
+}
+
 fn restore(store: &Path, file: &Path) -> assert_cmd::assert::Assert {
     cli_at(store).arg("restore").arg(file).assert()
 }
@@ -58,21 +68,12 @@ fn snapshot_export_restore_export_is_identical_but_exported_at() {
 #[test]
 fn jsonl_dump_restore_dump_is_identical() {
     let fx = Fixture::seed();
-    let dump = fx.path("dump.jsonl");
-    cli_at(&fx.store)
-        .args(["export", "--format", "jsonl", "--out"])
-        .arg(&dump)
-        .assert()
-        .success();
+    let dump = jsonl_dump(&fx.store, &fx.path("dump.jsonl"));
     assert_eq!(read(&dump).lines().count() as u64, SEED_EVENTS);
     let r = fx.path("restored");
     restore(&r, &dump).success();
     let again = fx.path("again.jsonl");
-    cli_at(&r)
-        .args(["export", "--format", "jsonl", "--out"])
-        .arg(&again)
-        .assert()
-        .success();
+    jsonl_dump(&r, &again);
     assert_eq!(read(&dump), read(&again));
     // And the snapshots of both stores agree too.
     let a = fx.export("a.json", false);
@@ -218,12 +219,7 @@ fn restore_of_a_tampered_snapshot_fails_and_leaves_no_directory() {
 #[test]
 fn restore_of_a_tampered_jsonl_dump_fails_and_leaves_no_directory() {
     let fx = Fixture::seed();
-    let dump = fx.path("dump.jsonl");
-    cli_at(&fx.store)
-        .args(["export", "--format", "jsonl", "--out"])
-        .arg(&dump)
-        .assert()
-        .success();
+    let dump = jsonl_dump(&fx.store, &fx.path("dump.jsonl"));
     let mut lines: Vec<String> = read(&dump).lines().map(String::from).collect();
     let mut ev: serde_json::Value = serde_json::from_str(&lines[25]).unwrap();
     ev["record"]["recorded_at_ms"] = json!(0);
@@ -294,12 +290,7 @@ fn restore_refuses_a_directory_that_holds_a_store() {
 #[test]
 fn restore_with_a_checkpoint_refuses_a_jsonl_dump_cut_at_a_line_boundary() {
     let fx = Fixture::seed();
-    let dump = fx.path("dump.jsonl");
-    cli_at(&fx.store)
-        .args(["export", "--format", "jsonl", "--out"])
-        .arg(&dump)
-        .assert()
-        .success();
+    let dump = jsonl_dump(&fx.store, &fx.path("dump.jsonl"));
     let cp = fx.path("checkpoint.txt");
     let out = cli_at(&fx.store)
         .args(["checkpoint", "--key"])
