@@ -81,14 +81,14 @@ pub fn run(a: Args) -> CliResult {
         ("people_returned", Some("2023")),
         ("bodies_repatriated", None),
     ] {
-        let t = claimlog::total(store.cache(), &query(m, p).query()?)?;
+        let t = claimlog::total_brief(store.cache(), &query(m, p).query()?)?;
         print!("{}", render_total(&t));
         println!();
     }
     println!("   2023 has no stated figure: it follows from \"356 more than in 2023\" and 1,358 for 2024.\n");
 
     println!("3. How the 2024 total was derived, down to each claim, quote and event hash:\n");
-    let t = claimlog::total(
+    let t = claimlog::explain(
         store.cache(),
         &query("people_returned", Some("2024")).query()?,
     )?;

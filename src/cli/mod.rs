@@ -73,7 +73,7 @@ pub enum Command {
     /// The total for a metric, with its bound kind.
     Total(total::Args),
     /// How a total was derived, claim by claim.
-    Explain(total::Args),
+    Explain(total::ExplainArgs),
     /// Generate an Ed25519 key pair for signing checkpoints.
     Keygen(snapshot::KeygenArgs),
     /// Print a C2SP checkpoint (origin, size, Merkle root), signed with --key.

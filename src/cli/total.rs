@@ -36,6 +36,17 @@ pub struct Args {
     pub json: bool,
 }
 
+#[derive(clap::Args, Debug, Clone)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub total: Args,
+    /// List every claim of every group. Without it, a group of more than
+    /// a few claims lists the chosen claim and those that set its bounds,
+    /// and counts the others by role.
+    #[arg(long)]
+    pub all: bool,
+}
+
 fn bad(m: String) -> CliError {
     CliError::bad_input(anyhow::anyhow!(m))
 }
@@ -130,19 +141,15 @@ pub fn headline(t: &Total) -> String {
     }
 }
 
-/// The total; with `detail`, every group lists its claims (explain, JSON).
-fn compute(store: &Path, a: &Args, detail: bool) -> Result<Total, CliError> {
+pub fn total(store: &Path, a: Args) -> CliResult {
     let q = a.query()?;
     let s = open(store)?;
-    Ok(if detail {
+    // JSON carries every claim; the text shows only the figures.
+    let t = if a.json {
         claimlog::total(s.cache(), &q)?
     } else {
         claimlog::total_brief(s.cache(), &q)?
-    })
-}
-
-pub fn total(store: &Path, a: Args) -> CliResult {
-    let t = compute(store, &a, a.json)?;
+    };
     if a.json {
         return print_json(&t);
     }
@@ -162,9 +169,15 @@ pub fn render_total(t: &Total) -> String {
     out
 }
 
-pub fn explain(store: &Path, a: Args) -> CliResult {
-    let t = compute(store, &a, true)?;
-    if a.json {
+pub fn explain(store: &Path, a: ExplainArgs) -> CliResult {
+    let q = a.total.query()?;
+    let s = open(store)?;
+    let t = if a.all {
+        claimlog::total(s.cache(), &q)?
+    } else {
+        claimlog::explain(s.cache(), &q)?
+    };
+    if a.total.json {
         return print_json(&t);
     }
     print!("{}", render_explain(&t));
@@ -241,6 +254,37 @@ pub fn render_explain(t: &Total) -> String {
                 ));
                 if let Some(e) = &c.ended {
                     out.push_str(&format!("{pad}{gpad}{cpad}   {e}\n"));
+                }
+            }
+            if let Some(o) = g.omitted.filter(|o| o.total() > 0) {
+                let parts: Vec<String> = [
+                    (o.agrees, "agreeing"),
+                    (o.competing, "competing"),
+                    (o.retracted, "retracted"),
+                    (o.corrected, "corrected"),
+                ]
+                .into_iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, what)| format!("{n} {what}"))
+                .collect();
+                out.push_str(&format!(
+                    "{pad}{gpad}   + {} more not listed: {} (explain --all lists them)\n",
+                    o.total(),
+                    parts.join(", ")
+                ));
+                let set_by = |n: Option<claimlog::Named>| {
+                    n.map(|n| format!("claim {} (seq {})", n.id.short(), n.seq))
+                        .unwrap_or_else(|| "-".into())
+                };
+                if let Some(e) = g.estimate {
+                    let side = |v: Option<i64>| v.map_or("open".to_string(), |v| v.to_string());
+                    out.push_str(&format!(
+                        "{pad}{gpad}     low {} set by {}; high {} set by {}\n",
+                        side(e.low),
+                        set_by(o.low_set_by),
+                        side(e.high),
+                        set_by(o.high_set_by)
+                    ));
                 }
             }
         }

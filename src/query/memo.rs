@@ -1,17 +1,20 @@
 //! The memo of resolved days: for a total of a period, the group of each
 //! day with claims about events on exactly that day (its figure, chosen
-//! claim and independent sources under one policy) is kept in the cache's
+//! claim and independent sources under one policy, and which claims explain
+//! lists, by id and role, with the others counted) is kept in the cache's
 //! memo tree with the day's version (`Cache::day_versions`: the last seq
 //! that added or ended such a claim). A memo entry is used only while its
 //! version is the day's, so a new, retracted or corrected claim makes the
 //! next total resolve that day again; nothing else is ever stale. Totals
-//! with a filter, and explain (which lists every claim), do not use it.
+//! with a filter, and `explain --all` (which lists every claim), do not
+//! use it.
 
 use super::estimate::Estimate;
 use super::resolve::Policy;
-use super::view::Group;
+use super::view::{Group, Named, Omitted, Role};
 use crate::event::Hash32;
 use crate::model::Day;
+use crate::project::ClaimEntry;
 
 /// `metric \0 breakdown \0 policy \0 day` (days since the epoch, i32 BE).
 pub fn key(metric: &str, breakdown: &str, policy: Policy, day: Day) -> Vec<u8> {
@@ -33,27 +36,76 @@ type Stored = (
     Option<(i64, Option<i64>, Option<i64>, bool)>,
     Option<Hash32>,
     u64,
+    Option<Counts>,
 );
 
+/// Omitted: agrees, competing, retracted, corrected, low and high set by.
+type Counts = ([u64; 4], Option<(Hash32, u64)>, Option<(Hash32, u64)>);
+
+fn wide(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+/// The key of the claims explain lists for the day of memo key `key`.
+pub fn listed_key(key: &[u8]) -> Vec<u8> {
+    [key, b"\0listed"].concat()
+}
+
+/// `g` is the day's group as explain makes it, without its claims.
 pub fn encode(version: u64, g: &Group) -> Vec<u8> {
+    let named = |n: Option<Named>| n.map(|n| (n.id, n.seq));
     let v: Stored = (
         version,
         g.label.clone(),
         g.estimate.map(|e| (e.best, e.low, e.high, e.approx)),
         g.chosen,
-        u64::try_from(g.independent_sources).unwrap_or(u64::MAX),
+        wide(g.independent_sources),
+        g.omitted.map(|o| {
+            (
+                [
+                    wide(o.agrees),
+                    wide(o.competing),
+                    wide(o.retracted),
+                    wide(o.corrected),
+                ],
+                named(o.low_set_by),
+                named(o.high_set_by),
+            )
+        }),
+    );
+    bincode::encode_to_vec(v, bincode::config::standard()).expect("memo values encode")
+}
+
+/// The claims explain lists of the day, with their roles.
+pub fn encode_listed(version: u64, listed: &[(Role, &ClaimEntry)]) -> Vec<u8> {
+    let v: (u64, Vec<(u8, &ClaimEntry)>) = (
+        version,
+        listed.iter().map(|(r, e)| (*r as u8, *e)).collect(),
     );
     bincode::encode_to_vec(v, bincode::config::standard()).expect("memo values encode")
 }
 
 /// The group stored in `bytes` if it was resolved at `version`; anything
-/// else (older, unreadable) is `None` and gets resolved again.
+/// else (older, unreadable, of an earlier layout) is `None` and gets
+/// resolved again.
 pub fn decode(bytes: &[u8], version: u64, group_key: &str) -> Option<Group> {
-    let ((v, label, est, chosen, sources), used): (Stored, usize) =
+    let ((v, label, est, chosen, sources, omitted), used): (Stored, usize) =
         bincode::decode_from_slice(bytes, bincode::config::standard()).ok()?;
     if v != version || used != bytes.len() {
         return None;
     }
+    let named = |n: Option<(Hash32, u64)>| n.map(|(id, seq)| Named { id, seq });
+    let omitted = match omitted {
+        Some(([a, c, r, k], low, high)) => Some(Omitted {
+            agrees: usize::try_from(a).ok()?,
+            competing: usize::try_from(c).ok()?,
+            retracted: usize::try_from(r).ok()?,
+            corrected: usize::try_from(k).ok()?,
+            low_set_by: named(low),
+            high_set_by: named(high),
+        }),
+        None => None,
+    };
     Some(Group {
         key: group_key.to_string(),
         label,
@@ -66,5 +118,19 @@ pub fn decode(bytes: &[u8], version: u64, group_key: &str) -> Option<Group> {
         chosen,
         independent_sources: usize::try_from(sources).ok()?,
         claims: Vec::new(),
+        omitted,
     })
+}
+
+/// The listed claims stored in `bytes` if resolved at `version`.
+pub fn decode_listed(bytes: &[u8], version: u64) -> Option<Vec<(ClaimEntry, Role)>> {
+    let ((v, listed), used): ((u64, Vec<(u8, ClaimEntry)>), usize) =
+        bincode::decode_from_slice(bytes, bincode::config::standard()).ok()?;
+    if v != version || used != bytes.len() {
+        return None;
+    }
+    listed
+        .into_iter()
+        .map(|(r, e)| Some((e, *Role::ALL.get(usize::from(r))?)))
+        .collect()
 }

@@ -10,7 +10,7 @@
 use super::estimate::Estimate;
 use super::memo;
 use super::resolve::{choose, estimate_of, supporters, Kinds, Policy};
-use super::view::{Answer, ClaimView, Group, Role, Route, Total};
+use super::view::{Answer, ClaimView, Group, Named, Omitted, Role, Route, Total};
 use crate::model::{Breakdown, Day, Period, Scope, Slug};
 use crate::project::{Cache, ClaimEntry, ClaimStatus, ProjectError};
 use serde::Serialize;
@@ -40,20 +40,122 @@ pub struct Query {
     pub filter: Filter,
 }
 
+/// How much of each group a query returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Detail {
+    /// Figures and chosen claim ids only (`total`, snapshots).
+    Figures,
+    /// The claims a group's figure rests on (`explain`): every claim of a
+    /// group of at most `LIST_ALL_UP_TO`; of a larger group the chosen
+    /// claim, the others counted by role, with the claims that set the
+    /// group's lowest and highest bound named.
+    Derivation,
+    /// Every claim of every group (`explain --all`).
+    Every,
+}
+
+/// Groups this small are listed whole by `explain` (one figure stated by
+/// a few outlets); a larger group shows its chosen claim.
+pub const LIST_ALL_UP_TO: usize = 3;
+
 struct Ctx<'a> {
     cache: &'a Cache,
     kinds: Kinds,
     q: &'a Query,
-    /// Whether groups list their claims (explain) or only their figures.
-    detail: bool,
+    detail: Detail,
 }
 
-/// Whether a query may use the memo of resolved days (memo.rs): only the
-/// figures are wanted, of a period, as the ledger stands now.
-fn uses_memo(q: &Query, detail: bool) -> bool {
-    !detail && q.period.is_some() && q.filter == Filter::default()
+/// Whether a query may use the memo of resolved days (memo.rs): not every
+/// claim is wanted, of a period, as the ledger stands now.
+fn uses_memo(q: &Query, detail: Detail) -> bool {
+    detail != Detail::Every && q.period.is_some() && q.filter == Filter::default()
 }
 
+/// The role of claim `e` in a group whose chosen claim is `chosen`.
+fn role_of(e: &ClaimEntry, chosen: Option<&ClaimEntry>) -> Role {
+    match &e.status {
+        ClaimStatus::Retracted { .. } => Role::Retracted,
+        ClaimStatus::Corrected { .. } => Role::Corrected,
+        ClaimStatus::Active if chosen.is_some_and(|c| c.id == e.id) => Role::Chosen,
+        ClaimStatus::Active => {
+            let est = estimate_of(e);
+            let best = chosen.map(|c| estimate_of(c).best).unwrap_or(est.best);
+            let holds = est.low.is_none_or(|l| l <= best) && est.high.is_none_or(|h| h >= best);
+            if holds {
+                Role::Agrees
+            } else {
+                Role::Competing
+            }
+        }
+    }
+}
+
+/// How claim `e` appears in a group, in `role`.
+pub(crate) fn view_of(e: &ClaimEntry, role: Role) -> ClaimView {
+    let ended = match &e.status {
+        ClaimStatus::Retracted { seq, reason, .. } => {
+            Some(format!("retracted at seq {seq}: {reason}"))
+        }
+        ClaimStatus::Corrected { seq, by, reason } => Some(format!(
+            "corrected at seq {seq} by claim {}: {reason}",
+            by.short()
+        )),
+        ClaimStatus::Active => None,
+    };
+    ClaimView {
+        id: e.id,
+        seq: e.seq,
+        role,
+        quantity: e.claim.quantity,
+        estimate: estimate_of(e),
+        scope: e.claim.scope.to_string(),
+        source: e.claim.source.to_string(),
+        speaker: e.claim.speaker.as_ref().map(|s| s.to_string()),
+        cites: e.claim.cites.as_ref().map(|s| s.to_string()),
+        published: e.claim.published,
+        quote: e.claim.quote.to_string(),
+        note: e.claim.note.as_ref().map(|s| s.to_string()),
+        url: e.claim.url.as_ref().map(|s| s.to_string()),
+        ended,
+    }
+}
+
+/// Which of a group's claims, in listing order (role, then seq), explain
+/// lists, and what it says of the others (`Detail::Derivation`).
+fn derivation(
+    ranked: &[(Role, &ClaimEntry)],
+    estimate: Option<Estimate>,
+) -> (Vec<usize>, Option<Omitted>) {
+    if ranked.len() <= LIST_ALL_UP_TO {
+        return ((0..ranked.len()).collect(), None);
+    }
+    let keep: Vec<usize> = ranked
+        .iter()
+        .position(|(r, _)| *r == Role::Chosen)
+        .into_iter()
+        .collect();
+    let mut omitted = Omitted::default();
+    for (i, (r, _)) in ranked.iter().enumerate() {
+        if !keep.contains(&i) {
+            omitted.count(*r);
+        }
+    }
+    if let Some(est) = estimate {
+        let active = |r: Role| matches!(r, Role::Chosen | Role::Agrees | Role::Competing);
+        let first = |side: &dyn Fn(Estimate) -> Option<i64>, bound: Option<i64>| {
+            ranked
+                .iter()
+                .find(|(r, e)| active(*r) && side(estimate_of(e)) == bound)
+                .map(|(_, e)| Named {
+                    id: e.id,
+                    seq: e.seq,
+                })
+        };
+        omitted.low_set_by = first(&|e| e.low, est.low);
+        omitted.high_set_by = first(&|e| e.high, est.high);
+    }
+    (keep, Some(omitted))
+}
 impl Ctx<'_> {
     fn recorded_at(&self, seq: u64) -> Result<i64, ProjectError> {
         Ok(self
@@ -198,6 +300,21 @@ impl Ctx<'_> {
     }
 
     fn group(&self, key: String, label: String, entries: Vec<ClaimEntry>) -> Group {
+        let (mut g, listed) = self.resolve(key, label, &entries, self.detail);
+        g.claims = listed.into_iter().map(|(r, e)| view_of(e, r)).collect();
+        g
+    }
+
+    /// A group's figure, chosen claim and sources, with the claims `detail`
+    /// lists (in listing order) and the count of those it leaves out; the
+    /// group's `claims` are left empty.
+    fn resolve<'e>(
+        &self,
+        key: String,
+        label: String,
+        entries: &'e [ClaimEntry],
+        detail: Detail,
+    ) -> (Group, Vec<(Role, &'e ClaimEntry)>) {
         let active: Vec<&ClaimEntry> = entries.iter().filter(|e| e.status.is_active()).collect();
         let chosen = choose(&active, self.q.policy, &self.kinds);
         let estimate = chosen.map(|c| {
@@ -210,59 +327,28 @@ impl Ctx<'_> {
         let independent_sources = chosen
             .map(|c| supporters(&active, estimate_of(c).best))
             .unwrap_or(0);
-        let chosen_id = chosen.map(|c| c.id);
-        let shown: &[ClaimEntry] = if self.detail { &entries } else { &[] };
-        let mut claims: Vec<ClaimView> = shown
-            .iter()
-            .map(|e| {
-                let est = estimate_of(e);
-                let (role, ended) = match &e.status {
-                    ClaimStatus::Retracted { seq, reason, .. } => (
-                        Role::Retracted,
-                        Some(format!("retracted at seq {seq}: {reason}")),
-                    ),
-                    ClaimStatus::Corrected { seq, by, reason } => (
-                        Role::Corrected,
-                        Some(format!(
-                            "corrected at seq {seq} by claim {}: {reason}",
-                            by.short()
-                        )),
-                    ),
-                    ClaimStatus::Active if Some(e.id) == chosen_id => (Role::Chosen, None),
-                    ClaimStatus::Active => {
-                        let best = chosen.map(|c| estimate_of(c).best).unwrap_or(est.best);
-                        let holds =
-                            est.low.is_none_or(|l| l <= best) && est.high.is_none_or(|h| h >= best);
-                        (if holds { Role::Agrees } else { Role::Competing }, None)
-                    }
-                };
-                ClaimView {
-                    id: e.id,
-                    seq: e.seq,
-                    role,
-                    quantity: e.claim.quantity,
-                    estimate: est,
-                    scope: e.claim.scope.to_string(),
-                    source: e.claim.source.to_string(),
-                    speaker: e.claim.speaker.as_ref().map(|s| s.to_string()),
-                    cites: e.claim.cites.as_ref().map(|s| s.to_string()),
-                    published: e.claim.published,
-                    quote: e.claim.quote.to_string(),
-                    note: e.claim.note.as_ref().map(|s| s.to_string()),
-                    url: e.claim.url.as_ref().map(|s| s.to_string()),
-                    ended,
-                }
-            })
-            .collect();
-        claims.sort_by_key(|c| (c.role as u8, c.seq));
-        Group {
+        let (listed, omitted) = if detail == Detail::Figures {
+            (Vec::new(), None)
+        } else {
+            let mut ranked: Vec<(Role, &ClaimEntry)> =
+                entries.iter().map(|e| (role_of(e, chosen), e)).collect();
+            ranked.sort_by_key(|(r, e)| (*r as u8, e.seq));
+            let (keep, omitted) = match detail {
+                Detail::Derivation => derivation(&ranked, estimate),
+                _ => ((0..ranked.len()).collect(), None),
+            };
+            (keep.into_iter().map(|i| ranked[i]).collect(), omitted)
+        };
+        let g = Group {
             key,
             label,
             estimate,
-            chosen: chosen_id,
+            chosen: chosen.map(|c| c.id),
             independent_sources,
-            claims,
-        }
+            claims: Vec::new(),
+            omitted,
+        };
+        (g, listed)
     }
 
     fn stated(&self, claims: &[ClaimEntry], p: Period) -> Route {
@@ -399,11 +485,7 @@ impl Ctx<'_> {
             let (day, version) = dv?;
             let key = memo::key(metric, &bd, self.q.policy, day);
             let group_key = day_group_key(day);
-            if let Some(g) = self
-                .cache
-                .memo_get(&key)?
-                .and_then(|b| memo::decode(&b, version, &group_key))
-            {
+            if let Some(g) = self.memoised(&key, version, &group_key)? {
                 out.push(g);
                 continue;
             }
@@ -418,11 +500,51 @@ impl Ctx<'_> {
                 Scope::Event { date, label } => event_text(*date, label.as_ref()),
                 _ => continue,
             };
-            let g = self.group(group_key, label, entries);
+            // The memo keeps what explain lists, so either can read it.
+            let (mut g, listed) = self.resolve(group_key, label, &entries, Detail::Derivation);
             self.cache.memo_put(&key, &memo::encode(version, &g))?;
+            self.cache.memo_put(
+                &memo::listed_key(&key),
+                &memo::encode_listed(version, &listed),
+            )?;
+            if self.detail == Detail::Figures {
+                g.omitted = None;
+            } else {
+                g.claims = listed.into_iter().map(|(r, e)| view_of(e, r)).collect();
+            }
             out.push(g);
         }
         Ok(out)
+    }
+
+    /// A memoised day's group, if the memo holds it at `version`; with
+    /// the claims explain lists, kept apart so that total never reads them.
+    fn memoised(
+        &self,
+        key: &[u8],
+        version: u64,
+        group_key: &str,
+    ) -> Result<Option<Group>, ProjectError> {
+        let Some(mut g) = self
+            .cache
+            .memo_get(key)?
+            .and_then(|b| memo::decode(&b, version, group_key))
+        else {
+            return Ok(None);
+        };
+        if self.detail == Detail::Figures {
+            g.omitted = None;
+            return Ok(Some(g));
+        }
+        let Some(listed) = self
+            .cache
+            .memo_get(&memo::listed_key(key))?
+            .and_then(|b| memo::decode_listed(&b, version))
+        else {
+            return Ok(None);
+        };
+        g.claims = listed.iter().map(|(e, r)| view_of(e, *r)).collect();
+        Ok(Some(g))
     }
 
     /// `visible` for claims of another breakdown (the exchange count).
@@ -444,10 +566,13 @@ impl Ctx<'_> {
         .visible(raw)
     }
 
+    /// Running-total groups with their since and as-of dates and the last
+    /// seq among their claims (what ranks equal as-of dates, whatever the
+    /// detail asked for).
     fn cumulative_groups(
         &self,
         claims: &[ClaimEntry],
-    ) -> Vec<(Group, crate::model::FuzzyDate, crate::model::FuzzyDate)> {
+    ) -> Vec<(Group, crate::model::FuzzyDate, crate::model::FuzzyDate, u64)> {
         let mut groups: BTreeMap<
             String,
             (
@@ -481,7 +606,8 @@ impl Ctx<'_> {
         groups
             .into_iter()
             .map(|(k, (label, since, as_of, entries))| {
-                (self.group(k, label, entries), since, as_of)
+                let last = entries.iter().map(|e| e.seq).max().unwrap_or(0);
+                (self.group(k, label, entries), since, as_of, last)
             })
             .collect()
     }
@@ -505,15 +631,15 @@ impl Ctx<'_> {
             groups: vec![],
         };
         // End: as of the period's last day, or the day after ("as of 1 January").
-        let ends: Vec<&(Group, _, _)> = groups
+        let ends: Vec<&(Group, _, _, _)> = groups
             .iter()
-            .filter(|(g, _, a)| {
+            .filter(|(g, _, a, _)| {
                 g.estimate.is_some() && day(*a).is_some_and(|a| a == p.to || Some(a) == next(p.to))
             })
             .collect();
-        for (end, since, _) in ends {
+        for (end, since, ..) in ends {
             let starts_inside = since.bounds().is_some_and(|(s, _)| s >= p.from);
-            let start = groups.iter().find(|(g, s, a)| {
+            let start = groups.iter().find(|(g, s, a, _)| {
                 g.estimate.is_some()
                     && s == since
                     && g.key.rsplit(':').next() == end.key.rsplit(':').next()
@@ -528,7 +654,7 @@ impl Ctx<'_> {
                 route.groups.push(end.clone());
                 return route;
             }
-            if let Some((sg, _, _)) = start {
+            if let Some((sg, ..)) = start {
                 route.estimate = Some(end_est.minus(sg.estimate.expect("filtered")));
                 route.groups.push(sg.clone());
                 route.groups.push(end.clone());
@@ -600,13 +726,8 @@ impl Ctx<'_> {
         let groups = self.cumulative_groups(claims);
         let best = groups
             .into_iter()
-            .filter(|(g, _, _)| g.estimate.is_some())
-            .max_by_key(|(g, _, a)| {
-                (
-                    a.bounds().map(|(_, b)| b),
-                    g.claims.iter().map(|c| c.seq).max(),
-                )
-            });
+            .filter(|(g, ..)| g.estimate.is_some())
+            .max_by_key(|(_, _, a, last)| (a.bounds().map(|(_, b)| b), *last));
         let mut route = Route {
             name: "latest_cumulative",
             description: "the running total with the latest as-of date (unknown dates rank last)"
@@ -615,7 +736,7 @@ impl Ctx<'_> {
             notes: vec![],
             groups: vec![],
         };
-        if let Some((g, _, _)) = best {
+        if let Some((g, ..)) = best {
             route.estimate = g.estimate;
             route.groups.push(g);
         }
@@ -630,18 +751,25 @@ fn shift(d: Day, days: i64) -> Option<Day> {
 }
 
 /// The total for `q`, by every route, with the answer chosen among them
-/// and every claim behind each group (what `explain` shows).
+/// and every claim behind each group (what `explain --all` shows).
 pub fn total(cache: &Cache, q: &Query) -> Result<Total, ProjectError> {
-    compute(cache, q, true)
+    compute(cache, q, Detail::Every)
+}
+
+/// The same figures as `total`, each group listing the claims its figure
+/// rests on (`Detail::Derivation`) and counting the rest: what `explain`
+/// shows. Its size follows the groups, not the claims behind them.
+pub fn explain(cache: &Cache, q: &Query) -> Result<Total, ProjectError> {
+    compute(cache, q, Detail::Derivation)
 }
 
 /// The same figures as `total`, but groups do not list their claims: for
 /// `claimlog total`, where only the figures are printed.
 pub fn total_brief(cache: &Cache, q: &Query) -> Result<Total, ProjectError> {
-    compute(cache, q, false)
+    compute(cache, q, Detail::Figures)
 }
 
-fn compute(cache: &Cache, q: &Query, detail: bool) -> Result<Total, ProjectError> {
+fn compute(cache: &Cache, q: &Query, detail: Detail) -> Result<Total, ProjectError> {
     let kinds: Kinds = cache
         .sources()?
         .into_iter()

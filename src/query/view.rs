@@ -22,6 +22,15 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role, in listing order (`role as u8` is its index).
+    pub const ALL: [Role; 5] = [
+        Role::Chosen,
+        Role::Agrees,
+        Role::Competing,
+        Role::Retracted,
+        Role::Corrected,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Role::Chosen => "chosen",
@@ -57,6 +66,47 @@ pub struct ClaimView {
     pub ended: Option<String>,
 }
 
+/// A claim named, not shown: enough to find it (`claimlog show ID`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Named {
+    pub id: Hash32,
+    pub seq: u64,
+}
+
+/// Claims of a group that `explain` counts instead of listing (it lists
+/// the chosen claim only; `--all` lists every claim), and which of the
+/// claims set the group's lowest and highest bound.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Omitted {
+    pub agrees: usize,
+    pub competing: usize,
+    pub retracted: usize,
+    pub corrected: usize,
+    /// The first active claim, in listing order, whose low is the group's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub low_set_by: Option<Named>,
+    /// The first active claim, in listing order, whose high is the group's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub high_set_by: Option<Named>,
+}
+
+impl Omitted {
+    pub fn count(&mut self, role: Role) {
+        match role {
+            Role::Agrees => self.agrees += 1,
+            Role::Competing => self.competing += 1,
+            Role::Retracted => self.retracted += 1,
+            Role::Corrected => self.corrected += 1,
+            // The chosen claim is always listed.
+            Role::Chosen => {}
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.agrees + self.competing + self.retracted + self.corrected
+    }
+}
+
 /// Claims about one and the same thing, and the figure chosen among them.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Group {
@@ -66,6 +116,10 @@ pub struct Group {
     pub chosen: Option<Hash32>,
     pub independent_sources: usize,
     pub claims: Vec<ClaimView>,
+    /// Present when `claims` lists only part of the group (explain without
+    /// `--all`): how many of each role it leaves out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub omitted: Option<Omitted>,
 }
 
 /// One way of arriving at a total.

@@ -1,6 +1,7 @@
 //! total and explain on the seed dataset: figures, bound kinds, routes.
 
-use crate::{claim_id, Store};
+use crate::{claim_id, claim_line, Store};
+use serde_json::json;
 use serde_json::Value;
 
 fn total(s: &Store, args: &[&str]) -> Value {
@@ -315,4 +316,97 @@ fn total_rejects_bad_query_flags_with_exit_2() {
         ],
         &["cannot be used with"],
     );
+}
+
+/// Eight claims about one day: A=5 B=5 C=3 D=9 E=5 F=7 G=5 (chosen: the
+/// latest of equal rank), and H=5, retracted.
+fn crowded_day() -> Store {
+    let s = Store::with_source();
+    let mut lines: Vec<String> = [5, 5, 3, 9, 5, 7, 5, 5]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            claim_line(json!({
+                "quantity": {"exact": n},
+                "quote": format!("Report {i}: {n} people came home."),
+            }))
+        })
+        .collect();
+    lines.push(json!({"type": "retract", "line": 8, "reason": "misread"}).to_string());
+    s.ok([
+        "import",
+        s.file("day.jsonl", lines.join("\n")).to_str().unwrap(),
+    ]);
+    s
+}
+
+#[test]
+fn explain_of_a_crowded_group_lists_the_chosen_claim_and_names_those_setting_its_bounds() {
+    let s = crowded_day();
+    let args = [
+        "explain",
+        "--metric",
+        "people_returned",
+        "--period",
+        "2024-03",
+    ];
+    let out = s.ok(args);
+    assert!(out.contains("event on 2024-03-01: 5 (range 3..9)"), "{out}");
+    assert!(out.contains("✔ chosen 5 per test-outlet"), "{out}");
+    assert!(out.contains("\"Report 6: 5 people came home.\""), "{out}");
+    assert!(!out.contains("≠ competing"), "{out}");
+    assert!(!out.contains("= agrees"), "{out}");
+    assert!(
+        out.contains(
+            "+ 7 more not listed: 3 agreeing, 3 competing, 1 retracted (explain --all lists them)"
+        ),
+        "{out}"
+    );
+    let id = |n: i64| claim_id(&s, "people_returned", "test-outlet", n);
+    let (low, high) = (id(3), id(9));
+    assert!(
+        out.contains(&format!(
+            "low 3 set by claim {} (seq 4); high 9 set by claim {} (seq 5)",
+            &low[..12],
+            &high[..12]
+        )),
+        "{out}"
+    );
+    let group = |t: &Value| {
+        t["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "summed")
+            .unwrap()["groups"][0]
+            .clone()
+    };
+    let g = group(&s.json(args));
+    assert_eq!(g["claims"].as_array().unwrap().len(), 1, "{g}");
+    assert_eq!(g["claims"][0]["role"], "chosen", "{g}");
+    assert_eq!(
+        g["omitted"],
+        json!({"agrees": 3, "competing": 3, "retracted": 1, "corrected": 0,
+               "low_set_by": {"id": low, "seq": 4}, "high_set_by": {"id": high, "seq": 5}})
+    );
+    // Again, now that the first run filled the memo: the same.
+    assert_eq!(group(&s.json(args)), g);
+
+    let all = s.ok(args.iter().copied().chain(["--all"]));
+    assert_eq!(all.matches("= agrees 5").count(), 3, "{all}");
+    assert!(all.contains("≠ competing 7 per test-outlet"), "{all}");
+    assert!(all.contains("✘ retracted 5 per test-outlet"), "{all}");
+    assert!(!all.contains("more not listed"), "{all}");
+    let g = group(&s.json(args.iter().copied().chain(["--all"])));
+    assert_eq!(g["claims"].as_array().unwrap().len(), 8, "{g}");
+    assert!(g.get("omitted").is_none(), "{g}");
+    // `total` prints figures only, and its JSON every claim.
+    let t = group(&s.json([
+        "total",
+        "--metric",
+        "people_returned",
+        "--period",
+        "2024-03",
+    ]));
+    assert_eq!(t["claims"].as_array().unwrap().len(), 8, "{t}");
 }
