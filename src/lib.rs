@@ -39,9 +39,9 @@ pub use project::{
     ProjectError, SourceEntry,
 };
 pub use query::{
-    check, explain, independence_key, scope_key, total, total_brief, Answer, ClaimRef, ClaimView,
-    Estimate, Filter, Finding, Group, Named, Omitted, Policy, Query, Role, Route, Severity,
-    Tolerance, Total, LIST_ALL_UP_TO,
+    check, explain, independence_key, scope_key, total, total_brief, totals_over_log, Answer,
+    ClaimRef, ClaimView, Estimate, Filter, Finding, Group, Named, Omitted, Policy, Query, Role,
+    Route, Severity, Tolerance, Total, LIST_ALL_UP_TO,
 };
 pub use schema::schemas;
 pub use store::{

@@ -1,9 +1,8 @@
 use super::output::{open, print_json};
 use super::total::{headline, Args as TotalArgs};
 use super::{CliError, CliResult};
-use claimlog::{ClaimStatus, Severity, Tolerance};
+use claimlog::{Severity, Tolerance};
 use serde::Serialize;
-use std::collections::BTreeSet;
 use std::path::Path;
 
 #[derive(clap::Args, Debug)]
@@ -79,29 +78,12 @@ struct Step {
 
 /// How the answer to a total changed over the log, event by event.
 pub fn history(store: &Path, a: TotalArgs) -> CliResult {
-    let base = a.query()?;
+    let q = a.query()?;
     let s = open(store)?;
-    // Only events about this metric (or the exchange count used for
-    // coverage) can move the total: evaluate the query after each of them.
-    let mut seqs = BTreeSet::new();
-    for m in [base.metric.as_str(), "exchanges"] {
-        for e in s.cache().claims_by_metric(m) {
-            let e = e?;
-            seqs.insert(e.seq);
-            if let ClaimStatus::Retracted { seq, .. } | ClaimStatus::Corrected { seq, .. } =
-                e.status
-            {
-                seqs.insert(seq);
-            }
-        }
-    }
     let mut steps: Vec<Step> = Vec::new();
-    let mut last: Option<String> = None;
-    for seq in seqs {
-        let mut q = base.clone();
-        q.filter.as_of_seq = Some(seq);
-        // Only the answer is shown: no group need list its claims.
-        let t = claimlog::total_brief(s.cache(), &q)?;
+    // An empty ledger has no figure: the first step is the first figure.
+    let mut last: Option<String> = Some("null".into());
+    claimlog::totals_over_log(s.cache(), &q, |seq, t| -> Result<(), CliError> {
         let key = serde_json::to_string(&t.answer).map_err(anyhow::Error::from)?;
         if last.as_ref() != Some(&key) {
             let r = s.record(seq)?;
@@ -117,12 +99,13 @@ pub fn history(store: &Path, a: TotalArgs) -> CliResult {
             });
             last = Some(key);
         }
-    }
+        Ok(())
+    })?;
     if a.json {
         return print_json(&steps);
     }
     if steps.is_empty() {
-        println!("no event has touched this total");
+        println!("no event has given this total a figure");
     }
     Ok(())
 }

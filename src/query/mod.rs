@@ -11,5 +11,5 @@ mod view;
 pub use check::{check, scope_key, ClaimRef, Finding, Severity, Tolerance};
 pub use estimate::Estimate;
 pub use resolve::{independence_key, Policy};
-pub use total::{explain, total, total_brief, Filter, Query, LIST_ALL_UP_TO};
+pub use total::{explain, total, total_brief, totals_over_log, Filter, Query, LIST_ALL_UP_TO};
 pub use view::{Answer, ClaimView, Group, Named, Omitted, Role, Route, Total};

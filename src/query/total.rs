@@ -183,6 +183,12 @@ impl Ctx<'_> {
     /// fall in it, running totals, changes, and the periods those changes
     /// refer to), never the whole metric.
     fn candidates(&self, metric: &str) -> Result<Vec<ClaimEntry>, ProjectError> {
+        let raw = self.candidates_raw(metric)?;
+        self.visible(raw)
+    }
+
+    /// `candidates` before the filter is applied: as the ledger stands now.
+    fn candidates_raw(&self, metric: &str) -> Result<Vec<ClaimEntry>, ProjectError> {
         let bd = self.q.breakdown.to_string();
         let c = self.cache;
         let mut raw: Vec<ClaimEntry> = Vec::new();
@@ -266,7 +272,7 @@ impl Ctx<'_> {
                 take(&mut raw, &mut c.claims_by_scope_kind(metric, &bd, b'f'))?;
             }
         }
-        self.visible(raw)
+        Ok(raw)
     }
 
     /// The claims as the filter saw them (a retraction after the filter's
@@ -769,60 +775,139 @@ pub fn total_brief(cache: &Cache, q: &Query) -> Result<Total, ProjectError> {
     compute(cache, q, Detail::Figures)
 }
 
-fn compute(cache: &Cache, q: &Query, detail: Detail) -> Result<Total, ProjectError> {
-    let kinds: Kinds = cache
+fn kinds_of(cache: &Cache) -> Result<Kinds, ProjectError> {
+    Ok(cache
         .sources()?
         .into_iter()
         .map(|s| (s.source.id.to_string(), s.source.kind))
-        .collect();
+        .collect())
+}
+
+fn compute(cache: &Cache, q: &Query, detail: Detail) -> Result<Total, ProjectError> {
     let ctx = Ctx {
         cache,
-        kinds,
+        kinds: kinds_of(cache)?,
         q,
         detail,
     };
-    let (events, claims): (Vec<ClaimEntry>, Vec<ClaimEntry>) = ctx
-        .candidates(q.metric.as_str())?
-        .into_iter()
-        .partition(|e| matches!(e.claim.scope, Scope::Event { .. }));
-    let routes = match q.period {
-        Some(p) => vec![
-            ctx.stated(&claims, p),
-            ctx.cumulative(&claims, p),
-            ctx.change(&claims, p)?,
-            ctx.summed(events, Some(p))?,
-        ],
-        None => vec![ctx.latest_cumulative(&claims), ctx.summed(events, None)?],
+    let candidates = ctx.candidates(q.metric.as_str())?;
+    ctx.finish(candidates)
+}
+
+/// Calls `each` with every seq at which the brief total of `q` may have
+/// changed (a claim it can use, or a count of the period's exchanges, was
+/// added or ended) and the brief total as the ledger stood after it, in
+/// log order. The claims are read from the cache once, not once a step;
+/// each step still resolves every claim known by then.
+pub fn totals_over_log<E: From<ProjectError>>(
+    cache: &Cache,
+    q: &Query,
+    mut each: impl FnMut(u64, Total) -> Result<(), E>,
+) -> Result<(), E> {
+    let kinds = kinds_of(cache)?;
+    // Any time filter makes `candidates_raw` read every claim a route can
+    // use, not the memoised days' figures.
+    let mut probe = q.clone();
+    probe.filter.as_of_seq = Some(q.filter.as_of_seq.unwrap_or(u64::MAX));
+    let ctx = Ctx {
+        cache,
+        kinds: kinds.clone(),
+        q: &probe,
+        detail: Detail::Figures,
     };
-    let answer = routes.iter().find_map(|r| {
-        let est = r.estimate?;
-        let independent_sources = match r.name {
-            "stated" | "latest_cumulative" => {
-                r.groups.first().map(|g| g.independent_sources).unwrap_or(0)
-            }
-            _ => r
-                .groups
-                .iter()
-                .map(|g| g.independent_sources)
-                .min()
-                .unwrap_or(0),
-        };
-        Some(Answer {
-            route: r.name,
-            kind: est.kind(),
-            estimate: est,
-            independent_sources,
+    let raw = ctx.candidates_raw(q.metric.as_str())?;
+    let mut touched: Vec<&ClaimEntry> = raw.iter().collect();
+    let exchanges = match q.period {
+        Some(p) if q.metric.as_str() != "exchanges" => cache
+            .claims_for_period(
+                "exchanges",
+                "",
+                &Scope::Period {
+                    from: p.from,
+                    to: p.to,
+                },
+            )
+            .collect::<Result<Vec<_>, _>>()?,
+        _ => Vec::new(),
+    };
+    touched.extend(exchanges.iter());
+    let mut seqs: Vec<u64> = touched
+        .iter()
+        .flat_map(|e| {
+            let ended = match e.status {
+                ClaimStatus::Active => None,
+                ClaimStatus::Retracted { seq, .. } | ClaimStatus::Corrected { seq, .. } => {
+                    Some(seq)
+                }
+            };
+            std::iter::once(e.seq).chain(ended)
         })
-    });
-    Ok(Total {
-        metric: q.metric.to_string(),
-        breakdown: q.breakdown.to_string(),
-        period: q.period.map(|p| p.to_string()),
-        policy: q.policy.name(),
-        filter: q.filter.clone(),
-        answer,
-        routes,
-    })
+        .filter(|s| q.filter.as_of_seq.is_none_or(|m| *s <= m))
+        .collect();
+    seqs.sort_unstable();
+    seqs.dedup();
+    for seq in seqs {
+        let mut at = q.clone();
+        at.filter.as_of_seq = Some(seq);
+        let ctx = Ctx {
+            cache,
+            kinds: kinds.clone(),
+            q: &at,
+            detail: Detail::Figures,
+        };
+        // Claims recorded later are invisible at `seq` anyway.
+        let known = raw.iter().filter(|e| e.seq <= seq).cloned().collect();
+        each(seq, ctx.finish(ctx.visible(known)?)?)?;
+    }
+    Ok(())
+}
+
+impl Ctx<'_> {
+    /// The total from the claims the filter lets the query see.
+    fn finish(&self, candidates: Vec<ClaimEntry>) -> Result<Total, ProjectError> {
+        let (ctx, q) = (self, self.q);
+        let (events, claims): (Vec<ClaimEntry>, Vec<ClaimEntry>) = candidates
+            .into_iter()
+            .partition(|e| matches!(e.claim.scope, Scope::Event { .. }));
+        let routes = match q.period {
+            Some(p) => vec![
+                ctx.stated(&claims, p),
+                ctx.cumulative(&claims, p),
+                ctx.change(&claims, p)?,
+                ctx.summed(events, Some(p))?,
+            ],
+            None => vec![ctx.latest_cumulative(&claims), ctx.summed(events, None)?],
+        };
+        let answer = routes.iter().find_map(|r| {
+            let est = r.estimate?;
+            let independent_sources = match r.name {
+                "stated" | "latest_cumulative" => {
+                    r.groups.first().map(|g| g.independent_sources).unwrap_or(0)
+                }
+                _ => r
+                    .groups
+                    .iter()
+                    .map(|g| g.independent_sources)
+                    .min()
+                    .unwrap_or(0),
+            };
+            Some(Answer {
+                route: r.name,
+                kind: est.kind(),
+                estimate: est,
+                independent_sources,
+            })
+        });
+        Ok(Total {
+            metric: q.metric.to_string(),
+            breakdown: q.breakdown.to_string(),
+            period: q.period.map(|p| p.to_string()),
+            policy: q.policy.name(),
+            filter: q.filter.clone(),
+            answer,
+            routes,
+        })
+    }
 }
 
 /// The group of the events on exactly day `d`.

@@ -410,3 +410,28 @@ fn explain_of_a_crowded_group_lists_the_chosen_claim_and_names_those_setting_its
     ]));
     assert_eq!(t["claims"].as_array().unwrap().len(), 8, "{t}");
 }
+
+#[test]
+fn history_shows_each_event_that_changed_the_answer_ending_with_the_current_one() {
+    let s = Store::seeded();
+    let args = ["history", "--metric", "people_returned", "--period", "2024"];
+    let out = s.ok(args);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert!(
+        lines[0].starts_with("seq     17 ")
+            && lines[0].ends_with("people_returned = 1358 [period 2024] per seed-001-outlet"),
+        "{out}"
+    );
+    assert!(lines[1].contains("1358 [exact") && lines[1].contains("1 independent source(s)"));
+    assert!(lines[2].starts_with("seq     31 ") && lines[2].contains("per kyiv-independent"));
+    assert!(lines[3].contains("2 independent source(s)"), "{out}");
+    let steps = s.json(args);
+    let steps = steps.as_array().unwrap();
+    let now = total(&s, &["--metric", "people_returned", "--period", "2024"]);
+    assert_eq!(steps.last().unwrap()["answer"], now["answer"]);
+    assert_eq!(
+        s.ok(["history", "--metric", "people_returned", "--period", "2019"]),
+        "no event has given this total a figure\n"
+    );
+}

@@ -415,3 +415,46 @@ proptest! {
         prop_assert_eq!(before, figures(&claimlog::total_brief(s.cache(), &q).unwrap()));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    /// `history`: the total is recomputed only at the seqs
+    /// `totals_over_log` returns, so between them it must not change.
+    #[test]
+    fn history_steps_give_the_total_as_of_every_seq(
+        ops in proptest::collection::vec(crowded_op(), 1..32),
+        splits in proptest::collection::vec(any::<usize>(), 0..24),
+        policy in 0u8..4,
+    ) {
+        let tmp = tempfile::tempdir().unwrap();
+        let (s, _) = build(&tmp.path().join("s"), &ops, &splits);
+        let policy = POLICIES[usize::from(policy)];
+        for (metric, period) in [("people_returned", Some("2023")), ("people_returned", Some("2024")), ("people_returned", None), ("exchanges", Some("2023"))] {
+            let q = super::query(metric, period, policy);
+            let mut steps = Vec::new();
+            claimlog::totals_over_log(s.cache(), &q, |seq, t| -> Result<(), claimlog::ProjectError> {
+                steps.push((seq, t));
+                Ok(())
+            }).unwrap();
+            prop_assert!(steps.windows(2).all(|w| w[0].0 < w[1].0));
+            // The brief total of an empty ledger, then of each step.
+            let mut last = serde_json::to_value(claimlog::total_brief(s.cache(), &{
+                let mut none = q.clone();
+                none.filter.as_of_seq = Some(0);
+                none
+            }).unwrap()).unwrap();
+            let mut next = steps.iter().peekable();
+            for seq in 0..=s.head().seq {
+                let mut at = q.clone();
+                at.filter.as_of_seq = Some(seq);
+                let t = serde_json::to_value(claimlog::total_brief(s.cache(), &at).unwrap()).unwrap();
+                if let Some((_, step)) = next.next_if(|(k, _)| *k == seq) {
+                    last = serde_json::to_value(step).unwrap();
+                }
+                last["filter"] = t["filter"].clone();
+                prop_assert_eq!(&last, &t, "{} {:?} at seq {}", metric, period, seq);
+            }
+        }
+    }
+}
