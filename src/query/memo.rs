@@ -1,7 +1,8 @@
 //! The memo of resolved days: for a total of a period, the group of each
 //! day with claims about events on exactly that day (its figure, chosen
-//! claim and independent sources under one policy, and which claims explain
-//! lists, by id and role, with the others counted) is kept in the cache's
+//! claim and independent sources under one policy, with what explain says
+//! of the claims it does not list; and apart from it the claims explain
+//! lists, whole, with their roles) is kept in the cache's
 //! memo tree with the day's version (`Cache::day_versions`: the last seq
 //! that added or ended such a claim). A memo entry is used only while its
 //! version is the day's, so a new, retracted or corrected claim makes the
@@ -28,6 +29,19 @@ pub fn key(metric: &str, breakdown: &str, policy: Policy, day: Day) -> Vec<u8> {
         &day.epoch_days().to_be_bytes(),
     ]
     .concat()
+}
+
+/// The first byte of every memo value. Bump it when what a value holds, or
+/// the rule that made it (the policies, what explain lists), changes: a
+/// value of another layout is resolved again, never served.
+const LAYOUT: u8 = 2;
+
+fn tagged(bytes: Vec<u8>) -> Vec<u8> {
+    [&[LAYOUT][..], &bytes].concat()
+}
+
+fn untagged(bytes: &[u8]) -> Option<&[u8]> {
+    bytes.strip_prefix(&[LAYOUT])
 }
 
 type Stored = (
@@ -73,7 +87,7 @@ pub fn encode(version: u64, g: &Group) -> Vec<u8> {
             )
         }),
     );
-    bincode::encode_to_vec(v, bincode::config::standard()).expect("memo values encode")
+    tagged(bincode::encode_to_vec(v, bincode::config::standard()).expect("memo values encode"))
 }
 
 /// The claims explain lists of the day, with their roles.
@@ -82,13 +96,14 @@ pub fn encode_listed(version: u64, listed: &[(Role, &ClaimEntry)]) -> Vec<u8> {
         version,
         listed.iter().map(|(r, e)| (*r as u8, *e)).collect(),
     );
-    bincode::encode_to_vec(v, bincode::config::standard()).expect("memo values encode")
+    tagged(bincode::encode_to_vec(v, bincode::config::standard()).expect("memo values encode"))
 }
 
 /// The group stored in `bytes` if it was resolved at `version`; anything
 /// else (older, unreadable, of an earlier layout) is `None` and gets
 /// resolved again.
 pub fn decode(bytes: &[u8], version: u64, group_key: &str) -> Option<Group> {
+    let bytes = untagged(bytes)?;
     let ((v, label, est, chosen, sources, omitted), used): (Stored, usize) =
         bincode::decode_from_slice(bytes, bincode::config::standard()).ok()?;
     if v != version || used != bytes.len() {
@@ -124,6 +139,7 @@ pub fn decode(bytes: &[u8], version: u64, group_key: &str) -> Option<Group> {
 
 /// The listed claims stored in `bytes` if resolved at `version`.
 pub fn decode_listed(bytes: &[u8], version: u64) -> Option<Vec<(ClaimEntry, Role)>> {
+    let bytes = untagged(bytes)?;
     let ((v, listed), used): ((u64, Vec<(u8, ClaimEntry)>), usize) =
         bincode::decode_from_slice(bytes, bincode::config::standard()).ok()?;
     if v != version || used != bytes.len() {

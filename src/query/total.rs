@@ -572,13 +572,11 @@ impl Ctx<'_> {
         .visible(raw)
     }
 
-    /// Running-total groups with their since and as-of dates and the last
-    /// seq among their claims (what ranks equal as-of dates, whatever the
-    /// detail asked for).
+    /// Running-total groups, in key order, with their since and as-of dates.
     fn cumulative_groups(
         &self,
         claims: &[ClaimEntry],
-    ) -> Vec<(Group, crate::model::FuzzyDate, crate::model::FuzzyDate, u64)> {
+    ) -> Vec<(Group, crate::model::FuzzyDate, crate::model::FuzzyDate)> {
         let mut groups: BTreeMap<
             String,
             (
@@ -612,8 +610,7 @@ impl Ctx<'_> {
         groups
             .into_iter()
             .map(|(k, (label, since, as_of, entries))| {
-                let last = entries.iter().map(|e| e.seq).max().unwrap_or(0);
-                (self.group(k, label, entries), since, as_of, last)
+                (self.group(k, label, entries), since, as_of)
             })
             .collect()
     }
@@ -637,15 +634,15 @@ impl Ctx<'_> {
             groups: vec![],
         };
         // End: as of the period's last day, or the day after ("as of 1 January").
-        let ends: Vec<&(Group, _, _, _)> = groups
+        let ends: Vec<&(Group, _, _)> = groups
             .iter()
-            .filter(|(g, _, a, _)| {
+            .filter(|(g, _, a)| {
                 g.estimate.is_some() && day(*a).is_some_and(|a| a == p.to || Some(a) == next(p.to))
             })
             .collect();
         for (end, since, ..) in ends {
             let starts_inside = since.bounds().is_some_and(|(s, _)| s >= p.from);
-            let start = groups.iter().find(|(g, s, a, _)| {
+            let start = groups.iter().find(|(g, s, a)| {
                 g.estimate.is_some()
                     && s == since
                     && g.key.rsplit(':').next() == end.key.rsplit(':').next()
@@ -733,7 +730,11 @@ impl Ctx<'_> {
         let best = groups
             .into_iter()
             .filter(|(g, ..)| g.estimate.is_some())
-            .max_by_key(|(_, _, a, last)| (a.bounds().map(|(_, b)| b), *last));
+            // Equal last possible days: the group whose key sorts last
+            // (max_by_key keeps the last maximum). That is the rule the
+            // brief totals in snapshots were made with; ranking by what a
+            // group happens to list made explain disagree with them.
+            .max_by_key(|(_, _, a)| a.bounds().map(|(_, b)| b));
         let mut route = Route {
             name: "latest_cumulative",
             description: "the running total with the latest as-of date (unknown dates rank last)"

@@ -435,3 +435,35 @@ fn history_shows_each_event_that_changed_the_answer_ending_with_the_current_one(
         "no event has given this total a figure\n"
     );
 }
+
+/// Two running totals whose as-of dates end on the same day ("March 2024"
+/// and "31 March 2024"): the one whose group key sorts last is the answer,
+/// as brief totals (and the snapshots holding them) always chose, in
+/// total, total --json and explain alike. Ranking by the claims a group
+/// lists made explain and total --json pick the newer claim instead.
+#[test]
+fn equal_as_of_days_pick_the_same_running_total_in_every_output() {
+    let s = Store::with_source();
+    let lines = [("2024-03", 2900), ("2024-03-31", 3000)].map(|(as_of, n)| {
+        claim_line(json!({
+            "quantity": {"exact": n},
+            "scope": {"kind": "cumulative", "since": "2022-02-24", "as_of": as_of},
+            "quote": format!("{n} since the invasion."),
+        }))
+    });
+    s.ok([
+        "import",
+        s.file("c.jsonl", lines.join("\n")).to_str().unwrap(),
+    ]);
+    let args = ["--metric", "people_returned"];
+    let text = s.ok(["total", "--metric", "people_returned"]);
+    assert!(
+        text.starts_with("people_returned, all time: 2900 [exact"),
+        "{text}"
+    );
+    for cmd in ["total", "explain"] {
+        let t = s.json([cmd].into_iter().chain(args));
+        assert_eq!(t["answer"]["route"], "latest_cumulative", "{cmd}: {t}");
+        assert_eq!(t["answer"]["estimate"]["best"], 2900, "{cmd}: {t}");
+    }
+}
