@@ -1,6 +1,7 @@
 //! Input: JSON Lines and single commands become validated events, checked
 //! against the ledger as a whole before anything is appended.
 
+mod compact;
 mod input;
 mod lines;
 mod plan;

@@ -10,6 +10,7 @@
 //!    as it grows and acknowledged once, at the end (all or nothing, across
 //!    crashes too: see docs/FORMAT.md, "Frame").
 
+use super::compact::{LineSet, Packed, Ref, Refs};
 use super::input::{parse_line, Parsed, Target};
 use super::lines::{next_line, Line, MAX_LINE_BYTES};
 use crate::event::{Correction, Event, Hash32, Retraction};
@@ -45,14 +46,6 @@ pub enum IngestError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// A claim a retraction or correction points at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ref {
-    Existing(Hash32),
-    /// The claim this input appends at line N.
-    Planned(u64),
 }
 
 /// What a retract or correct line does to its claim.
@@ -184,14 +177,16 @@ fn short(h: &Hash32) -> u128 {
 struct Planner {
     errors: Vec<LineError>,
     sources: BTreeMap<String, Source>,
+    /// The ids `Packed` refs name.
+    refs: Refs,
     /// (line, what that line's claim is now), in line order.
-    line_claims: Vec<(u64, Ref)>,
+    line_claims: Vec<(u64, Packed)>,
     /// Claims added by this input, by content.
-    contents: HashMap<u128, Ref>,
+    contents: HashMap<u128, Packed>,
     ended_existing: BTreeSet<Hash32>,
     ended_planned: HashSet<u64>,
-    /// Lines to append, by line number.
-    emit: BTreeSet<u64>,
+    /// Lines to append.
+    emit: LineSet,
     /// Targets of retract and correct lines.
     targets: BTreeMap<u64, Ref>,
     /// Planned claim lines that a later line refers to: their ids are kept
@@ -261,10 +256,11 @@ impl Planner {
         self.line_claims
             .binary_search_by_key(&n, |x| x.0)
             .ok()
-            .map(|i| self.line_claims[i].1)
+            .map(|i| self.refs.unpack(self.line_claims[i].1))
     }
 
     fn set_line_claim(&mut self, n: u64, r: Ref) {
+        let r = self.refs.pack(r);
         match self.line_claims.binary_search_by_key(&n, |x| x.0) {
             Ok(i) => self.line_claims[i].1 = r,
             Err(i) => self.line_claims.insert(i, (n, r)),
@@ -324,6 +320,16 @@ impl Planner {
                 self.referenced.insert(i);
             }
         }
+    }
+
+    /// The claim of this input with content `key`, if any.
+    fn content(&self, key: &u128) -> Option<Ref> {
+        self.contents.get(key).map(|p| self.refs.unpack(*p))
+    }
+
+    fn set_content(&mut self, key: u128, r: Ref) {
+        let r = self.refs.pack(r);
+        self.contents.insert(key, r);
     }
 
     fn step(&mut self, line: u64) -> u64 {
@@ -475,8 +481,8 @@ impl Planner {
         let n = u64::try_from(alt.lines.len()).unwrap_or(u64::MAX);
         self.outcome.duplicate_claims_skipped -= n;
         self.outcome.already_recorded += n;
-        if self.contents.get(&alt.key) == Some(&Ref::Existing(active)) {
-            self.contents.insert(alt.key, Ref::Existing(ended));
+        if self.content(&alt.key) == Some(Ref::Existing(active)) {
+            self.set_content(alt.key, Ref::Existing(ended));
         }
     }
 
@@ -505,7 +511,7 @@ impl Planner {
             // Later lines like the corrected claim are that claim, as they
             // were when this line was first imported.
             self.consumed.insert(new);
-            self.contents.insert(short(&content), Ref::Existing(new));
+            self.set_content(short(&content), Ref::Existing(new));
             if let Some(t) = target {
                 self.set_line_claim(t, Ref::Existing(new));
             }
@@ -544,7 +550,7 @@ impl Planner {
                 }
                 let content = claim_content_hash(&c);
                 let key = short(&content);
-                if let Some(r) = self.contents.get(&key).copied().filter(|r| self.live(r)) {
+                if let Some(r) = self.content(&key).filter(|r| self.live(r)) {
                     // The same claim as an earlier line of this input.
                     self.count_twin(line, r);
                     self.set_line_claim(line, r);
@@ -592,13 +598,13 @@ impl Planner {
                     self.consumed.insert(id);
                     let r = Ref::Existing(id);
                     self.set_line_claim(line, r);
-                    self.contents.insert(key, r);
+                    self.set_content(key, r);
                     self.count_twin(line, r);
                     return Ok(());
                 }
                 let r = Ref::Planned(self.step(line));
                 self.set_line_claim(line, r);
-                self.contents.insert(key, r);
+                self.set_content(key, r);
                 self.outcome.claims_added += 1;
             }
             Parsed::Retract { target, .. } => {
@@ -619,8 +625,8 @@ impl Planner {
                 }
                 let sources_ok = self.check_claim_sources(cache, line, &new, "new.")?;
                 // A correction must not produce a second copy of an active claim.
-                let copy = match self.contents.get(&short(&content)) {
-                    Some(Ref::Planned(i)) if !self.ended_planned.contains(i) => {
+                let copy = match self.content(&short(&content)) {
+                    Some(Ref::Planned(i)) if !self.ended_planned.contains(&i) => {
                         Some("a claim earlier in this input".to_string())
                     }
                     _ => cache
@@ -641,7 +647,7 @@ impl Planner {
                         if let Some(l) = target.line {
                             self.set_line_claim(l, me);
                         }
-                        self.contents.insert(short(&content), me);
+                        self.set_content(short(&content), me);
                         self.outcome.corrected += 1;
                     }
                 }
@@ -732,7 +738,7 @@ fn plan_and_append(
         })
     };
     input.each(&mut |n, item| {
-        if !p.emit.contains(&n) {
+        if !p.emit.contains(n) {
             return Ok(());
         }
         let Item::Parsed(x) = item else {
