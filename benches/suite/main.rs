@@ -184,23 +184,24 @@ fn query(f: &Flags) {
     result(n, "total.p99", quantile(&t, 0.99) * 1e3, "ms");
     result(n, "total.samples", t.len() as f64, "runs");
     // `explain --json`: the same total with the claims each group's
-    // figure rests on (from the memo, like total), rendered.
-    let mut bytes = 0;
-    let e = sample(secs, || {
-        let t = claimlog::explain(store.cache(), &q).expect("explain");
-        bytes = serde_json::to_string(&t).expect("json").len();
-    });
-    result(n, "explain.p50", quantile(&e, 0.5) * 1e3, "ms");
-    result(n, "explain.p99", quantile(&e, 0.99) * 1e3, "ms");
-    result(n, "explain.bytes", bytes as f64, "bytes");
+    // figure rests on (from the memo, like total), rendered; and
     // `explain --all --json`: every claim of every group (no memo).
-    let e = sample(secs, || {
-        let t = claimlog::total(store.cache(), &q).expect("total");
-        bytes = serde_json::to_string(&t).expect("json").len();
-    });
-    result(n, "explain_all.p50", quantile(&e, 0.5) * 1e3, "ms");
-    result(n, "explain_all.p99", quantile(&e, 0.99) * 1e3, "ms");
-    result(n, "explain_all.bytes", bytes as f64, "bytes");
+    type Explain =
+        fn(&claimlog::Cache, &claimlog::Query) -> Result<claimlog::Total, claimlog::ProjectError>;
+    let runs: [(&str, Explain); 2] = [
+        ("explain", claimlog::explain),
+        ("explain_all", claimlog::total),
+    ];
+    for (name, explain) in runs {
+        let mut bytes = 0;
+        let e = sample(secs, || {
+            let t = explain(store.cache(), &q).expect(name);
+            bytes = serde_json::to_string(&t).expect("json").len();
+        });
+        result(n, &format!("{name}.p50"), quantile(&e, 0.5) * 1e3, "ms");
+        result(n, &format!("{name}.p99"), quantile(&e, 0.99) * 1e3, "ms");
+        result(n, &format!("{name}.bytes"), bytes as f64, "bytes");
+    }
     if let Some(a) = answer.and_then(|t| t.answer) {
         eprintln!("total: {} via {}", a.estimate, a.route);
     }
