@@ -158,6 +158,7 @@ for N in $SIZES; do
         measure "$N" verify_proof "$BIN" verify-proof "$D/proof.json" || true
     fi
     suite prove --store "$STORE" --n "$N" --seconds "$PROVE_SECONDS"
+    suite keys --store "$STORE" --n "$N"
 
     measure "$N" sqlite "$SUITE" sqlite --jsonl "$JSONL" --dir "$D/sqlite" --count "$K" \
         --n "$N" --seconds "$QUERY_SECONDS" || true

@@ -24,6 +24,7 @@ const USAGE: &str = "usage: suite <command> [--flag value]...
   sled   --dir DIR --n N [--value BYTES]            raw sled: N inserts (48-byte random key), flushed
   query  --store DIR --n N [--metric M] [--period P] [--seconds S]   total/explain p50/p99
   prove  --store DIR --n N [--seconds S]            inclusion proof generation and check, in-process
+  keys   --store DIR --n N                          the cache's keys and bytes, by key prefix
   sqlite --jsonl FILE --dir DIR --count K --n N     the SQLite peer: import, appends, chain check, total
   report FILE                                       the markdown table of figures and ratios";
 
@@ -226,6 +227,54 @@ fn prove(f: &Flags) {
     result(n, "verify_proof.p50", quantile(&c, 0.5) * 1e3, "ms");
 }
 
+/// What the cache holds, by key prefix (`g/`, `c/`, ...): entries, key
+/// bytes and value bytes per claim, and in all. Where sled's bytes and
+/// pages come from, for deciding what a layout change would save.
+fn keys(f: &Flags) {
+    let n = get(f, "n");
+    let per: f64 = n.parse().expect("--n");
+    let store =
+        Store::open(&PathBuf::from(get(f, "store")), StoreOptions::default()).expect("open store");
+    let mut by: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+    for kv in store.cache().raw_tree().iter() {
+        let (k, v) = kv.expect("cache entry");
+        let prefix = match k.iter().position(|b| *b == b'/') {
+            Some(i) => String::from_utf8_lossy(&k[..=i]).into_owned(),
+            None => String::from_utf8_lossy(&k).into_owned(),
+        };
+        let e = by.entry(prefix).or_default();
+        e.0 += 1;
+        e.1 += k.len() as u64;
+        e.2 += v.len() as u64;
+    }
+    let (mut entries, mut bytes) = (0, 0);
+    for (prefix, (count, kb, vb)) in &by {
+        let name = prefix.trim_end_matches('/').replace('!', "meta_");
+        result(
+            n,
+            &format!("keys.{name}.entries_per_claim"),
+            *count as f64 / per,
+            "entries",
+        );
+        result(
+            n,
+            &format!("keys.{name}.key_bytes_per_claim"),
+            *kb as f64 / per,
+            "bytes",
+        );
+        result(
+            n,
+            &format!("keys.{name}.value_bytes_per_claim"),
+            *vb as f64 / per,
+            "bytes",
+        );
+        entries += count;
+        bytes += kb + vb;
+    }
+    result(n, "keys.entries_per_claim", entries as f64 / per, "entries");
+    result(n, "keys.bytes_per_claim", bytes as f64 / per, "bytes");
+}
+
 fn main() {
     // `cargo bench` adds a bare `--bench`; the suite has no use for it.
     let args: Vec<String> = std::env::args()
@@ -240,6 +289,7 @@ fn main() {
         Some("sled") => sled(&f),
         Some("query") => query(&f),
         Some("prove") => prove(&f),
+        Some("keys") => keys(&f),
         Some("sqlite") => sqlite_peer::run(&f),
         Some("report") => report::run(&args[1]),
         // `cargo test --benches` and `cargo bench` without arguments land

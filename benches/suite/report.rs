@@ -265,6 +265,23 @@ pub fn run(path: &str) {
             "",
             None,
         );
+        // What the cache hands sled: the ratio is sled's amplification.
+        row(
+            "  sled cache on disk against the keys and values it holds, bytes/claim",
+            g("disk.cache").map(|b| b / claims),
+            g("keys.bytes_per_claim"),
+            None,
+            "",
+            None,
+        );
+        row(
+            "  cache entries per claim",
+            g("keys.entries_per_claim"),
+            None,
+            None,
+            "",
+            None,
+        );
         println!();
     }
     if ns.len() > 1 {
