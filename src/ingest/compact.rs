@@ -3,7 +3,7 @@
 //! to append, so their size is most of what import holds besides sled.
 
 use crate::event::Hash32;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// What a line of the input stands for: a recorded claim, or the claim the
 /// input appends at line N.
@@ -19,6 +19,9 @@ pub enum Ref {
 pub struct Packed(u64);
 
 const EXISTING: u64 = 1 << 63;
+
+/// Line numbers a `Packed` can hold: below 2^63.
+pub const MAX_LINE: u64 = EXISTING;
 
 /// Interns the ids of recorded claims so that `Packed` can name them.
 #[derive(Default)]
@@ -54,31 +57,47 @@ impl Refs {
     }
 }
 
-/// A set of line numbers as one bit per line (lines are dense: 1..=N).
+/// A set of line numbers: one bit per line below `DENSE_LINES` (a file's
+/// lines are dense, 1..=N), a tree above it (the library's line sources
+/// may number lines as they like, and a bit per line up to 2^63 would not
+/// fit in memory).
 #[derive(Default)]
 pub struct LineSet {
     words: Vec<u64>,
+    far: BTreeSet<u64>,
     len: usize,
 }
 
+/// Lines below this are bits: at most 8 MiB of them.
+const DENSE_LINES: u64 = 1 << 26;
+
 impl LineSet {
     fn at(line: u64) -> (usize, u64) {
-        let word = usize::try_from(line / 64).expect("a line number that fits in memory");
+        let word = usize::try_from(line / 64).expect("below DENSE_LINES");
         (word, 1 << (line % 64))
     }
 
     pub fn insert(&mut self, line: u64) {
-        let (w, bit) = Self::at(line);
-        if self.words.len() <= w {
-            self.words.resize(w + 1, 0);
-        }
-        if self.words[w] & bit == 0 {
+        let new = if line < DENSE_LINES {
+            let (w, bit) = Self::at(line);
+            if self.words.len() <= w {
+                self.words.resize(w + 1, 0);
+            }
+            let new = self.words[w] & bit == 0;
             self.words[w] |= bit;
+            new
+        } else {
+            self.far.insert(line)
+        };
+        if new {
             self.len += 1;
         }
     }
 
     pub fn contains(&self, line: u64) -> bool {
+        if line >= DENSE_LINES {
+            return self.far.contains(&line);
+        }
         let (w, bit) = Self::at(line);
         self.words.get(w).is_some_and(|x| x & bit != 0)
     }
@@ -115,13 +134,38 @@ mod tests {
     }
 
     #[test]
-    fn line_set_counts_each_line_once() {
-        let mut s = LineSet::default();
-        assert!(s.is_empty());
-        for l in [1, 64, 65, 1000, 64] {
-            s.insert(l);
+    #[should_panic(expected = "below 2^63")]
+    fn a_planned_line_at_2_63_is_refused() {
+        Refs::default().pack(Ref::Planned(EXISTING));
+    }
+
+    /// Against a BTreeSet, for lines around word boundaries, far ones and
+    /// the largest: every line in or out as inserted, counted once.
+    #[test]
+    fn line_set_holds_what_a_btreeset_holds() {
+        let mut lines: Vec<u64> = (0..300).filter(|l| l % 3 != 1).collect();
+        lines.extend([63, 64, 127, 128, 4095, 4096, 4097]);
+        lines.extend([
+            DENSE_LINES - 1,
+            DENSE_LINES,
+            1 << 40,
+            u64::MAX - 1,
+            u64::MAX,
+        ]);
+        lines.extend(lines.clone());
+        let mut set = LineSet::default();
+        let mut model = BTreeSet::new();
+        assert!(set.is_empty());
+        for l in lines {
+            set.insert(l);
+            model.insert(l);
+            assert_eq!(set.len(), model.len());
         }
-        assert_eq!(s.len(), 4);
-        assert!(s.contains(64) && s.contains(1000) && !s.contains(63) && !s.contains(5000));
+        let probes = (0..400).chain([DENSE_LINES - 2, DENSE_LINES + 1, 1 << 39, u64::MAX]);
+        for l in probes.chain(model.iter().copied()) {
+            assert_eq!(set.contains(l), model.contains(&l), "line {l}");
+        }
+        // The bits stop at the largest dense line inserted.
+        assert_eq!(set.words.len() as u64, DENSE_LINES / 64);
     }
 }

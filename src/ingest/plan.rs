@@ -520,6 +520,12 @@ impl Planner {
     }
 
     fn add(&mut self, cache: &Cache, line: u64, parsed: Parsed) -> Result<(), StoreError> {
+        // A planned claim is named by its line in 63 bits (compact.rs);
+        // files number their lines from 1, but a library caller may not.
+        if line >= super::compact::MAX_LINE {
+            self.err(line, "line numbers must be below 2^63");
+            return Ok(());
+        }
         match parsed {
             Parsed::Source(s) => {
                 let id = s.id.as_str().to_string();

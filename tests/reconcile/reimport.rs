@@ -153,3 +153,41 @@ proptest! {
         prop_assert_eq!(ledger(&grown), ledger(&whole), "cut after line {}", cut);
     }
 }
+
+/// Library callers number their own lines (`ParsedLines`): far-apart line
+/// numbers plan as well as dense ones, and a claim line at 2^63 or more
+/// (which the planner cannot name) is refused by line, not a panic.
+#[test]
+fn line_numbers_of_library_callers_far_apart_or_too_large() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = store(&tmp.path().join("s"));
+    let parse = |v: serde_json::Value| claimlog::parse_line(&v.to_string()).unwrap();
+    let claim_line = |c: u8| {
+        let mut v = claim(c);
+        v["type"] = json!("claim");
+        parse(v)
+    };
+    let src = parse(json!({"type": "source", "id": "outlet", "name": "Outlet", "kind": "media"}));
+    let far = [
+        (7, src),
+        (1 << 40, claim_line(1)),
+        ((1 << 62) + 3, claim_line(2)),
+    ];
+    let o = claimlog::import_lines(&mut s, &mut claimlog::ParsedLines(far.to_vec())).unwrap();
+    assert_eq!((o.sources_added, o.claims_added), (1, 2));
+    let head = s.head();
+    let too_large = vec![(1u64 << 63, claim_line(3))];
+    match claimlog::import_lines(&mut s, &mut claimlog::ParsedLines(too_large)) {
+        Err(claimlog::IngestError::Lines(errs)) => {
+            assert_eq!(errs.len(), 1);
+            assert_eq!(errs[0].line, 1 << 63);
+            assert!(
+                errs[0].message.contains("below 2^63"),
+                "{}",
+                errs[0].message
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.head(), head);
+}
