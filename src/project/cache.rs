@@ -194,10 +194,14 @@ impl Cache {
     }
 
     pub fn claim(&self, id: &Hash32) -> Result<Option<ClaimEntry>, ProjectError> {
-        match self.settled()?.get(keys::claim(id))? {
-            Some(at) => self.get_as(&at),
-            None => Ok(None),
-        }
+        let tree = self.settled()?;
+        let Some(stem) = tree.get(keys::claim(id))? else {
+            return Ok(None);
+        };
+        let at = keys::with_id(&stem, id);
+        tree.get(&at)?
+            .map(|v| ClaimEntry::from_value(&at, &v))
+            .transpose()
     }
 
     /// Every claim, by metric, breakdown and scope.
@@ -433,8 +437,26 @@ impl Cache {
         }
     }
 
-    pub fn location(&self, seq: u64) -> Result<Option<Location>, ProjectError> {
-        self.get_as(&keys::seq(seq))
+    /// The anchor at or before record `seq` (keys::SEQ_STRIDE): its seq
+    /// and where it lives.
+    pub fn anchor(&self, seq: u64) -> Result<Option<(u64, Location)>, ProjectError> {
+        let found = self
+            .settled()?
+            .range(keys::seq(0)..=keys::seq(seq))
+            .next_back()
+            .transpose()?;
+        let Some((k, v)) = found else {
+            return Ok(None);
+        };
+        let at = k
+            .get(keys::SEQ.len()..)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_be_bytes)
+            .ok_or_else(|| ProjectError::BadValue {
+                key: String::from_utf8_lossy(&k).into_owned(),
+                reason: "a seq key is not 8 bytes of seq".into(),
+            })?;
+        Ok(Some((at, dec(&k, &v)?)))
     }
 
     /// Events applied, by kind.
@@ -509,6 +531,6 @@ fn entries<'a>(
 ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + 'a {
     kvs.map(|kv| {
         let (k, v) = kv?;
-        dec(&k, &v)
+        ClaimEntry::from_value(&k, &v)
     })
 }

@@ -7,7 +7,7 @@ use bincode::{Decode, Encode};
 use serde::Serialize;
 
 /// Bump when keys or values change: a cache of another version is rebuilt.
-pub const CACHE_VERSION: u32 = 9;
+pub const CACHE_VERSION: u32 = 11;
 
 /// The last record applied to the cache and where the log ends after it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
@@ -18,13 +18,17 @@ pub struct Checkpoint {
     pub end_offset: u64,
 }
 
-/// Where record `seq` lives in the log.
+/// Where record `seq` lives in the log, kept for every `keys::SEQ_STRIDE`th
+/// record (an anchor): a record between anchors is found by reading the
+/// log forward from the anchor before it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
 pub struct Location {
     pub segment: u32,
     pub offset: u64,
     pub hash: Hash32,
-    pub recorded_at_ms: i64,
+    /// The hash of the record before (zero for seq 0): what its frame
+    /// must chain to.
+    pub prev: Hash32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
@@ -52,11 +56,17 @@ pub enum ClaimStatus {
         seq: u64,
         hash: Hash32,
         reason: Text,
+        /// When the retraction was recorded (for `--recorded-before`).
+        #[serde(skip)]
+        recorded_at_ms: i64,
     },
     Corrected {
         seq: u64,
         by: Hash32,
         reason: Text,
+        /// When the correction was recorded (for `--recorded-before`).
+        #[serde(skip)]
+        recorded_at_ms: i64,
     },
 }
 
@@ -73,6 +83,8 @@ impl ClaimStatus {
     }
 }
 
+/// A claim as the cache knows it. Stored under its `g/` key without its
+/// id, which ends that key (`StoredClaim`).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
 pub struct ClaimEntry {
     pub id: Hash32,
@@ -83,4 +95,53 @@ pub struct ClaimEntry {
     pub replaces: Option<Hash32>,
     pub status: ClaimStatus,
     pub claim: Claim,
+}
+
+/// A `g/` value: a `ClaimEntry` but its id (32 bytes a claim saved).
+#[derive(Encode)]
+struct StoredClaimRef<'a> {
+    seq: u64,
+    recorded_at_ms: i64,
+    replaces: &'a Option<Hash32>,
+    status: &'a ClaimStatus,
+    claim: &'a Claim,
+}
+
+#[derive(Decode)]
+struct StoredClaim {
+    seq: u64,
+    recorded_at_ms: i64,
+    replaces: Option<Hash32>,
+    status: ClaimStatus,
+    claim: Claim,
+}
+
+impl ClaimEntry {
+    /// The value stored under the entry's `g/` key.
+    pub(crate) fn to_value(&self) -> Vec<u8> {
+        super::fold::enc(&StoredClaimRef {
+            seq: self.seq,
+            recorded_at_ms: self.recorded_at_ms,
+            replaces: &self.replaces,
+            status: &self.status,
+            claim: &self.claim,
+        })
+    }
+
+    /// The entry stored as `value` under `g/` key `key`.
+    pub(crate) fn from_value(key: &[u8], value: &[u8]) -> Result<ClaimEntry, super::ProjectError> {
+        let s: StoredClaim = super::fold::dec(key, value)?;
+        let id = super::keys::trailing_id(key).ok_or_else(|| super::ProjectError::BadValue {
+            key: String::from_utf8_lossy(key).into_owned(),
+            reason: "a claim key does not end in an id".into(),
+        })?;
+        Ok(ClaimEntry {
+            id,
+            seq: s.seq,
+            recorded_at_ms: s.recorded_at_ms,
+            replaces: s.replaces,
+            status: s.status,
+            claim: s.claim,
+        })
+    }
 }

@@ -139,8 +139,8 @@ fn add_claim(
         status: ClaimStatus::Active,
         claim: claim.clone(),
     };
-    kv.put(at.clone(), enc(&entry));
-    kv.put(keys::claim(&id), at);
+    kv.put(keys::claim(&id), keys::without_id(&at));
+    kv.put(at, entry.to_value());
     Ok(())
 }
 
@@ -166,18 +166,15 @@ fn end_claim(
     id: &Hash32,
     status: ClaimStatus,
 ) -> Result<ClaimEntry, ProjectError> {
-    let Some(key) = kv.get(&keys::claim(id))? else {
-        return Err(semantic(
-            seq,
-            format!("claim {} does not exist", id.short()),
-        ));
+    let missing = || semantic(seq, format!("claim {} does not exist", id.short()));
+    let Some(stem) = kv.get(&keys::claim(id))? else {
+        return Err(missing());
     };
-    let Some(mut entry) = kv.get_as::<ClaimEntry>(&key)? else {
-        return Err(semantic(
-            seq,
-            format!("claim {} does not exist", id.short()),
-        ));
+    let key = keys::with_id(&stem, id);
+    let Some(value) = kv.get(&key)? else {
+        return Err(missing());
     };
+    let mut entry = ClaimEntry::from_value(&key, &value)?;
     if !entry.status.is_active() {
         return Err(semantic(
             seq,
@@ -187,7 +184,7 @@ fn end_claim(
     touch_day(kv, &entry.claim, seq);
     let old = entry.clone();
     entry.status = status;
-    kv.put(key, enc(&entry));
+    kv.put(key, entry.to_value());
     Ok(old)
 }
 
@@ -199,15 +196,17 @@ pub fn apply(
     pos: Position,
 ) -> Result<(), ProjectError> {
     let seq = rec.seq;
-    kv.put(
-        keys::seq(seq),
-        enc(&Location {
-            segment: pos.segment,
-            offset: pos.offset,
-            hash,
-            recorded_at_ms: rec.recorded_at_ms,
-        }),
-    );
+    if seq.is_multiple_of(keys::SEQ_STRIDE) {
+        kv.put(
+            keys::seq(seq),
+            enc(&Location {
+                segment: pos.segment,
+                offset: pos.offset,
+                hash,
+                prev: rec.prev,
+            }),
+        );
+    }
     bump(kv, rec.event.kind())?;
     match &rec.event {
         Event::Genesis(g) => {
@@ -248,6 +247,7 @@ pub fn apply(
                     seq,
                     hash,
                     reason: r.reason.clone(),
+                    recorded_at_ms: rec.recorded_at_ms,
                 },
             )?;
         }
@@ -260,6 +260,7 @@ pub fn apply(
                     seq,
                     by: hash,
                     reason: c.reason.clone(),
+                    recorded_at_ms: rec.recorded_at_ms,
                 },
             )?;
             add_claim(kv, rec, hash, &c.new, Some(c.old))?;

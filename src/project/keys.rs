@@ -15,6 +15,10 @@ pub const CLAIM: &[u8] = b"c/";
 pub const SOURCE: &[u8] = b"S/";
 pub const BY_SCOPE: &[u8] = b"g/";
 pub const SEQ: &[u8] = b"q/";
+/// `q/<seq>` is kept for every this-many-th record (seq 0, 64, ...): one
+/// entry per record would be a third of the cache's entries, and a record
+/// is found from the anchor before it by reading at most 63 frames.
+pub const SEQ_STRIDE: u64 = 64;
 pub const COUNT: &[u8] = b"k/";
 /// `v/<metric>\0<breakdown>\0<day>`: the last seq that added or ended a
 /// claim about an event on exactly that day. What a day's resolved figure
@@ -40,6 +44,17 @@ pub fn seq(seq: u64) -> Vec<u8> {
 }
 pub fn count(kind: &str) -> Vec<u8> {
     cat(&[COUNT, kind.as_bytes()])
+}
+
+/// What `c/<id>` holds: the claim's `g/` key without the id that ends it
+/// (the id is the `c/` key's own end).
+pub fn without_id(by_scope: &[u8]) -> Vec<u8> {
+    by_scope[..by_scope.len().saturating_sub(32)].to_vec()
+}
+
+/// The `g/` key of claim `id` from what `c/<id>` holds.
+pub fn with_id(stem: &[u8], id: &Hash32) -> Vec<u8> {
+    cat(&[stem, &id.0])
 }
 
 /// The id stored at the end of an index key.

@@ -96,7 +96,9 @@ pub(crate) fn view_of(e: &ClaimEntry, role: Role) -> ClaimView {
         ClaimStatus::Retracted { seq, reason, .. } => {
             Some(format!("retracted at seq {seq}: {reason}"))
         }
-        ClaimStatus::Corrected { seq, by, reason } => Some(format!(
+        ClaimStatus::Corrected {
+            seq, by, reason, ..
+        } => Some(format!(
             "corrected at seq {seq} by claim {}: {reason}",
             by.short()
         )),
@@ -156,26 +158,14 @@ fn derivation(
     }
     (keep, Some(omitted))
 }
-impl Ctx<'_> {
-    fn recorded_at(&self, seq: u64) -> Result<i64, ProjectError> {
-        Ok(self
-            .cache
-            .location(seq)?
-            .map(|l| l.recorded_at_ms)
-            .unwrap_or(i64::MAX))
-    }
 
-    fn knew(&self, seq: u64) -> Result<bool, ProjectError> {
+impl Ctx<'_> {
+    /// Whether the filter's moment knew event `seq`, recorded at
+    /// `recorded_at_ms`.
+    fn knew(&self, seq: u64, recorded_at_ms: i64) -> bool {
         let f = &self.q.filter;
-        if f.as_of_seq.is_some_and(|m| seq > m) {
-            return Ok(false);
-        }
-        if let Some(rb) = f.recorded_before_ms {
-            if self.recorded_at(seq)? >= rb {
-                return Ok(false);
-            }
-        }
-        Ok(true)
+        !(f.as_of_seq.is_some_and(|m| seq > m)
+            || f.recorded_before_ms.is_some_and(|rb| recorded_at_ms >= rb))
     }
 
     /// The candidate claims for the query, read from the scope index: only
@@ -280,7 +270,7 @@ impl Ctx<'_> {
     fn visible(&self, raw: Vec<ClaimEntry>) -> Result<Vec<ClaimEntry>, ProjectError> {
         let mut out = Vec::new();
         for mut e in raw {
-            if e.claim.breakdown != self.q.breakdown || !self.knew(e.seq)? {
+            if e.claim.breakdown != self.q.breakdown || !self.knew(e.seq, e.recorded_at_ms) {
                 continue;
             }
             if let Some(pb) = self.q.filter.published_before {
@@ -291,12 +281,19 @@ impl Ctx<'_> {
             }
             let ended_at = match &e.status {
                 ClaimStatus::Active => None,
-                ClaimStatus::Retracted { seq, .. } | ClaimStatus::Corrected { seq, .. } => {
-                    Some(*seq)
+                ClaimStatus::Retracted {
+                    seq,
+                    recorded_at_ms,
+                    ..
                 }
+                | ClaimStatus::Corrected {
+                    seq,
+                    recorded_at_ms,
+                    ..
+                } => Some((*seq, *recorded_at_ms)),
             };
-            if let Some(s) = ended_at {
-                if !self.knew(s)? {
+            if let Some((s, at)) = ended_at {
+                if !self.knew(s, at) {
                     e.status = ClaimStatus::Active;
                 }
             }

@@ -16,9 +16,7 @@ use crate::event::{
     decode_record, encode_record, CodecError, Event, Genesis, Hash32, Record, FORMAT_VERSION,
 };
 use crate::log::MORE_IN_BATCH;
-use crate::log::{
-    encode_frame, read_frame_at, LogError, LogWriter, Position, DEFAULT_SEGMENT_BYTES, HEADER_LEN,
-};
+use crate::log::{encode_frame, LogError, LogWriter, Position, DEFAULT_SEGMENT_BYTES, HEADER_LEN};
 use crate::model::{Name, Origin};
 use crate::project::{apply, Cache, Checkpoint, Overlay, ProjectError};
 use std::path::{Path, PathBuf};
@@ -293,37 +291,17 @@ impl Store {
         Batch::new(self, next)
     }
 
-    /// The record at `seq`, read from the log and checked against its hash.
+    /// The record at `seq`, read from the log and checked against its hash
+    /// and the hash of the record before.
     pub fn record(&self, seq: u64) -> Result<StoredRecord, StoreError> {
-        let loc = self.cache.location(seq)?.ok_or_else(|| {
-            StoreError::Cache(ProjectError::NotFound(format!("no record with seq {seq}")))
-        })?;
-        let pos = Position {
-            segment: loc.segment,
-            offset: loc.offset,
-        };
-        let frame = read_frame_at(&self.log_dir(), pos)?;
-        let prev = if seq == 0 {
-            Hash32::ZERO
-        } else {
-            self.cache
-                .location(seq - 1)?
-                .map(|l| l.hash)
-                .ok_or_else(|| {
-                    StoreError::Cache(ProjectError::NotFound(format!(
-                        "no record with seq {}",
-                        seq - 1
-                    )))
-                })?
-        };
-        let record = check_frame(&frame.bytes, &frame.stored_hash, seq, &prev)
-            .map_err(|reason| StoreError::Corrupt { seq, reason })?;
-        Ok(StoredRecord {
-            hash: frame.stored_hash,
-            bytes: frame.bytes,
-            pos,
-            record,
-        })
+        let missing =
+            || StoreError::Cache(ProjectError::NotFound(format!("no record with seq {seq}")));
+        if seq > self.head.seq {
+            return Err(missing());
+        }
+        RecordIter::new(self, seq, seq + 1)?
+            .next()
+            .unwrap_or_else(|| Err(missing()))
     }
 
     /// Records `from..to` (clamped to the log), streamed in constant memory.
@@ -620,6 +598,38 @@ impl Drop for Batch<'_> {
     }
 }
 
+/// Where record `seq` starts and the hash it must chain to: from the
+/// cache's anchor at or before it (`Cache::anchor`), reading the frames in
+/// between. `None` if the cache has no anchor or the log ends first.
+pub(crate) fn locate(
+    log_dir: &Path,
+    cache: &Cache,
+    seq: u64,
+) -> Result<Option<(Position, Hash32)>, StoreError> {
+    let Some((at, loc)) = cache.anchor(seq)? else {
+        return Ok(None);
+    };
+    let start = Position {
+        segment: loc.segment,
+        offset: loc.offset,
+    };
+    if at == seq {
+        return Ok(Some((start, loc.prev)));
+    }
+    let mut scanner = crate::log::Scanner::from(log_dir, start)?;
+    let mut prev = loc.prev;
+    for s in at..=seq {
+        let Some(frame) = scanner.next_frame()? else {
+            return Ok(None);
+        };
+        if s == seq {
+            return Ok(Some((frame.pos, prev)));
+        }
+        prev = frame.stored_hash;
+    }
+    Ok(None)
+}
+
 /// Iterator over stored records, reading the log sequentially.
 pub struct RecordIter {
     scanner: crate::log::Scanner,
@@ -639,21 +649,9 @@ impl RecordIter {
                 Hash32::ZERO,
             )
         } else {
-            let loc = store.cache.location(from)?.ok_or_else(|| {
+            locate(&store.log_dir(), &store.cache, from)?.ok_or_else(|| {
                 StoreError::Cache(ProjectError::NotFound(format!("no record with seq {from}")))
-            })?;
-            let prev = store
-                .cache
-                .location(from - 1)?
-                .map(|l| l.hash)
-                .unwrap_or_default();
-            (
-                Position {
-                    segment: loc.segment,
-                    offset: loc.offset,
-                },
-                prev,
-            )
+            })?
         };
         Ok(RecordIter {
             scanner: crate::log::Scanner::from(&store.log_dir(), pos)?,

@@ -176,12 +176,8 @@ fn checkpoint_matches_log(log_dir: &Path, cache: &Cache, cp: &Checkpoint) -> boo
 /// Whether the frame ending at `cp`'s end holds record `cp.seq`: a checkpoint
 /// with the right hash but a wrong seq would give the store a wrong head.
 fn checkpoint_seq_matches_log(log_dir: &Path, cache: &Cache, cp: &Checkpoint) -> bool {
-    let Ok(Some(loc)) = cache.location(cp.seq) else {
+    let Ok(Some((pos, _))) = super::locate(log_dir, cache, cp.seq) else {
         return false;
-    };
-    let pos = Position {
-        segment: loc.segment,
-        offset: loc.offset,
     };
     let Ok(frame) = read_frame_at(log_dir, pos) else {
         return false;

@@ -354,7 +354,13 @@ fn check_cache(
             }
             let cp = cache.checkpoint()?;
             let logged = match cp {
-                Some(cp) => cache.location(cp.seq)?.map(|l| l.hash),
+                // The log's hash at the checkpoint, read from the log.
+                Some(cp) => match super::locate(&dir.join("log"), &cache, cp.seq)? {
+                    Some((pos, _)) => {
+                        Some(crate::log::read_frame_at(&dir.join("log"), pos)?.stored_hash)
+                    }
+                    None => None,
+                },
                 None => None,
             };
             let counts = cache.counts()?.into_iter().collect();

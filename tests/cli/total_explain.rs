@@ -467,3 +467,31 @@ fn equal_as_of_days_pick_the_same_running_total_in_every_output() {
         assert_eq!(t["answer"]["estimate"]["best"], 2900, "{cmd}: {t}");
     }
 }
+
+/// `--recorded-before T` shows what the ledger knew at time T: a claim
+/// recorded before T counts, its retraction recorded at T does not yet.
+#[test]
+fn recorded_before_sees_a_claim_before_its_retraction_and_nothing_before_the_claim() {
+    let s = Store::with_source();
+    let out = s.ok(crate::claim_add(&[]));
+    let id = crate::id_in(&out);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    s.ok(["retract", &id, "--reason", "misread"]);
+    let log = s.json(["log"]);
+    let at = |seq: usize| log[seq]["recorded_at"].as_str().unwrap().to_string();
+    assert_eq!(log[3]["event"]["type"], "claim_retracted", "{log}");
+    let answer = |before: Option<String>| {
+        let mut args = vec!["--metric", "people_returned", "--period", "2024-03"];
+        let b;
+        if let Some(t) = before {
+            b = t;
+            args.extend(["--recorded-before", b.as_str()]);
+        }
+        total(&s, &args)["answer"].clone()
+    };
+    assert_eq!(answer(None), Value::Null);
+    let then = answer(Some(at(3)));
+    assert_eq!(then["route"], "summed", "{then}");
+    assert_eq!(then["estimate"]["best"], 5, "{then}");
+    assert_eq!(answer(Some(at(2))), Value::Null);
+}
