@@ -34,7 +34,7 @@ pub fn key(metric: &str, breakdown: &str, policy: Policy, day: Day) -> Vec<u8> {
 /// The first byte of every memo value. Bump it when what a value holds, or
 /// the rule that made it (the policies, what explain lists), changes: a
 /// value of another layout is resolved again, never served.
-const LAYOUT: u8 = 2;
+const LAYOUT: u8 = 3;
 
 fn tagged(bytes: Vec<u8>) -> Vec<u8> {
     [&[LAYOUT][..], &bytes].concat()

@@ -600,7 +600,8 @@ impl Drop for Batch<'_> {
 
 /// Where record `seq` starts and the hash it must chain to: from the
 /// cache's anchor at or before it (`Cache::anchor`), reading the frames in
-/// between. `None` if the cache has no anchor or the log ends first.
+/// between and checking each one's hash, so that a damaged frame is
+/// reported as itself. `None` if the cache has no anchor.
 pub(crate) fn locate(
     log_dir: &Path,
     cache: &Cache,
@@ -619,11 +620,21 @@ pub(crate) fn locate(
     let mut scanner = crate::log::Scanner::from(log_dir, start)?;
     let mut prev = loc.prev;
     for s in at..=seq {
+        let corrupt = |reason: &str| StoreError::Corrupt {
+            seq: s,
+            reason: reason.into(),
+        };
         let Some(frame) = scanner.next_frame()? else {
-            return Ok(None);
+            return Err(corrupt("the log ends before this record"));
         };
         if s == seq {
             return Ok(Some((frame.pos, prev)));
+        }
+        if record_hash(&prev, &frame.bytes) != frame.stored_hash {
+            return Err(corrupt("the record's hash does not match its frame"));
+        }
+        if s == at && frame.stored_hash != loc.hash {
+            return Err(corrupt("the record's hash is not the one the cache noted"));
         }
         prev = frame.stored_hash;
     }

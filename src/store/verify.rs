@@ -354,13 +354,13 @@ fn check_cache(
             }
             let cp = cache.checkpoint()?;
             let logged = match cp {
-                // The log's hash at the checkpoint, read from the log.
-                Some(cp) => match super::locate(&dir.join("log"), &cache, cp.seq)? {
-                    Some((pos, _)) => {
-                        Some(crate::log::read_frame_at(&dir.join("log"), pos)?.stored_hash)
-                    }
-                    None => None,
-                },
+                // The log's hash at the checkpoint, read from the log; a
+                // checkpoint past a log cut short has none (reported below).
+                Some(cp) => super::locate(&dir.join("log"), &cache, cp.seq)
+                    .ok()
+                    .flatten()
+                    .and_then(|(pos, _)| crate::log::read_frame_at(&dir.join("log"), pos).ok())
+                    .map(|f| f.stored_hash),
                 None => None,
             };
             let counts = cache.counts()?.into_iter().collect();

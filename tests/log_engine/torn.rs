@@ -188,3 +188,36 @@ fn segment_header_torn_after_the_magic_is_a_torn_tail_not_corruption() {
     ));
     assert!(check(&store, true).ok());
 }
+
+/// The cache notes the place of every 64th record. A checkpoint at such a
+/// record whose frame was cut off behind claimlog's back is a removal that
+/// `verify --deep` reports, not an I/O error from reading the missing frame.
+#[test]
+fn deep_verify_reports_a_cut_off_record_the_cache_noted_the_place_of() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    small_store(&store, BIG);
+    let mut s = open(&store, BIG);
+    s.append(
+        (6..64)
+            .map(|n| claim_event("beta", "exchanges", n))
+            .collect(),
+    )
+    .unwrap();
+    let prev = s.head();
+    assert_eq!(prev.seq, 63);
+    s.append(vec![claim_event("beta", "exchanges", 64)])
+        .unwrap();
+    drop(s);
+    let seg = std::fs::read(&segment_files(&store)[0]).unwrap();
+    let last = frames(&seg).pop().unwrap();
+    std::fs::write(&segment_files(&store)[0], &seg[..last.start]).unwrap();
+    for deep in [true, false] {
+        let p = check(&store, deep).problem.expect("removal found");
+        assert_eq!(
+            (p.seq, p.kind.as_str()),
+            (64, "cache disagrees"),
+            "deep {deep}"
+        );
+    }
+}
