@@ -347,7 +347,7 @@ impl Store {
 
     /// Empties the cache and replays the whole log into it.
     pub fn rebuild_cache(&mut self) -> Result<(), StoreError> {
-        self.cache.clear()?;
+        self.cache.reset()?;
         let end = open::replay(&self.log_dir(), &self.cache, None, None)?;
         if end.head != self.head {
             return Err(StoreError::Corrupt {

@@ -197,7 +197,7 @@ pub(super) fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> 
         return Err(StoreError::NotAStore(dir.to_path_buf()));
     }
     let lock = lock::acquire(dir)?;
-    let (cache, fresh) = Cache::open(&dir.join("cache"))?;
+    let (mut cache, fresh) = Cache::open(&dir.join("cache"))?;
     // A dirty cache holds part of a batch that never completed.
     let cp = if fresh || cache.is_dirty()? {
         None
@@ -211,11 +211,14 @@ pub(super) fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> 
                 "the cache's checkpoint (seq {}) does not match the log; rebuilding the cache from the log",
                 cp.seq
             );
-            cache.clear()?;
+            cache.reset()?;
             None
         }
+        // Fresh is empty already; dirty holds part of a batch.
         None => {
-            cache.clear()?;
+            if !fresh {
+                cache.reset()?;
+            }
             None
         }
     };
@@ -224,7 +227,7 @@ pub(super) fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> 
         // Frames of an unfinished batch reached the cache: start it afresh
         // and replay only up to the batch.
         let why = end.torn.take();
-        cache.clear()?;
+        cache.reset()?;
         end = replay(&log_dir, &cache, None, Some(at))?;
         end.torn = why;
     }

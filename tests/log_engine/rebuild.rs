@@ -190,3 +190,38 @@ fn every_record_reads_back_from_the_anchor_before_it() {
         }
     }
 }
+
+/// A cache of another version is replaced, not edited: the next open
+/// starts a new database and replays the log into it, to the same bytes;
+/// a rebuild of an open store does the same, and the store appends after.
+#[test]
+fn a_cache_of_another_version_is_replaced_by_a_rebuild_from_the_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let s = build(&dir);
+    let incremental = s.cache().dump().unwrap();
+    s.cache()
+        .raw_tree()
+        .insert(b"!version", &u32::MAX.to_be_bytes())
+        .unwrap();
+    s.cache()
+        .raw_tree()
+        .insert(b"zz/stale", b"left over")
+        .unwrap();
+    drop(s);
+    let mut s = open(&dir, SEG);
+    assert_eq!(s.cache().dump().unwrap(), incremental, "reopened");
+    s.cache()
+        .raw_tree()
+        .insert(b"zz/stale", b"left over")
+        .unwrap();
+    s.rebuild_cache().unwrap();
+    assert_eq!(s.cache().dump().unwrap(), incremental, "rebuilt");
+    let head = s.head();
+    s.append(vec![claim_event("test-outlet", "people_returned", 1)])
+        .unwrap();
+    assert_eq!(s.head().seq, head.seq + 1);
+    drop(s);
+    let r = check(&dir, true);
+    assert!(r.ok(), "{:?}", r.problem);
+}
