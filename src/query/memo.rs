@@ -1,8 +1,8 @@
 //! The memo of resolved days: for a total of a period, the group of each
 //! day with claims about events on exactly that day (its figure, chosen
 //! claim and independent sources under one policy, with what explain says
-//! of the claims it does not list; and apart from it the claims explain
-//! lists, whole, with their roles) is kept in the cache's
+//! of the claims it does not list; and in a second value the same with the
+//! claims explain lists, whole, with their roles) is kept in the cache's
 //! memo tree with the day's version (`Cache::day_versions`: the last seq
 //! that added or ended such a claim). A memo entry is used only while its
 //! version is the day's, so a new, retracted or corrected claim makes the
@@ -34,7 +34,7 @@ pub fn key(metric: &str, breakdown: &str, policy: Policy, day: Day) -> Vec<u8> {
 /// The first byte of every memo value. Bump it when what a value holds, or
 /// the rule that made it (the policies, what explain lists), changes: a
 /// value of another layout is resolved again, never served.
-const LAYOUT: u8 = 3;
+const LAYOUT: u8 = 4;
 
 fn tagged(bytes: Vec<u8>) -> Vec<u8> {
     [&[LAYOUT][..], &bytes].concat()
@@ -65,10 +65,11 @@ pub fn listed_key(key: &[u8]) -> Vec<u8> {
     [key, b"\0listed"].concat()
 }
 
-/// `g` is the day's group as explain makes it, without its claims.
-pub fn encode(version: u64, g: &Group) -> Vec<u8> {
+/// What a memo value says of a group: its figure and sources, and what
+/// explain says of the claims it does not list.
+fn stored(version: u64, g: &Group) -> Stored {
     let named = |n: Option<Named>| n.map(|n| (n.id, n.seq));
-    let v: Stored = (
+    (
         version,
         g.label.clone(),
         g.estimate.map(|e| (e.best, e.low, e.high, e.approx)),
@@ -86,27 +87,59 @@ pub fn encode(version: u64, g: &Group) -> Vec<u8> {
                 named(o.high_set_by),
             )
         }),
-    );
+    )
+}
+
+fn encoded<T: bincode::Encode>(v: T) -> Vec<u8> {
     tagged(bincode::encode_to_vec(v, bincode::config::standard()).expect("memo values encode"))
 }
 
-/// The claims explain lists of the day, with their roles.
-pub fn encode_listed(version: u64, listed: &[(Role, &ClaimEntry)]) -> Vec<u8> {
-    let v: (u64, Vec<(u8, &ClaimEntry)>) = (
-        version,
-        listed.iter().map(|(r, e)| (*r as u8, *e)).collect(),
-    );
-    tagged(bincode::encode_to_vec(v, bincode::config::standard()).expect("memo values encode"))
+/// `g` is the day's group as explain makes it, without its claims: what
+/// total reads.
+pub fn encode(version: u64, g: &Group) -> Vec<u8> {
+    encoded(stored(version, g))
+}
+
+/// The same group with the claims explain lists, and their roles: what
+/// explain reads (one value a day, like total).
+pub fn encode_listed(version: u64, g: &Group, listed: &[(Role, &ClaimEntry)]) -> Vec<u8> {
+    let claims: Vec<(u8, &ClaimEntry)> = listed.iter().map(|(r, e)| (*r as u8, *e)).collect();
+    encoded((stored(version, g), claims))
+}
+
+fn decoded<T: bincode::Decode<()>>(bytes: &[u8]) -> Option<T> {
+    let bytes = untagged(bytes)?;
+    let (v, used): (T, usize) =
+        bincode::decode_from_slice(bytes, bincode::config::standard()).ok()?;
+    (used == bytes.len()).then_some(v)
 }
 
 /// The group stored in `bytes` if it was resolved at `version`; anything
 /// else (older, unreadable, of an earlier layout) is `None` and gets
 /// resolved again.
 pub fn decode(bytes: &[u8], version: u64, group_key: &str) -> Option<Group> {
-    let bytes = untagged(bytes)?;
-    let ((v, label, est, chosen, sources, omitted), used): (Stored, usize) =
-        bincode::decode_from_slice(bytes, bincode::config::standard()).ok()?;
-    if v != version || used != bytes.len() {
+    group_of(decoded(bytes)?, version, group_key)
+}
+
+/// The group and the claims explain lists, stored in `bytes` by
+/// `encode_listed`, if resolved at `version`.
+pub fn decode_listed(
+    bytes: &[u8],
+    version: u64,
+    group_key: &str,
+) -> Option<(Group, Vec<(ClaimEntry, Role)>)> {
+    let (s, listed): (Stored, Vec<(u8, ClaimEntry)>) = decoded(bytes)?;
+    let g = group_of(s, version, group_key)?;
+    let listed = listed
+        .into_iter()
+        .map(|(r, e)| Some((e, *Role::ALL.get(usize::from(r))?)))
+        .collect::<Option<Vec<_>>>()?;
+    Some((g, listed))
+}
+
+fn group_of(s: Stored, version: u64, group_key: &str) -> Option<Group> {
+    let (v, label, est, chosen, sources, omitted) = s;
+    if v != version {
         return None;
     }
     let named = |n: Option<(Hash32, u64)>| n.map(|(id, seq)| Named { id, seq });
@@ -135,18 +168,4 @@ pub fn decode(bytes: &[u8], version: u64, group_key: &str) -> Option<Group> {
         claims: Vec::new(),
         omitted,
     })
-}
-
-/// The listed claims stored in `bytes` if resolved at `version`.
-pub fn decode_listed(bytes: &[u8], version: u64) -> Option<Vec<(ClaimEntry, Role)>> {
-    let bytes = untagged(bytes)?;
-    let ((v, listed), used): ((u64, Vec<(u8, ClaimEntry)>), usize) =
-        bincode::decode_from_slice(bytes, bincode::config::standard()).ok()?;
-    if v != version || used != bytes.len() {
-        return None;
-    }
-    listed
-        .into_iter()
-        .map(|(r, e)| Some((e, *Role::ALL.get(usize::from(r))?)))
-        .collect()
 }

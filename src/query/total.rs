@@ -508,7 +508,7 @@ impl Ctx<'_> {
             self.cache.memo_put(&key, &memo::encode(version, &g))?;
             self.cache.memo_put(
                 &memo::listed_key(&key),
-                &memo::encode_listed(version, &listed),
+                &memo::encode_listed(version, &g, &listed),
             )?;
             if self.detail == Detail::Figures {
                 g.omitted = None;
@@ -520,34 +520,34 @@ impl Ctx<'_> {
         Ok(out)
     }
 
-    /// A memoised day's group, if the memo holds it at `version`; with
-    /// the claims explain lists, kept apart so that total never reads them.
+    /// A memoised day's group, if the memo holds it at `version`. total
+    /// reads the figures' value; explain the one that repeats them with
+    /// the claims it lists, so that each reads one value a day and total
+    /// never decodes claims.
     fn memoised(
         &self,
         key: &[u8],
         version: u64,
         group_key: &str,
     ) -> Result<Option<Group>, ProjectError> {
-        let Some(mut g) = self
-            .cache
-            .memo_get(key)?
-            .and_then(|b| memo::decode(&b, version, group_key))
-        else {
-            return Ok(None);
-        };
         if self.detail == Detail::Figures {
-            g.omitted = None;
-            return Ok(Some(g));
+            return Ok(self
+                .cache
+                .memo_get(key)?
+                .and_then(|b| memo::decode(&b, version, group_key))
+                .map(|mut g| {
+                    g.omitted = None;
+                    g
+                }));
         }
-        let Some(listed) = self
+        Ok(self
             .cache
             .memo_get(&memo::listed_key(key))?
-            .and_then(|b| memo::decode_listed(&b, version))
-        else {
-            return Ok(None);
-        };
-        g.claims = listed.iter().map(|(e, r)| view_of(e, *r)).collect();
-        Ok(Some(g))
+            .and_then(|b| memo::decode_listed(&b, version, group_key))
+            .map(|(mut g, listed)| {
+                g.claims = listed.iter().map(|(e, r)| view_of(e, *r)).collect();
+                g
+            }))
     }
 
     /// `visible` for claims of another breakdown (the exchange count).
