@@ -104,8 +104,12 @@ impl Args {
     }
 }
 
+/// A bound of an estimate: its value, or "open".
+fn side(v: Option<i64>) -> String {
+    v.map_or("open".to_string(), |v| v.to_string())
+}
+
 fn est_line(e: &Estimate) -> String {
-    let side = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_else(|| "open".into());
     format!(
         "{e} [{}; best {}, low {}, high {}]",
         e.kind(),
@@ -277,7 +281,6 @@ pub fn render_explain(t: &Total) -> String {
                         .unwrap_or_else(|| "-".into())
                 };
                 if let Some(e) = g.estimate {
-                    let side = |v: Option<i64>| v.map_or("open".to_string(), |v| v.to_string());
                     out.push_str(&format!(
                         "{pad}{gpad}     low {} set by {}; high {} set by {}\n",
                         side(e.low),

@@ -8,7 +8,7 @@ mod segment;
 mod writer;
 
 pub use frame::{encode_frame, FRAME_OVERHEAD, MORE_IN_BATCH};
-pub use scan::{read_frame_at, Position, ScanEnd, Scanner};
+pub use scan::{Position, RawFrame, ScanEnd, Scanner};
 pub use segment::{list_segments, segment_path, HEADER_LEN, SEGMENT_MAGIC};
 pub use writer::{LogWriter, DEFAULT_SEGMENT_BYTES};
 

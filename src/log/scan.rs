@@ -339,30 +339,3 @@ fn rest_is_zero(r: &mut impl Read) -> std::io::Result<bool> {
         }
     }
 }
-
-/// Reads the one frame at `pos` (random access, for explain and show).
-pub fn read_frame_at(log_dir: &Path, pos: Position) -> Result<RawFrame, LogError> {
-    let path = super::segment_path(log_dir, pos.segment);
-    let mut f = File::open(&path).map_err(io_err(&path))?;
-    f.seek(SeekFrom::Start(pos.offset)).map_err(io_err(&path))?;
-    let mut hb = [0u8; 8];
-    f.read_exact(&mut hb).map_err(io_err(&path))?;
-    let word = u32::from_le_bytes([hb[0], hb[1], hb[2], hb[3]]);
-    let check = u32::from_le_bytes([hb[4], hb[5], hb[6], hb[7]]);
-    let n = usize::try_from(word & !super::frame::MORE_IN_BATCH).unwrap_or(usize::MAX);
-    if check != !word || n == 0 || n > MAX_RECORD_BYTES {
-        return Err(LogError::BadSegment {
-            path,
-            reason: format!("no frame at offset {} (length {n})", pos.offset),
-        });
-    }
-    let mut bytes = vec![0u8; n];
-    f.read_exact(&mut bytes).map_err(io_err(&path))?;
-    let mut h = [0u8; 32];
-    f.read_exact(&mut h).map_err(io_err(&path))?;
-    Ok(RawFrame {
-        pos,
-        bytes,
-        stored_hash: Hash32(h),
-    })
-}

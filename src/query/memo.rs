@@ -34,7 +34,7 @@ pub fn key(metric: &str, breakdown: &str, policy: Policy, day: Day) -> Vec<u8> {
 /// The first byte of every memo value. Bump it when what a value holds, or
 /// the rule that made it (the policies, what explain lists), changes: a
 /// value of another layout is resolved again, never served.
-const LAYOUT: u8 = 4;
+const LAYOUT: u8 = 5;
 
 fn tagged(bytes: Vec<u8>) -> Vec<u8> {
     [&[LAYOUT][..], &bytes].concat()
@@ -94,10 +94,11 @@ fn encoded<T: bincode::Encode>(v: T) -> Vec<u8> {
     tagged(bincode::encode_to_vec(v, bincode::config::standard()).expect("memo values encode"))
 }
 
-/// `g` is the day's group as explain makes it, without its claims: what
+/// `g`'s figures, without its claims or what explain says of them: what
 /// total reads.
 pub fn encode(version: u64, g: &Group) -> Vec<u8> {
-    encoded(stored(version, g))
+    let (v, label, est, chosen, sources, _omitted) = stored(version, g);
+    encoded((v, label, est, chosen, sources, None::<Counts>))
 }
 
 /// The same group with the claims explain lists, and their roles: what

@@ -60,7 +60,7 @@ pub const LIST_ALL_UP_TO: usize = 3;
 
 struct Ctx<'a> {
     cache: &'a Cache,
-    kinds: Kinds,
+    kinds: &'a Kinds,
     q: &'a Query,
     detail: Detail,
 }
@@ -319,7 +319,7 @@ impl Ctx<'_> {
         detail: Detail,
     ) -> (Group, Vec<(Role, &'e ClaimEntry)>) {
         let active: Vec<&ClaimEntry> = entries.iter().filter(|e| e.status.is_active()).collect();
-        let chosen = choose(&active, self.q.policy, &self.kinds);
+        let chosen = choose(&active, self.q.policy, self.kinds);
         let estimate = chosen.map(|c| {
             let mut est = estimate_of(c);
             for e in &active {
@@ -534,11 +534,7 @@ impl Ctx<'_> {
             return Ok(self
                 .cache
                 .memo_get(key)?
-                .and_then(|b| memo::decode(&b, version, group_key))
-                .map(|mut g| {
-                    g.omitted = None;
-                    g
-                }));
+                .and_then(|b| memo::decode(&b, version, group_key)));
         }
         Ok(self
             .cache
@@ -562,7 +558,7 @@ impl Ctx<'_> {
         };
         Ctx {
             cache: self.cache,
-            kinds: self.kinds.clone(),
+            kinds: self.kinds,
             q: &q,
             detail: self.detail,
         }
@@ -784,7 +780,7 @@ fn kinds_of(cache: &Cache) -> Result<Kinds, ProjectError> {
 fn compute(cache: &Cache, q: &Query, detail: Detail) -> Result<Total, ProjectError> {
     let ctx = Ctx {
         cache,
-        kinds: kinds_of(cache)?,
+        kinds: &kinds_of(cache)?,
         q,
         detail,
     };
@@ -809,7 +805,7 @@ pub fn totals_over_log<E: From<ProjectError>>(
     probe.filter.as_of_seq = Some(q.filter.as_of_seq.unwrap_or(u64::MAX));
     let ctx = Ctx {
         cache,
-        kinds: kinds.clone(),
+        kinds: &kinds,
         q: &probe,
         detail: Detail::Figures,
     };
@@ -849,7 +845,7 @@ pub fn totals_over_log<E: From<ProjectError>>(
         at.filter.as_of_seq = Some(seq);
         let ctx = Ctx {
             cache,
-            kinds: kinds.clone(),
+            kinds: &kinds,
             q: &at,
             detail: Detail::Figures,
         };

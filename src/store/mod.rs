@@ -299,9 +299,15 @@ impl Store {
         if seq > self.head.seq {
             return Err(missing());
         }
-        RecordIter::new(self, seq, seq + 1)?
-            .next()
-            .unwrap_or_else(|| Err(missing()))
+        let (frame, prev) = locate(&self.log_dir(), &self.cache, seq)?.ok_or_else(missing)?;
+        let record = check_frame(&frame.bytes, &frame.stored_hash, seq, &prev)
+            .map_err(|reason| StoreError::Corrupt { seq, reason })?;
+        Ok(StoredRecord {
+            hash: frame.stored_hash,
+            pos: frame.pos,
+            bytes: frame.bytes,
+            record,
+        })
     }
 
     /// Records `from..to` (clamped to the log), streamed in constant memory.
@@ -598,7 +604,7 @@ impl Drop for Batch<'_> {
     }
 }
 
-/// Where record `seq` starts and the hash it must chain to: from the
+/// The frame of record `seq` and the hash it must chain to: from the
 /// cache's anchor at or before it (`Cache::anchor`), reading the frames in
 /// between and checking each one's hash, so that a damaged frame is
 /// reported as itself. `None` if the cache has no anchor.
@@ -606,7 +612,7 @@ pub(crate) fn locate(
     log_dir: &Path,
     cache: &Cache,
     seq: u64,
-) -> Result<Option<(Position, Hash32)>, StoreError> {
+) -> Result<Option<(crate::log::RawFrame, Hash32)>, StoreError> {
     let Some((at, loc)) = cache.anchor(seq)? else {
         return Ok(None);
     };
@@ -614,9 +620,6 @@ pub(crate) fn locate(
         segment: loc.segment,
         offset: loc.offset,
     };
-    if at == seq {
-        return Ok(Some((start, loc.prev)));
-    }
     let mut scanner = crate::log::Scanner::from(log_dir, start)?;
     let mut prev = loc.prev;
     for s in at..=seq {
@@ -628,7 +631,7 @@ pub(crate) fn locate(
             return Err(corrupt("the log ends before this record"));
         };
         if s == seq {
-            return Ok(Some((frame.pos, prev)));
+            return Ok(Some((frame, prev)));
         }
         if record_hash(&prev, &frame.bytes) != frame.stored_hash {
             return Err(corrupt("the record's hash does not match its frame"));
@@ -660,9 +663,11 @@ impl RecordIter {
                 Hash32::ZERO,
             )
         } else {
-            locate(&store.log_dir(), &store.cache, from)?.ok_or_else(|| {
-                StoreError::Cache(ProjectError::NotFound(format!("no record with seq {from}")))
-            })?
+            locate(&store.log_dir(), &store.cache, from)?
+                .map(|(frame, prev)| (frame.pos, prev))
+                .ok_or_else(|| {
+                    StoreError::Cache(ProjectError::NotFound(format!("no record with seq {from}")))
+                })?
         };
         Ok(RecordIter {
             scanner: crate::log::Scanner::from(&store.log_dir(), pos)?,

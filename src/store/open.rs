@@ -3,7 +3,7 @@
 
 use super::{check_frame, lock, Head, Store, StoreError, StoreOptions};
 use crate::event::{decode_record, Hash32};
-use crate::log::{read_frame_at, segment_path, LogWriter, Position, ScanEnd, Scanner, HEADER_LEN};
+use crate::log::{segment_path, LogWriter, Position, ScanEnd, Scanner, HEADER_LEN};
 use crate::project::{apply, Cache, Checkpoint};
 use std::path::Path;
 
@@ -176,10 +176,7 @@ fn checkpoint_matches_log(log_dir: &Path, cache: &Cache, cp: &Checkpoint) -> boo
 /// Whether the frame ending at `cp`'s end holds record `cp.seq`: a checkpoint
 /// with the right hash but a wrong seq would give the store a wrong head.
 fn checkpoint_seq_matches_log(log_dir: &Path, cache: &Cache, cp: &Checkpoint) -> bool {
-    let Ok(Some((pos, _))) = super::locate(log_dir, cache, cp.seq) else {
-        return false;
-    };
-    let Ok(frame) = read_frame_at(log_dir, pos) else {
+    let Ok(Some((frame, _))) = super::locate(log_dir, cache, cp.seq) else {
         return false;
     };
     frame.end()

@@ -359,8 +359,7 @@ fn check_cache(
                 Some(cp) => super::locate(&dir.join("log"), &cache, cp.seq)
                     .ok()
                     .flatten()
-                    .and_then(|(pos, _)| crate::log::read_frame_at(&dir.join("log"), pos).ok())
-                    .map(|f| f.stored_hash),
+                    .map(|(f, _)| f.stored_hash),
                 None => None,
             };
             let counts = cache.counts()?.into_iter().collect();
