@@ -799,15 +799,12 @@ pub fn totals_over_log<E: From<ProjectError>>(
     mut each: impl FnMut(u64, Total) -> Result<(), E>,
 ) -> Result<(), E> {
     let kinds = kinds_of(cache)?;
-    // Any time filter makes `candidates_raw` read every claim a route can
-    // use, not the memoised days' figures.
-    let mut probe = q.clone();
-    probe.filter.as_of_seq = Some(q.filter.as_of_seq.unwrap_or(u64::MAX));
+    // Every claim a route can use, not the memoised days' figures.
     let ctx = Ctx {
         cache,
         kinds: &kinds,
-        q: &probe,
-        detail: Detail::Figures,
+        q,
+        detail: Detail::Every,
     };
     let raw = ctx.candidates_raw(q.metric.as_str())?;
     let mut touched: Vec<&ClaimEntry> = raw.iter().collect();
