@@ -2,48 +2,22 @@
 //! all time and for each calendar year its claims are about. A verifier
 //! derives the same list from the events, so the list itself is checked too.
 
-use crate::model::{Breakdown, Period, Scope, Slug};
+use crate::model::{Breakdown, Period, Slug};
 use crate::project::{Cache, ProjectError};
 use crate::query::{total_brief, Filter, Policy, Query, Total};
 use std::collections::{BTreeMap, BTreeSet};
 
-fn years_of(scope: &Scope, out: &mut BTreeSet<i32>) {
-    let mut one = |a: crate::model::Day, b: crate::model::Day| {
-        if a.year() == b.year() {
-            out.insert(a.year());
-        }
-    };
-    match scope {
-        Scope::Event { date, .. } => {
-            if let Some((a, b)) = date.bounds() {
-                one(a, b)
-            }
-        }
-        Scope::Period { from, to } => one(*from, *to),
-        Scope::Cumulative { as_of, .. } => {
-            if let Some((a, b)) = as_of.bounds() {
-                one(a, b)
-            }
-        }
-        Scope::Change { period, baseline } => {
-            one(period.from, period.to);
-            one(baseline.from, baseline.to);
-        }
-    }
-}
-
 pub fn standard_queries(cache: &Cache) -> Result<Vec<Query>, ProjectError> {
-    let mut groups: BTreeMap<(String, Breakdown), BTreeSet<i32>> = BTreeMap::new();
-    for e in cache.claims() {
-        let e = e?;
-        let years = groups
-            .entry((e.claim.metric.to_string(), e.claim.breakdown.clone()))
-            .or_default();
-        years_of(&e.claim.scope, years);
+    // In the order of the metric's name, then the breakdown's own order.
+    let mut groups: BTreeMap<(String, Breakdown), (Slug, BTreeSet<i32>)> = BTreeMap::new();
+    for (metric, breakdown, year) in cache.metric_years()? {
+        let (_, years) = groups
+            .entry((metric.to_string(), breakdown))
+            .or_insert_with(|| (metric, BTreeSet::new()));
+        years.extend(year);
     }
     let mut out = Vec::new();
-    for ((metric, breakdown), years) in groups {
-        let metric = Slug::new(metric).map_err(|e| ProjectError::NotFound(e.to_string()))?;
+    for ((_, breakdown), (metric, years)) in groups {
         let periods =
             std::iter::once(None).chain(years.into_iter().filter_map(Period::year).map(Some));
         for period in periods {

@@ -105,6 +105,25 @@ impl Scope {
             Scope::Change { .. } => "change",
         }
     }
+
+    /// The calendar years this scope lies wholly within: the years a
+    /// snapshot's standard totals cover (a change scope names two).
+    pub fn years(&self) -> impl Iterator<Item = i32> {
+        let one = |b: Option<(Day, Day)>| {
+            b.filter(|(a, b)| a.year() == b.year())
+                .map(|(a, _)| a.year())
+        };
+        let (x, y) = match self {
+            Scope::Event { date, .. } => (one(date.bounds()), None),
+            Scope::Period { from, to } => (one(Some((*from, *to))), None),
+            Scope::Cumulative { as_of, .. } => (one(as_of.bounds()), None),
+            Scope::Change { period, baseline } => (
+                one(Some((period.from, period.to))),
+                one(Some((baseline.from, baseline.to))),
+            ),
+        };
+        x.into_iter().chain(y)
+    }
 }
 
 impl std::fmt::Display for Scope {

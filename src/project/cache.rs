@@ -9,7 +9,7 @@ use super::witness;
 use super::writer::Writer;
 use super::ProjectError;
 use crate::event::Hash32;
-use crate::model::Claim;
+use crate::model::{Breakdown, Claim, Slug};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -223,6 +223,18 @@ impl Cache {
             .collect()
     }
 
+    /// Every metric and part claims were recorded for, with the calendar
+    /// years one of its claims lies within (`keys::YEAR`).
+    pub fn metric_years(&self) -> Result<Vec<(Slug, Breakdown, Option<i32>)>, ProjectError> {
+        self.settled()?
+            .scan_prefix(keys::YEAR)
+            .map(|kv| {
+                let (k, v) = kv?;
+                dec(&k, &v)
+            })
+            .collect()
+    }
+
     pub fn claim(&self, id: &Hash32) -> Result<Option<ClaimEntry>, ProjectError> {
         let tree = self.settled()?;
         let Some(stem) = tree.get(keys::claim(id))? else {
@@ -351,18 +363,30 @@ impl Cache {
         })
     }
 
-    /// The days in `from..=to` with claims about events on exactly that
-    /// day, each with its version: the last seq that added or ended one.
+    /// The days in `from..=to` (every day if `None`) with claims about
+    /// events on exactly that day, each with its version: the last seq that
+    /// added or ended one.
     pub fn day_versions(
         &self,
         metric: &str,
         breakdown: &str,
-        from: crate::model::Day,
-        to: crate::model::Day,
+        days: Option<(crate::model::Day, crate::model::Day)>,
     ) -> impl Iterator<Item = Result<(crate::model::Day, u64), ProjectError>> + '_ {
-        let a = keys::day_version(metric, breakdown, from);
-        let mut b = keys::day_version(metric, breakdown, to);
-        b.push(0);
+        let (a, b) = match days {
+            Some((from, to)) => {
+                let mut b = keys::day_version(metric, breakdown, to);
+                b.push(0);
+                (keys::day_version(metric, breakdown, from), b)
+            }
+            None => {
+                // The prefix ends in a 0 byte: the first key after all of
+                // it ends in 1 instead.
+                let a = keys::day_versions_prefix(metric, breakdown);
+                let mut b = a.clone();
+                *b.last_mut().expect("not empty") = 1;
+                (a, b)
+            }
+        };
         self.settled_iter(move |t| {
             t.range(a..b).map(|kv| {
                 let (k, v) = kv?;

@@ -131,6 +131,13 @@ fn add_claim(
         &id,
     );
     touch_day(kv, claim, rec.seq);
+    let breakdown = claim.breakdown.to_string();
+    for year in std::iter::once(None).chain(claim.scope.years().map(Some)) {
+        kv.put(
+            keys::year(claim.metric.as_str(), &breakdown, year),
+            enc(&(&claim.metric, &claim.breakdown, year)),
+        );
+    }
     let entry = ClaimEntry {
         id,
         seq: rec.seq,

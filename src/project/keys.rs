@@ -25,6 +25,12 @@ pub const COUNT: &[u8] = b"k/";
 /// depends on; the query layer's memo of it is valid while this holds.
 pub const DAY_VERSION: &[u8] = b"v/";
 
+/// `y/<metric>\0<breakdown>\0[<year>]`: a metric and part claims were
+/// recorded for (no year), and each calendar year one of its claims lies
+/// within (`Scope::years`): the list of a snapshot's standard totals,
+/// without reading every claim.
+pub const YEAR: &[u8] = b"y/";
+
 fn cat(parts: &[&[u8]]) -> Vec<u8> {
     parts.concat()
 }
@@ -164,6 +170,29 @@ pub fn event_range(
         cat(&[&p, &[kind], &day_key(from)]),
         cat(&[&p, &[kind], &day_key(to), &[0xff; 5]]),
     )
+}
+
+pub fn year(metric: &str, breakdown: &str, year: Option<i32>) -> Vec<u8> {
+    let y = year.map(|y| ((i64::from(y) + (1i64 << 31)) as u32).to_be_bytes());
+    cat(&[
+        YEAR,
+        metric.as_bytes(),
+        b"\0",
+        breakdown.as_bytes(),
+        b"\0",
+        y.as_ref().map_or(&[][..], |b| &b[..]),
+    ])
+}
+
+/// `v/<metric>\0<breakdown>\0`: the versions of every day of one part.
+pub fn day_versions_prefix(metric: &str, breakdown: &str) -> Vec<u8> {
+    cat(&[
+        DAY_VERSION,
+        metric.as_bytes(),
+        b"\0",
+        breakdown.as_bytes(),
+        b"\0",
+    ])
 }
 
 pub fn day_version(metric: &str, breakdown: &str, day: crate::model::Day) -> Vec<u8> {

@@ -68,7 +68,7 @@ struct Ctx<'a> {
 /// Whether a query may use the memo of resolved days (memo.rs): not every
 /// claim is wanted, of a period, as the ledger stands now.
 fn uses_memo(q: &Query, detail: Detail) -> bool {
-    detail != Detail::Every && q.period.is_some() && q.filter == Filter::default()
+    detail != Detail::Every && q.filter == Filter::default()
 }
 
 /// The role of claim `e` in a group whose chosen claim is `chosen`.
@@ -258,7 +258,11 @@ impl Ctx<'_> {
                 }
             }
             None => {
-                take(&mut raw, &mut c.claims_by_scope_kind(metric, &bd, b'e'))?;
+                // Events on known days come resolved, a day at a time: an
+                // all-time total holds one group a day, not every claim.
+                if !uses_memo(self.q, self.detail) {
+                    take(&mut raw, &mut c.claims_by_scope_kind(metric, &bd, b'e'))?;
+                }
                 take(&mut raw, &mut c.claims_by_scope_kind(metric, &bd, b'f'))?;
             }
         }
@@ -412,7 +416,7 @@ impl Ctx<'_> {
             .into_iter()
             .map(|(k, (label, entries))| self.group(k, label, entries))
             .collect();
-        if let (Some(p), true) = (p, uses_memo(self.q, self.detail)) {
+        if uses_memo(self.q, self.detail) {
             groups.extend(self.days_resolved(p)?);
             groups.sort_by(|a, b| a.key.cmp(&b.key));
         }
@@ -478,13 +482,15 @@ impl Ctx<'_> {
         })
     }
 
-    /// One group per day of `p` with claims about events on exactly that
-    /// day, as `summed` makes them, from the memo where it is current.
-    fn days_resolved(&self, p: Period) -> Result<Vec<Group>, ProjectError> {
+    /// One group per day of `p` (of all time if none) with claims about
+    /// events on exactly that day, as `summed` makes them, from the memo
+    /// where it is current.
+    fn days_resolved(&self, p: Option<Period>) -> Result<Vec<Group>, ProjectError> {
         let metric = self.q.metric.as_str();
         let bd = self.q.breakdown.to_string();
         let mut out = Vec::new();
-        for dv in self.cache.day_versions(metric, &bd, p.from, p.to) {
+        let days = p.map(|p| (p.from, p.to));
+        for dv in self.cache.day_versions(metric, &bd, days) {
             let (day, version) = dv?;
             let key = memo::key(metric, &bd, self.q.policy, day);
             let group_key = day_group_key(day);
