@@ -28,7 +28,7 @@ pub struct Cache {
     // Dropped first: its worker finishes writing before the tree closes.
     writer: Writer,
     tree: sled::Tree,
-    /// The query layer's memo of resolved figures (see `memo_get`): not a
+    /// The query layer's memo of resolved figures (see `memo_range`): not a
     /// projection, not compared by verify, cleared with the cache.
     memo: sled::Tree,
     _db: sled::Db,
@@ -403,11 +403,18 @@ impl Cache {
         })
     }
 
-    /// A value the query layer memoised under `key`, if any. Memo entries
-    /// are derived from projections, carry what they were derived from, and
-    /// are checked against it by their reader; losing them loses nothing.
-    pub fn memo_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, ProjectError> {
-        Ok(self.memo.get(key)?.map(|v| v.to_vec()))
+    /// The values the query layer memoised with keys in `from..to`, in key
+    /// order. Memo entries are derived from projections, carry what they
+    /// were derived from, and are checked against it by their reader;
+    /// losing them loses nothing.
+    pub fn memo_range(
+        &self,
+        from: &[u8],
+        to: &[u8],
+    ) -> impl Iterator<Item = Result<(sled::IVec, sled::IVec), ProjectError>> {
+        self.memo
+            .range(from.to_vec()..to.to_vec())
+            .map(|kv| kv.map_err(ProjectError::from))
     }
 
     pub fn memo_put(&self, key: &[u8], value: &[u8]) -> Result<(), ProjectError> {

@@ -6,7 +6,17 @@ use crate::model::Quantity;
 use serde::Serialize;
 
 /// A figure as an interval around a best value. `None` is an open side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    schemars::JsonSchema,
+    bincode::Encode,
+    bincode::Decode,
+)]
 pub struct Estimate {
     pub best: i64,
     pub low: Option<i64>,

@@ -1,40 +1,79 @@
-//! The memo of resolved days: for a total of a period, the group of each
-//! day with claims about events on exactly that day (its figure, chosen
-//! claim and independent sources under one policy, with what explain says
-//! of the claims it does not list; and in a second value the same with the
-//! claims explain lists, whole, with their roles) is kept in the cache's
-//! memo tree with the day's version (`Cache::day_versions`: the last seq
-//! that added or ended such a claim). A memo entry is used only while its
-//! version is the day's, so a new, retracted or corrected claim makes the
-//! next total resolve that day again; nothing else is ever stale. Totals
-//! with a filter, and `explain --all` (which lists every claim), do not
-//! use it.
+//! The memo of resolved days: for a total of a period or of all time, the
+//! group of each day with claims about events on exactly that day (its
+//! figure, chosen claim and independent sources under one policy, with
+//! what explain says of the claims it does not list; and in a second value
+//! the same with the views of the claims explain lists, ready to serve) is
+//! kept in the cache's memo tree with the day's version
+//! (`Cache::day_versions`: the last seq that added or ended such a claim).
+//! A memo entry is used only while its version is the day's, so a new,
+//! retracted or corrected claim makes the next total resolve that day
+//! again; nothing else is ever stale. Each kind of value is in day order
+//! under its own prefix, so a total reads its days in one scan beside the
+//! day versions. Totals with a filter, and `explain --all` (which lists
+//! every claim), do not use it.
 
 use super::estimate::Estimate;
 use super::resolve::Policy;
-use super::view::{Group, Named, Omitted, Role};
+use super::view::{ClaimView, Group, Named, Omitted};
 use crate::event::Hash32;
 use crate::model::Day;
-use crate::project::ClaimEntry;
 
-/// `metric \0 breakdown \0 policy \0 day` (days since the epoch, i32 BE).
+/// `f metric \0 breakdown \0 policy \0 day`: a day's figures. The claims
+/// explain lists are under the same key with `l` first (`listed_key`), so
+/// that a period's days of either kind are one key range, read by one scan
+/// (`range`) instead of a lookup a day.
 pub fn key(metric: &str, breakdown: &str, policy: Policy, day: Day) -> Vec<u8> {
+    [&stem(b'f', metric, breakdown, policy)[..], &day_bytes(day)].concat()
+}
+
+fn stem(kind: u8, metric: &str, breakdown: &str, policy: Policy) -> Vec<u8> {
     [
+        &[kind][..],
         metric.as_bytes(),
         b"\0",
         breakdown.as_bytes(),
         b"\0",
         policy.name().as_bytes(),
         b"\0",
-        &day.epoch_days().to_be_bytes(),
     ]
     .concat()
+}
+
+/// Days since the epoch, shifted so that big-endian bytes sort in date
+/// order (days before 1970 too).
+fn day_bytes(day: Day) -> [u8; 4] {
+    ((i64::from(day.epoch_days()) + (1i64 << 31)) as u32).to_be_bytes()
+}
+
+/// The key range of the days `from..=to` (every day if `None`) of one
+/// metric, part and policy: figures, or with `listed` the claims explain
+/// lists.
+pub fn range(
+    metric: &str,
+    breakdown: &str,
+    policy: Policy,
+    days: Option<(Day, Day)>,
+    listed: bool,
+) -> (Vec<u8>, Vec<u8>) {
+    let stem = stem(if listed { b'l' } else { b'f' }, metric, breakdown, policy);
+    match days {
+        Some((from, to)) => (
+            [&stem[..], &day_bytes(from)].concat(),
+            [&stem[..], &day_bytes(to), &[0]].concat(),
+        ),
+        None => {
+            // The stem ends in a 0 byte: the first key after it ends in 1.
+            let mut end = stem.clone();
+            *end.last_mut().expect("not empty") = 1;
+            (stem, end)
+        }
+    }
 }
 
 /// The first byte of every memo value. Bump it when what a value holds, or
 /// the rule that made it (the policies, what explain lists), changes: a
 /// value of another layout is resolved again, never served.
-const LAYOUT: u8 = 5;
+const LAYOUT: u8 = 7;
 
 fn tagged(bytes: Vec<u8>) -> Vec<u8> {
     [&[LAYOUT][..], &bytes].concat()
@@ -62,7 +101,9 @@ fn wide(n: usize) -> u64 {
 
 /// The key of the claims explain lists for the day of memo key `key`.
 pub fn listed_key(key: &[u8]) -> Vec<u8> {
-    [key, b"\0listed"].concat()
+    let mut k = key.to_vec();
+    k[0] = b'l';
+    k
 }
 
 /// What a memo value says of a group: its figure and sources, and what
@@ -103,9 +144,10 @@ pub fn encode(version: u64, g: &Group) -> Vec<u8> {
 
 /// The same group with the claims explain lists, and their roles: what
 /// explain reads (one value a day, like total).
-pub fn encode_listed(version: u64, g: &Group, listed: &[(Role, &ClaimEntry)]) -> Vec<u8> {
-    let claims: Vec<(u8, &ClaimEntry)> = listed.iter().map(|(r, e)| (*r as u8, *e)).collect();
-    encoded((stored(version, g), claims))
+/// The claims are kept as their views, as explain shows them: serving a
+/// day then decodes no claim and formats nothing.
+pub fn encode_listed(version: u64, g: &Group, listed: &[ClaimView]) -> Vec<u8> {
+    encoded((stored(version, g), listed))
 }
 
 fn decoded<T: bincode::Decode<()>>(bytes: &[u8]) -> Option<T> {
@@ -128,14 +170,9 @@ pub fn decode_listed(
     bytes: &[u8],
     version: u64,
     group_key: &str,
-) -> Option<(Group, Vec<(ClaimEntry, Role)>)> {
-    let (s, listed): (Stored, Vec<(u8, ClaimEntry)>) = decoded(bytes)?;
-    let g = group_of(s, version, group_key)?;
-    let listed = listed
-        .into_iter()
-        .map(|(r, e)| Some((e, *Role::ALL.get(usize::from(r))?)))
-        .collect::<Option<Vec<_>>>()?;
-    Some((g, listed))
+) -> Option<(Group, Vec<ClaimView>)> {
+    let (s, listed): (Stored, Vec<ClaimView>) = decoded(bytes)?;
+    Some((group_of(s, version, group_key)?, listed))
 }
 
 fn group_of(s: Stored, version: u64, group_key: &str) -> Option<Group> {

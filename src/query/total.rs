@@ -490,11 +490,31 @@ impl Ctx<'_> {
         let bd = self.q.breakdown.to_string();
         let mut out = Vec::new();
         let days = p.map(|p| (p.from, p.to));
+        // total reads the figures' values; explain the ones that repeat
+        // them with the claims it lists: one value a day either way, and
+        // total never decodes claims. Both kinds are in day order, like
+        // the day versions, so one scan serves the period.
+        let listed = self.detail != Detail::Figures;
+        let (from, to) = memo::range(metric, &bd, self.q.policy, days, listed);
+        let mut memo = self.cache.memo_range(&from, &to).peekable();
         for dv in self.cache.day_versions(metric, &bd, days) {
             let (day, version) = dv?;
             let key = memo::key(metric, &bd, self.q.policy, day);
             let group_key = day_group_key(day);
-            if let Some(g) = self.memoised(&key, version, &group_key)? {
+            let want = if listed {
+                memo::listed_key(&key)
+            } else {
+                key.clone()
+            };
+            let mut stored = None;
+            while let Some(kv) = memo.next_if(|kv| kv.as_ref().map_or(true, |(k, _)| **k <= *want))
+            {
+                let (k, v) = kv?;
+                if *k == *want {
+                    stored = Some(v);
+                }
+            }
+            if let Some(g) = stored.and_then(|v| self.memoised(&v, version, &group_key)) {
                 out.push(g);
                 continue;
             }
@@ -511,45 +531,31 @@ impl Ctx<'_> {
             };
             // The memo keeps what explain lists, so either can read it.
             let (mut g, listed) = self.resolve(group_key, label, &entries, Detail::Derivation);
+            let views: Vec<ClaimView> = listed.into_iter().map(|(r, e)| view_of(e, r)).collect();
             self.cache.memo_put(&key, &memo::encode(version, &g))?;
             self.cache.memo_put(
                 &memo::listed_key(&key),
-                &memo::encode_listed(version, &g, &listed),
+                &memo::encode_listed(version, &g, &views),
             )?;
             if self.detail == Detail::Figures {
                 g.omitted = None;
             } else {
-                g.claims = listed.into_iter().map(|(r, e)| view_of(e, r)).collect();
+                g.claims = views;
             }
             out.push(g);
         }
         Ok(out)
     }
 
-    /// A memoised day's group, if the memo holds it at `version`. total
-    /// reads the figures' value; explain the one that repeats them with
-    /// the claims it lists, so that each reads one value a day and total
-    /// never decodes claims.
-    fn memoised(
-        &self,
-        key: &[u8],
-        version: u64,
-        group_key: &str,
-    ) -> Result<Option<Group>, ProjectError> {
+    /// The group a memo value holds, if it was resolved at `version`.
+    fn memoised(&self, value: &[u8], version: u64, group_key: &str) -> Option<Group> {
         if self.detail == Detail::Figures {
-            return Ok(self
-                .cache
-                .memo_get(key)?
-                .and_then(|b| memo::decode(&b, version, group_key)));
+            return memo::decode(value, version, group_key);
         }
-        Ok(self
-            .cache
-            .memo_get(&memo::listed_key(key))?
-            .and_then(|b| memo::decode_listed(&b, version, group_key))
-            .map(|(mut g, listed)| {
-                g.claims = listed.iter().map(|(e, r)| view_of(e, *r)).collect();
-                g
-            }))
+        memo::decode_listed(value, version, group_key).map(|(mut g, listed)| {
+            g.claims = listed;
+            g
+        })
     }
 
     /// `visible` for claims of another breakdown (the exchange count).

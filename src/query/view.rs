@@ -6,7 +6,17 @@ use crate::event::Hash32;
 use crate::model::{FuzzyDate, Quantity};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    schemars::JsonSchema,
+    bincode::Encode,
+    bincode::Decode,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The claim the policy chose for its group.
@@ -22,15 +32,6 @@ pub enum Role {
 }
 
 impl Role {
-    /// Every role, in listing order (`role as u8` is its index).
-    pub const ALL: [Role; 5] = [
-        Role::Chosen,
-        Role::Agrees,
-        Role::Competing,
-        Role::Retracted,
-        Role::Corrected,
-    ];
-
     pub fn name(self) -> &'static str {
         match self {
             Role::Chosen => "chosen",
@@ -42,7 +43,9 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+// Also what the memo keeps of the claims explain lists (memo.rs), ready
+// to serve: hence bincode.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, bincode::Encode, bincode::Decode)]
 pub struct ClaimView {
     pub id: Hash32,
     pub seq: u64,
