@@ -82,23 +82,54 @@ pub struct Writer {
     worker: Mutex<Option<Worker>>,
 }
 
+/// A job with at least this many writes is written by two threads, each
+/// taking one half of its key range: a random sled insert is CPU-bound
+/// (node lookups and merges; docs/PERFORMANCE.md), and the thread that
+/// committed the job is mostly waiting for it. A job of single appends
+/// (STAGE_COMMITS of them) stays below it, on this thread alone.
+const SPLIT_WRITES: usize = 2 * STAGE_WRITES;
+
 /// Applies one job. The writes go in one by one between setting and
 /// clearing the dirty mark, not as one `apply_batch`: sled seals and writes
 /// its I/O buffer at the end of every batch, but single writes stay in
 /// memory until the buffer fills or the cache is flushed. sled recovers a
 /// prefix of its writes, in order, so after a crash anywhere in between the
 /// dirty mark is set and the cache is rebuilt from the log (store/open.rs).
+/// The halves of a large job touch distinct keys, so the order between
+/// them does not matter; the checkpoint goes in after both.
 fn apply_job(tree: &sled::Tree, job: &Job) -> Result<(), ProjectError> {
     tree.insert(keys::DIRTY, &[][..])?;
-    for (k, v) in job.writes.iter() {
-        match v {
-            Some(v) => tree.insert(&k[..], &v[..])?,
-            None => tree.remove(&k[..])?,
-        };
+    let writes = &job.writes;
+    match writes.keys().nth(writes.len() / 2) {
+        Some(mid) if writes.len() >= SPLIT_WRITES => {
+            let (low_end, mid) = (mid.clone(), mid.clone());
+            std::thread::scope(|s| {
+                let low = s.spawn(move || apply_writes(tree, writes.range(..low_end)));
+                let high = apply_writes(tree, writes.range(mid..));
+                let low = low.join().unwrap_or_else(|_| {
+                    Err(ProjectError::Open("a cache writer thread panicked".into()))
+                });
+                low.and(high)
+            })?;
+        }
+        _ => apply_writes(tree, writes.iter())?,
     }
     if let Some(cp) = &job.checkpoint {
         tree.insert(keys::CHECKPOINT, enc(cp))?;
         tree.remove(keys::DIRTY)?;
+    }
+    Ok(())
+}
+
+fn apply_writes<'a>(
+    tree: &sled::Tree,
+    writes: impl Iterator<Item = (&'a Vec<u8>, &'a Option<Vec<u8>>)>,
+) -> Result<(), ProjectError> {
+    for (k, v) in writes {
+        match v {
+            Some(v) => tree.insert(&k[..], &v[..])?,
+            None => tree.remove(&k[..])?,
+        };
     }
     Ok(())
 }
