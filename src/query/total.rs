@@ -204,6 +204,10 @@ impl Ctx<'_> {
                     take(&mut raw, &mut c.cumulative_as_of(metric, &bd, d))?;
                 }
             }
+            // All time: running totals are read by `latest_cumulative`
+            // itself, an as-of day at a time, when the memo serves the
+            // events (no filter).
+            None if uses_memo(self.q, self.detail) => {}
             None => take(&mut raw, &mut c.claims_by_scope_kind(metric, &bd, b'c'))?,
         }
         take(&mut raw, &mut c.claims_by_scope_kind(metric, &bd, b'x'))?;
@@ -740,6 +744,51 @@ impl Ctx<'_> {
             // brief totals in snapshots were made with; ranking by what a
             // group happens to list made explain disagree with them.
             .max_by_key(|(_, _, a)| a.bounds().map(|(_, b)| b));
+        self.latest_route(best.map(|(g, ..)| g))
+    }
+
+    /// `latest_cumulative` of every running total of the metric, read
+    /// from the cache one as-of date at a time (the claims of a group
+    /// share it, and the index orders them by it), keeping only the best
+    /// group so far: an all-time total holds one date's claims, not all
+    /// of them. The same rule: the latest last possible day, then the
+    /// group key that sorts last.
+    fn latest_cumulative_streamed(&self) -> Result<Route, ProjectError> {
+        type Rank = (Option<Day>, String);
+        let mut best: Option<(Rank, Group)> = None;
+        let mut run: Vec<ClaimEntry> = Vec::new();
+        let mut consider = |run: Vec<ClaimEntry>| -> Result<(), ProjectError> {
+            for (g, _, as_of) in self.cumulative_groups(&self.visible(run)?) {
+                if g.estimate.is_none() {
+                    continue;
+                }
+                let rank = (as_of.bounds().map(|(_, b)| b), g.key.clone());
+                if best.as_ref().is_none_or(|(r, _)| rank > *r) {
+                    best = Some((rank, g));
+                }
+            }
+            Ok(())
+        };
+        let as_of = |e: &ClaimEntry| match &e.claim.scope {
+            Scope::Cumulative { as_of, .. } => as_of.bounds(),
+            _ => None,
+        };
+        let bd = self.q.breakdown.to_string();
+        for e in self
+            .cache
+            .claims_by_scope_kind(self.q.metric.as_str(), &bd, b'c')
+        {
+            let e = e?;
+            if run.first().is_some_and(|f| as_of(f) != as_of(&e)) {
+                consider(std::mem::take(&mut run))?;
+            }
+            run.push(e);
+        }
+        consider(run)?;
+        Ok(self.latest_route(best.map(|(_, g)| g)))
+    }
+
+    fn latest_route(&self, best: Option<Group>) -> Route {
         let mut route = Route {
             name: "latest_cumulative",
             description: "the running total with the latest as-of date (unknown dates rank last)"
@@ -748,7 +797,7 @@ impl Ctx<'_> {
             notes: vec![],
             groups: vec![],
         };
-        if let Some((g, ..)) = best {
+        if let Some(g) = best {
             route.estimate = g.estimate;
             route.groups.push(g);
         }
@@ -879,6 +928,9 @@ impl Ctx<'_> {
                 ctx.change(&claims, p)?,
                 ctx.summed(events, Some(p))?,
             ],
+            None if uses_memo(q, ctx.detail) => {
+                vec![ctx.latest_cumulative_streamed()?, ctx.summed(events, None)?]
+            }
             None => vec![ctx.latest_cumulative(&claims), ctx.summed(events, None)?],
         };
         let answer = routes.iter().find_map(|r| {
