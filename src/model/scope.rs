@@ -159,3 +159,55 @@ impl std::fmt::Display for Scope {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> FuzzyDate {
+        FuzzyDate::parse(s).unwrap()
+    }
+    fn p(s: &str) -> Period {
+        Period::parse(s).unwrap()
+    }
+    fn years(s: &Scope) -> Vec<i32> {
+        s.years().collect()
+    }
+
+    /// The rule a snapshot's list of standard totals was made with (it
+    /// lived in export/standard.rs before the `y/` projection): a scope
+    /// names a year only if it lies wholly within it.
+    #[test]
+    fn scope_years_are_the_years_a_scope_lies_wholly_within() {
+        let event = |date| Scope::Event {
+            date: d(date),
+            label: None,
+        };
+        assert_eq!(years(&event("2024-03-01")), [2024]);
+        assert_eq!(years(&event("1969-12")), [1969]);
+        assert_eq!(years(&event("2023")), [2023]);
+        assert_eq!(years(&event("unknown")), Vec::<i32>::new());
+        let period = |r: &str| {
+            let q = p(r);
+            Scope::Period {
+                from: q.from,
+                to: q.to,
+            }
+        };
+        assert_eq!(years(&period("2024")), [2024]);
+        assert_eq!(years(&period("2023-12-01..2024-01-31")), Vec::<i32>::new());
+        let running = |as_of| Scope::Cumulative {
+            since: d("2022-02-24"),
+            as_of: d(as_of),
+            label: None,
+        };
+        assert_eq!(years(&running("2024-12")), [2024]);
+        assert_eq!(years(&running("unknown")), Vec::<i32>::new());
+        let change = |a: &str, b: &str| Scope::Change {
+            period: p(a),
+            baseline: p(b),
+        };
+        assert_eq!(years(&change("2024", "2023")), [2024, 2023]);
+        assert_eq!(years(&change("2023-07-01..2024-06-30", "2023")), [2023]);
+    }
+}

@@ -104,11 +104,18 @@ fn apply_job(tree: &sled::Tree, job: &Job) -> Result<(), ProjectError> {
         Some(mid) if writes.len() >= SPLIT_WRITES => {
             let (low_end, mid) = (mid.clone(), mid.clone());
             std::thread::scope(|s| {
-                let low = s.spawn(move || apply_writes(tree, writes.range(..low_end)));
+                // No thread to be had: this one writes both halves (the
+                // writer falls back to the committing thread the same way).
+                let low = std::thread::Builder::new()
+                    .name("claimlog-cache-2".into())
+                    .spawn_scoped(s, || apply_writes(tree, writes.range(..low_end.clone())));
                 let high = apply_writes(tree, writes.range(mid..));
-                let low = low.join().unwrap_or_else(|_| {
-                    Err(ProjectError::Open("a cache writer thread panicked".into()))
-                });
+                let low = match low {
+                    Ok(h) => h.join().unwrap_or_else(|_| {
+                        Err(ProjectError::Open("a cache writer thread panicked".into()))
+                    }),
+                    Err(_) => apply_writes(tree, writes.range(..low_end.clone())),
+                };
                 low.and(high)
             })?;
         }

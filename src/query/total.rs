@@ -66,7 +66,9 @@ struct Ctx<'a> {
 }
 
 /// Whether a query may use the memo of resolved days (memo.rs): not every
-/// claim is wanted, of a period, as the ledger stands now.
+/// claim is wanted, and as the ledger stands now (of a period or of all
+/// time). Such a query also reads an all-time total's running totals an
+/// as-of date at a time (`latest_cumulative_streamed`).
 fn uses_memo(q: &Query, detail: Detail) -> bool {
     detail != Detail::Every && q.filter == Filter::default()
 }
@@ -171,7 +173,9 @@ impl Ctx<'_> {
     /// The candidate claims for the query, read from the scope index: only
     /// the scopes a route can use (the period itself, dated events that may
     /// fall in it, running totals, changes, and the periods those changes
-    /// refer to), never the whole metric.
+    /// refer to), never the whole metric. Where the memo serves (`uses_memo`),
+    /// events on known days are left to `days_resolved`, and an all-time
+    /// total's running totals to `latest_cumulative_streamed`.
     fn candidates(&self, metric: &str) -> Result<Vec<ClaimEntry>, ProjectError> {
         let raw = self.candidates_raw(metric)?;
         self.visible(raw)

@@ -236,11 +236,17 @@ fn cache_written_by_two_threads_holds_every_claim_and_rebuilds_the_same() {
     let n: i64 = 1500;
     let mut lines =
         vec![r#"{"type":"source","id":"bulk","name":"Bulk Outlet","kind":"media"}"#.to_string()];
+    // A job of 1024 claims (an import part, a rebuild's replay chunk)
+    // writes each claim's `g/` and `c/` keys and about a thousand distinct
+    // day versions (3 metrics x 336 days): some 3000 writes, well past the
+    // writer's 2048 (SPLIT_WRITES).
+    let metrics = ["people_returned", "exchanges", "bodies_repatriated"];
     for i in 0..n {
         lines.push(format!(
-            r#"{{"type":"claim","metric":"people_returned","quantity":{{"exact":{}}},"scope":{{"kind":"event","date":"2024-{:02}-{:02}"}},"source":"bulk","published":"2024-12-31","quote":"{} returned in exchange {i}"}}"#,
+            r#"{{"type":"claim","metric":"{}","quantity":{{"exact":{}}},"scope":{{"kind":"event","date":"2024-{:02}-{:02}"}},"source":"bulk","published":"2024-12-31","quote":"{} returned in exchange {i}"}}"#,
+            metrics[(i % 3) as usize],
             i + 1,
-            i % 12 + 1,
+            (i / 28) % 12 + 1,
             i % 28 + 1,
             i + 1
         ));
