@@ -391,34 +391,17 @@ impl Ctx<'_> {
         let mut groups: BTreeMap<String, (String, Vec<ClaimEntry>)> = BTreeMap::new();
         let mut unplaced = 0usize;
         for e in claims {
-            let Scope::Event { date, label } = &e.claim.scope else {
-                continue;
-            };
-            if let Some(p) = p {
-                if !p.surely_contains(*date) {
-                    let overlaps = date.bounds().is_none_or(|(a, b)| a <= p.to && b >= p.from);
-                    if overlaps && e.status.is_active() {
-                        unplaced += 1;
-                    }
-                    continue;
+            match place(&e, p) {
+                Some(Place::Group(key, label)) => {
+                    groups
+                        .entry(key)
+                        .or_insert_with(|| (label, Vec::new()))
+                        .1
+                        .push(e);
                 }
+                Some(Place::Outside { overlaps: true }) if e.status.is_active() => unplaced += 1,
+                Some(Place::Outside { .. }) | None => {}
             }
-            let norm = |l: &Option<crate::model::Name>| {
-                l.as_ref()
-                    .map(|l| l.as_str().to_lowercase())
-                    .unwrap_or_default()
-            };
-            let key = match date {
-                crate::model::FuzzyDate::Day(d) => day_group_key(*d),
-                _ if label.is_some() => format!("event:{date}:{}", norm(label)),
-                _ => format!("event:{date}:claim:{}", e.id.short()),
-            };
-            let text = event_text(*date, label.as_ref());
-            groups
-                .entry(key)
-                .or_insert_with(|| (text, Vec::new()))
-                .1
-                .push(e);
         }
         let mut groups: Vec<Group> = groups
             .into_iter()
@@ -428,12 +411,6 @@ impl Ctx<'_> {
             groups.extend(self.days_resolved(p)?);
             groups.sort_by(|a, b| a.key.cmp(&b.key));
         }
-        let counted: Vec<&Group> = groups.iter().filter(|g| g.estimate.is_some()).collect();
-        let mut est = counted
-            .iter()
-            .filter_map(|g| g.estimate)
-            .reduce(Estimate::plus);
-        let mut notes = vec![format!("{} event(s) on record", counted.len())];
         let exchanges = match (p, self.q.metric.as_str()) {
             (Some(p), m) if m != "exchanges" => {
                 let ex = self.cache.claims_for_period(
@@ -450,6 +427,25 @@ impl Ctx<'_> {
             }
             _ => None,
         };
+        Ok(self.summed_route(groups, unplaced, p, exchanges))
+    }
+
+    /// The summed route from its groups (in key order), the count of active
+    /// event claims too imprecise to place in `p`, and the period's count
+    /// of exchanges, if the ledger states one.
+    fn summed_route(
+        &self,
+        groups: Vec<Group>,
+        unplaced: usize,
+        p: Option<Period>,
+        exchanges: Option<Estimate>,
+    ) -> Route {
+        let counted: Vec<&Group> = groups.iter().filter(|g| g.estimate.is_some()).collect();
+        let mut est = counted
+            .iter()
+            .filter_map(|g| g.estimate)
+            .reduce(Estimate::plus);
+        let mut notes = vec![format!("{} event(s) on record", counted.len())];
         match exchanges {
             Some(x)
                 if x.kind() == "exact" && usize::try_from(x.best).ok() == Some(counted.len()) =>
@@ -478,7 +474,7 @@ impl Ctx<'_> {
                 "{unplaced} active event claim(s) have dates too imprecise (or unknown) to place inside the period; not counted"
             ));
         }
-        Ok(Route {
+        Route {
             name: "summed",
             description: match p {
                 Some(p) => format!("one figure per event dated inside {p}, added up"),
@@ -487,7 +483,7 @@ impl Ctx<'_> {
             estimate: est,
             notes,
             groups,
-        })
+        }
     }
 
     /// One group per day of `p` (of all time if none) with claims about
@@ -600,22 +596,10 @@ impl Ctx<'_> {
             ),
         > = BTreeMap::new();
         for e in claims {
-            if let Scope::Cumulative {
-                since,
-                as_of,
-                label,
-            } = &e.claim.scope
-            {
-                let key = format!(
-                    "cumulative:{since}:{as_of}:{}",
-                    label
-                        .as_ref()
-                        .map(|l| l.as_str().to_lowercase())
-                        .unwrap_or_default()
-                );
+            if let Some((key, since, as_of)) = cumulative_key(e) {
                 groups
                     .entry(key)
-                    .or_insert_with(|| (e.claim.scope.to_string(), *since, *as_of, Vec::new()))
+                    .or_insert_with(|| (e.claim.scope.to_string(), since, as_of, Vec::new()))
                     .3
                     .push(e.clone());
             }
@@ -856,8 +840,12 @@ fn compute(cache: &Cache, q: &Query, detail: Detail) -> Result<Total, ProjectErr
 /// Calls `each` with every seq at which the brief total of `q` may have
 /// changed (a claim it can use, or a count of the period's exchanges, was
 /// added or ended) and the brief total as the ledger stood after it, in
-/// log order. The claims are read from the cache once, not once a step;
-/// each step still resolves every claim known by then.
+/// log order. The claims are read from the cache once, not once a step.
+/// The summed route's groups are kept from step to step and only the
+/// groups of the claims a step added or ended are resolved again, so a
+/// step costs the number of groups, not of claims; the claims that are
+/// not about events (stated, running totals, changes: few for a period)
+/// are resolved at every step.
 pub fn totals_over_log<E: From<ProjectError>>(
     cache: &Cache,
     q: &Query,
@@ -902,6 +890,58 @@ pub fn totals_over_log<E: From<ProjectError>>(
         .collect();
     seqs.sort_unstable();
     seqs.dedup();
+    // Each event claim's place in the summed route, once; the groups a
+    // step touches are those of the claims it adds or ends.
+    let ended_at = |e: &ClaimEntry| match e.status {
+        ClaimStatus::Active => None,
+        ClaimStatus::Retracted { seq, .. } | ClaimStatus::Corrected { seq, .. } => Some(seq),
+    };
+    let mut members: BTreeMap<String, Vec<&ClaimEntry>> = BTreeMap::new();
+    let mut touched: BTreeMap<u64, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    let mut outside: Vec<&ClaimEntry> = Vec::new();
+    let mut others: Vec<&ClaimEntry> = Vec::new();
+    // All time: the one route besides summed is the latest running total,
+    // kept the same way, group by group (keys "cumulative:..." never
+    // collide with the events' "event:...").
+    let all_time = q.period.is_none();
+    for e in &raw {
+        match place(e, q.period) {
+            Some(Place::Group(key, _)) => members.entry(key).or_default().push(e),
+            Some(Place::Outside { overlaps: true }) => outside.push(e),
+            Some(Place::Outside { overlaps: false }) => {}
+            None => match cumulative_key(e) {
+                Some((key, ..)) if all_time => members.entry(key).or_default().push(e),
+                _ => others.push(e),
+            },
+        }
+    }
+    // A group's label is its first visible claim's, as `summed` and
+    // `cumulative_groups` take it (labels differ in case within a group).
+    let label_of = |e: &ClaimEntry| match (cumulative_key(e), place(e, q.period)) {
+        (Some(_), _) => e.claim.scope.to_string(),
+        (None, Some(Place::Group(_, label))) => label,
+        (None, _) => String::new(),
+    };
+    for (key, group) in &members {
+        for e in group {
+            for s in std::iter::once(e.seq).chain(ended_at(e)) {
+                touched.entry(s).or_default().insert(key.as_str());
+            }
+        }
+    }
+    let mut resolved: BTreeMap<&str, Group> = BTreeMap::new();
+    // Running totals with a figure, by `latest_cumulative`'s rank: the
+    // last is the route's group.
+    type Rank<'k> = (Option<Day>, &'k str);
+    let mut ranked: BTreeMap<Rank, Group> = BTreeMap::new();
+    let mut rank_of: BTreeMap<&str, Rank> = BTreeMap::new();
+    // Claims recorded after a step are invisible at it anyway.
+    let known = |list: &[&ClaimEntry], seq: u64| -> Vec<ClaimEntry> {
+        list.iter()
+            .filter(|e| e.seq <= seq)
+            .map(|e| (*e).clone())
+            .collect()
+    };
     for seq in seqs {
         let mut at = q.clone();
         at.filter.as_of_seq = Some(seq);
@@ -911,9 +951,61 @@ pub fn totals_over_log<E: From<ProjectError>>(
             q: &at,
             detail: Detail::Figures,
         };
-        // Claims recorded later are invisible at `seq` anyway.
-        let known = raw.iter().filter(|e| e.seq <= seq).cloned().collect();
-        each(seq, ctx.finish(ctx.visible(known)?)?)?;
+        for key in touched.get(&seq).into_iter().flatten() {
+            let group = &members[*key];
+            let visible = ctx.visible(known(group, seq))?;
+            let label = visible.first().map(label_of).unwrap_or_default();
+            let as_of = group
+                .first()
+                .and_then(|e| cumulative_key(e))
+                .map(|(_, _, a)| a);
+            let Some(as_of) = as_of else {
+                if visible.is_empty() {
+                    resolved.remove(key);
+                } else {
+                    resolved.insert(key, ctx.group(key.to_string(), label, visible));
+                }
+                continue;
+            };
+            if let Some(r) = rank_of.remove(key) {
+                ranked.remove(&r);
+            }
+            if visible.is_empty() {
+                continue;
+            }
+            let g = ctx.group(key.to_string(), label, visible);
+            if g.estimate.is_some() {
+                let r = (as_of.bounds().map(|(_, b)| b), *key);
+                rank_of.insert(key, r);
+                ranked.insert(r, g);
+            }
+        }
+        let unplaced = ctx
+            .visible(known(&outside, seq))?
+            .iter()
+            .filter(|e| e.status.is_active())
+            .count();
+        let counted_exchanges = match at.period {
+            Some(p) if q.metric.as_str() != "exchanges" => {
+                let ex: Vec<&ClaimEntry> = exchanges.iter().collect();
+                let ex = ctx.visible_as(known(&ex, seq), Breakdown::default())?;
+                ctx.stated(&ex, p).estimate
+            }
+            _ => None,
+        };
+        let summed = ctx.summed_route(
+            resolved.values().cloned().collect(),
+            unplaced,
+            at.period,
+            counted_exchanges,
+        );
+        let total = if all_time {
+            let latest = ctx.latest_route(ranked.values().next_back().cloned());
+            ctx.total_of(vec![latest, summed])
+        } else {
+            ctx.assemble(&ctx.visible(known(&others, seq))?, summed)?
+        };
+        each(seq, total)?;
     }
     Ok(())
 }
@@ -921,22 +1013,34 @@ pub fn totals_over_log<E: From<ProjectError>>(
 impl Ctx<'_> {
     /// The total from the claims the filter lets the query see.
     fn finish(&self, candidates: Vec<ClaimEntry>) -> Result<Total, ProjectError> {
-        let (ctx, q) = (self, self.q);
         let (events, claims): (Vec<ClaimEntry>, Vec<ClaimEntry>) = candidates
             .into_iter()
             .partition(|e| matches!(e.claim.scope, Scope::Event { .. }));
+        let summed = self.summed(events, self.q.period)?;
+        self.assemble(&claims, summed)
+    }
+
+    /// The total from the claims that are not about events and the summed
+    /// route over those that are.
+    fn assemble(&self, claims: &[ClaimEntry], summed: Route) -> Result<Total, ProjectError> {
+        let (ctx, q) = (self, self.q);
         let routes = match q.period {
             Some(p) => vec![
-                ctx.stated(&claims, p),
-                ctx.cumulative(&claims, p),
-                ctx.change(&claims, p)?,
-                ctx.summed(events, Some(p))?,
+                ctx.stated(claims, p),
+                ctx.cumulative(claims, p),
+                ctx.change(claims, p)?,
+                summed,
             ],
-            None if uses_memo(q, ctx.detail) => {
-                vec![ctx.latest_cumulative_streamed()?, ctx.summed(events, None)?]
-            }
-            None => vec![ctx.latest_cumulative(&claims), ctx.summed(events, None)?],
+            None if uses_memo(q, ctx.detail) => vec![ctx.latest_cumulative_streamed()?, summed],
+            None => vec![ctx.latest_cumulative(claims), summed],
         };
+        Ok(self.total_of(routes))
+    }
+
+    /// The total with these routes: the answer is the first route's with
+    /// a figure.
+    fn total_of(&self, routes: Vec<Route>) -> Total {
+        let q = self.q;
         let answer = routes.iter().find_map(|r| {
             let est = r.estimate?;
             let independent_sources = match r.name {
@@ -957,7 +1061,7 @@ impl Ctx<'_> {
                 independent_sources,
             })
         });
-        Ok(Total {
+        Total {
             metric: q.metric.to_string(),
             breakdown: q.breakdown.to_string(),
             period: q.period.map(|p| p.to_string()),
@@ -965,13 +1069,70 @@ impl Ctx<'_> {
             filter: q.filter.clone(),
             answer,
             routes,
-        })
+        }
     }
 }
 
 /// The group of the events on exactly day `d`.
 fn day_group_key(d: Day) -> String {
     format!("event:{d}")
+}
+
+/// The running-total group of claim `e` (key, since, as of), if it is one.
+fn cumulative_key(
+    e: &ClaimEntry,
+) -> Option<(String, crate::model::FuzzyDate, crate::model::FuzzyDate)> {
+    let Scope::Cumulative {
+        since,
+        as_of,
+        label,
+    } = &e.claim.scope
+    else {
+        return None;
+    };
+    let label = label
+        .as_ref()
+        .map(|l| l.as_str().to_lowercase())
+        .unwrap_or_default();
+    Some((
+        format!("cumulative:{since}:{as_of}:{label}"),
+        *since,
+        *as_of,
+    ))
+}
+
+/// Where the summed route puts an event claim.
+enum Place {
+    /// In the group with this key and label.
+    Group(String, String),
+    /// Not counted: its date is not surely inside the period (`overlaps`:
+    /// it may be, so it is reported as too imprecise to place).
+    Outside { overlaps: bool },
+}
+
+/// Where the summed route for period `p` puts claim `e`; `None` if it is
+/// not about an event.
+fn place(e: &ClaimEntry, p: Option<Period>) -> Option<Place> {
+    let Scope::Event { date, label } = &e.claim.scope else {
+        return None;
+    };
+    if let Some(p) = p {
+        if !p.surely_contains(*date) {
+            let overlaps = date.bounds().is_none_or(|(a, b)| a <= p.to && b >= p.from);
+            return Some(Place::Outside { overlaps });
+        }
+    }
+    let norm = |l: &Option<crate::model::Name>| {
+        l.as_ref()
+            .map(|l| l.as_str().to_lowercase())
+            .unwrap_or_default()
+    };
+    let key = match date {
+        crate::model::FuzzyDate::Day(d) => day_group_key(*d),
+        _ if label.is_some() => format!("event:{date}:{}", norm(label)),
+        _ => format!("event:{date}:claim:{}", e.id.short()),
+    };
+    Some(Place::Group(key, event_text(*date, label.as_ref())))
 }
 
 fn event_text(date: crate::model::FuzzyDate, label: Option<&crate::model::Name>) -> String {
