@@ -34,7 +34,7 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => (0u8..2, 0u8..8, 0i64..400, 0u8..3, any::<bool>())
+        6 => (0u8..2, 0u8..16, 0i64..400, 0u8..3, any::<bool>())
             .prop_map(|(metric, scope, value, source, cites)| Op::Add { metric, scope, value, source, cites }),
         1 => any::<usize>().prop_map(|pick| Op::Retract { pick }),
         1 => (any::<usize>(), 0i64..400).prop_map(|(pick, value)| Op::Correct { pick, value }),
@@ -99,10 +99,46 @@ fn scope(i: u8) -> Scope {
             as_of: FuzzyDate::Day(day("2023-12-31")),
             label: None,
         },
-        _ => Scope::Cumulative {
+        7 => Scope::Cumulative {
             since: FuzzyDate::parse("2022-02-24").unwrap(),
             as_of: FuzzyDate::Day(day("2022-12-31")),
             label: None,
+        },
+        8 => Scope::Cumulative {
+            since: FuzzyDate::parse("2022-02-24").unwrap(),
+            as_of: FuzzyDate::parse("2023-12").unwrap(),
+            label: Some(Name::new("Big").unwrap()),
+        },
+        9 => Scope::Cumulative {
+            since: FuzzyDate::parse("2022-02-24").unwrap(),
+            as_of: FuzzyDate::parse("2023-12").unwrap(),
+            label: Some(Name::new("BIG").unwrap()),
+        },
+        10 => Scope::Cumulative {
+            since: FuzzyDate::parse("2022-02-24").unwrap(),
+            as_of: FuzzyDate::Unknown,
+            label: None,
+        },
+        11 => Scope::Cumulative {
+            since: FuzzyDate::parse("2022-02-24").unwrap(),
+            as_of: FuzzyDate::parse("2023").unwrap(),
+            label: None,
+        },
+        12 => Scope::Event {
+            date: FuzzyDate::parse("2023").unwrap(),
+            label: None,
+        },
+        13 => Scope::Event {
+            date: FuzzyDate::parse("2023-03-05").unwrap(),
+            label: Some(Name::new("Swap").unwrap()),
+        },
+        14 => Scope::Event {
+            date: FuzzyDate::parse("2023-07").unwrap(),
+            label: Some(Name::new("JULY SWAP").unwrap()),
+        },
+        _ => Scope::Change {
+            period: Period::year(2024).unwrap(),
+            baseline: Period::year(2023).unwrap(),
         },
     }
 }
@@ -568,6 +604,62 @@ fn all_time_memo_and_streamed_running_totals_keep_totals_ties_and_day_order() {
                     );
                 }
             }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, .. ProptestConfig::default() })]
+
+    /// `history` under every filter: `totals_over_log` keeps its groups
+    /// from step to step, so a group must change only at the seqs that add
+    /// or end one of its claims, whatever else the filter hides. Batches
+    /// are 2 ms apart so that `--recorded-before` cuts between them.
+    #[test]
+    fn history_steps_under_every_filter_give_the_total_as_of_every_seq(
+        ops in proptest::collection::vec(crowded_op(), 1..40),
+        splits in proptest::collection::vec(any::<usize>(), 0..24),
+        policy in 0u8..4,
+        cut in any::<u64>(),
+        rcut in any::<u64>(),
+        pb in 0u8..4,
+    ) {
+        let tmp = tempfile::tempdir().unwrap();
+        let (s, _) = build_with(&tmp.path().join("s"), &ops, &splits, &mut |_| std::thread::sleep(std::time::Duration::from_millis(2)));
+        let policy = POLICIES[usize::from(policy)];
+        let cut = cut % (s.head().seq + 1);
+        let mut rec: Vec<i64> = s.cache().claims().map(|e| e.unwrap().recorded_at_ms).collect();
+        rec.sort();
+        let rb = if rec.is_empty() { None } else { Some(rec[(rcut as usize) % rec.len()]) };
+        let pbd = [None, Some(day("2024-01-15")), Some(day("2024-03-01")), Some(day("2023-01-01"))][usize::from(pb)];
+        for (metric, period) in [("people_returned", Some("2023")), ("people_returned", Some("2024")), ("people_returned", None), ("exchanges", Some("2023")), ("exchanges", None), ("people_returned", Some("2023-07-10..2024-02-02"))] {
+          for (upto, rbx, pbx) in [(None, None, None), (Some(cut), None, None), (None, rb, None), (None, None, pbd), (Some(cut), rb, pbd)] {
+            let mut q = super::query(metric, period, policy);
+            q.filter.as_of_seq = upto;
+            q.filter.recorded_before_ms = rbx;
+            q.filter.published_before = pbx;
+            let mut steps = Vec::new();
+            claimlog::totals_over_log(s.cache(), &q, |seq, t| -> Result<(), claimlog::ProjectError> {
+                steps.push((seq, t));
+                Ok(())
+            }).unwrap();
+            let mut last = serde_json::to_value(claimlog::total_brief(s.cache(), &{
+                let mut none = q.clone();
+                none.filter.as_of_seq = Some(0);
+                none
+            }).unwrap()).unwrap();
+            let mut next = steps.iter().peekable();
+            for seq in 0..=s.head().seq {
+                let mut at = q.clone();
+                at.filter.as_of_seq = Some(upto.map_or(seq, |u| seq.min(u)));
+                let t = serde_json::to_value(claimlog::total_brief(s.cache(), &at).unwrap()).unwrap();
+                if let Some((_, step)) = next.next_if(|(k, _)| *k == seq) {
+                    last = serde_json::to_value(step).unwrap();
+                }
+                last["filter"] = t["filter"].clone();
+                prop_assert_eq!(&last, &t, "{} {:?} {:?} at seq {}", metric, period, q.filter, seq);
+            }
+          }
         }
     }
 }
