@@ -75,6 +75,18 @@ impl Day {
     pub fn epoch_days(self) -> i32 {
         self.0.to_julian_day() - 2_440_588
     }
+
+    /// The epoch day shifted by 2^31, big-endian: bytes that sort in date
+    /// order, days before 1970 too (index and memo keys).
+    pub fn sort_key(self) -> [u8; 4] {
+        ((i64::from(self.epoch_days()) + (1i64 << 31)) as u32).to_be_bytes()
+    }
+
+    /// The day whose `sort_key` is `b`.
+    pub fn from_sort_key(b: [u8; 4]) -> Option<Day> {
+        let days = i64::from(u32::from_be_bytes(b)) - (1i64 << 31);
+        Day::from_epoch_days(i32::try_from(days).ok()?)
+    }
 }
 
 impl fmt::Display for Day {
@@ -310,6 +322,30 @@ string_serde!(FuzzyDate, { "type": "string", "pattern": "^([0-9]{4}(-[0-9]{2}(-[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sort_keys_order_days_across_1970_and_read_back() {
+        let days: Vec<Day> = [
+            "0001-01-01",
+            "1969-12-31",
+            "1970-01-01",
+            "2024-02-29",
+            "9999-12-31",
+        ]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+        for w in days.windows(2) {
+            assert!(w[0].sort_key() < w[1].sort_key(), "{} {}", w[0], w[1]);
+        }
+        for d in days {
+            assert_eq!(Day::from_sort_key(d.sort_key()), Some(d));
+        }
+        assert_eq!(
+            "1970-01-01".parse::<Day>().unwrap().sort_key(),
+            0x8000_0000u32.to_be_bytes()
+        );
+    }
 
     #[test]
     fn impossible_dates_are_refused() {

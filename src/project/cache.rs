@@ -214,20 +214,19 @@ impl Cache {
     }
 
     pub fn sources(&self) -> Result<Vec<SourceEntry>, ProjectError> {
-        self.settled()?
-            .scan_prefix(keys::SOURCE)
-            .map(|kv| {
-                let (k, v) = kv?;
-                dec(&k, &v)
-            })
-            .collect()
+        self.decoded_under(keys::SOURCE)
     }
 
     /// Every metric and part claims were recorded for, with the calendar
     /// years one of its claims lies within (`keys::YEAR`).
     pub fn metric_years(&self) -> Result<Vec<(Slug, Breakdown, Option<i32>)>, ProjectError> {
+        self.decoded_under(keys::YEAR)
+    }
+
+    /// Every value under `prefix`, decoded, in key order.
+    fn decoded_under<T: bincode::Decode<()>>(&self, prefix: &[u8]) -> Result<Vec<T>, ProjectError> {
         self.settled()?
-            .scan_prefix(keys::YEAR)
+            .scan_prefix(prefix)
             .map(|kv| {
                 let (k, v) = kv?;
                 dec(&k, &v)
@@ -354,7 +353,7 @@ impl Cache {
         let start = crate::model::Day::from_epoch_days(from.epoch_days() - 366).unwrap_or(from);
         let (a, b) = keys::event_range(metric, breakdown, b'f', start, to);
         let plen = keys::by_scope_prefix(metric, breakdown).len();
-        let lo = keys::day_bytes(from);
+        let lo = from.sort_key();
         self.settled_iter(move |t| {
             entries(t.range(a..b).filter(move |kv| match kv {
                 Ok((k, _)) => keys::event_days(plen, k).is_none_or(|(_, last)| last >= lo),
@@ -379,11 +378,8 @@ impl Cache {
                 (keys::day_version(metric, breakdown, from), b)
             }
             None => {
-                // The prefix ends in a 0 byte: the first key after all of
-                // it ends in 1 instead.
                 let a = keys::day_versions_prefix(metric, breakdown);
-                let mut b = a.clone();
-                *b.last_mut().expect("not empty") = 1;
+                let b = keys::prefix_end(&a).expect("ends in a 0 byte");
                 (a, b)
             }
         };

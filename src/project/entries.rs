@@ -74,6 +74,22 @@ impl ClaimStatus {
     pub fn is_active(&self) -> bool {
         matches!(self, ClaimStatus::Active)
     }
+    /// The seq and time of the event that ended the claim, if one did.
+    pub fn ended(&self) -> Option<(u64, i64)> {
+        match self {
+            ClaimStatus::Active => None,
+            ClaimStatus::Retracted {
+                seq,
+                recorded_at_ms,
+                ..
+            }
+            | ClaimStatus::Corrected {
+                seq,
+                recorded_at_ms,
+                ..
+            } => Some((*seq, *recorded_at_ms)),
+        }
+    }
     pub fn name(&self) -> &'static str {
         match self {
             ClaimStatus::Active => "active",

@@ -71,13 +71,6 @@ pub fn trailing_id(key: &[u8]) -> Option<Hash32> {
     Some(Hash32(h))
 }
 
-/// Days since the epoch, shifted so that big-endian bytes sort in date order.
-fn day_key(d: crate::model::Day) -> [u8; 4] {
-    (d.epoch_days() as i64 + (1i64 << 31)).to_be_bytes()[4..]
-        .try_into()
-        .expect("4 bytes")
-}
-
 /// The scope part of a `g/` key: a kind byte, then what orders it.
 /// Events with known dates sort by their first possible day, running
 /// totals by their as-of day (unknown last).
@@ -88,16 +81,16 @@ pub fn scope_part(scope: &crate::model::Scope) -> Vec<u8> {
         // span of days ('f'), so that a period's days are one key range.
         Scope::Event { date, .. } => match (date, date.bounds()) {
             (crate::model::FuzzyDate::Day(d), _) => {
-                [&b"e"[..], &day_key(*d), &day_key(*d)].concat()
+                [&b"e"[..], &d.sort_key(), &d.sort_key()].concat()
             }
-            (_, Some((a, b))) => [&b"f"[..], &day_key(a), &day_key(b)].concat(),
+            (_, Some((a, b))) => [&b"f"[..], &a.sort_key(), &b.sort_key()].concat(),
             (_, None) => b"u".to_vec(),
         },
-        Scope::Period { from, to } => [&b"p"[..], &day_key(*from), &day_key(*to)].concat(),
+        Scope::Period { from, to } => [&b"p"[..], &from.sort_key(), &to.sort_key()].concat(),
         // Running totals sort by the day they are as of, so that a total
         // for a period reads only those as of its bounds.
         Scope::Cumulative { as_of, .. } => match as_of.bounds() {
-            Some((a, b)) => [&b"c"[..], &day_key(a), &day_key(b)].concat(),
+            Some((a, b)) => [&b"c"[..], &a.sort_key(), &b.sort_key()].concat(),
             None => [&b"c"[..], &[0xff; 8]].concat(),
         },
         Scope::Change { .. } => b"x".to_vec(),
@@ -152,10 +145,6 @@ pub fn event_days(prefix_len: usize, key: &[u8]) -> Option<([u8; 4], [u8; 4])> {
     Some((b[..4].try_into().ok()?, b[4..].try_into().ok()?))
 }
 
-pub fn day_bytes(d: crate::model::Day) -> [u8; 4] {
-    day_key(d)
-}
-
 /// The `g/` key range of events of `kind` (`e` or `f`) whose first
 /// possible day is in `from..=to`.
 pub fn event_range(
@@ -167,8 +156,8 @@ pub fn event_range(
 ) -> (Vec<u8>, Vec<u8>) {
     let p = by_scope_prefix(metric, breakdown);
     (
-        cat(&[&p, &[kind], &day_key(from)]),
-        cat(&[&p, &[kind], &day_key(to), &[0xff; 5]]),
+        cat(&[&p, &[kind], &from.sort_key()]),
+        cat(&[&p, &[kind], &to.sort_key(), &[0xff; 5]]),
     )
 }
 
@@ -196,19 +185,23 @@ pub fn day_versions_prefix(metric: &str, breakdown: &str) -> Vec<u8> {
 }
 
 pub fn day_version(metric: &str, breakdown: &str, day: crate::model::Day) -> Vec<u8> {
-    cat(&[
-        DAY_VERSION,
-        metric.as_bytes(),
-        b"\0",
-        breakdown.as_bytes(),
-        b"\0",
-        &day_key(day),
-    ])
+    cat(&[&day_versions_prefix(metric, breakdown), &day.sort_key()])
+}
+
+/// The first key after every key that starts with `prefix` (none if the
+/// prefix is all 0xff): the end of a prefix as a key range.
+pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
 }
 
 /// The day of a `v/` key (its last four bytes).
 pub fn day_of_version_key(key: &[u8]) -> Option<crate::model::Day> {
-    let b: [u8; 4] = key.get(key.len().checked_sub(4)?..)?.try_into().ok()?;
-    let days = i64::from(u32::from_be_bytes(b)) - (1i64 << 31);
-    crate::model::Day::from_epoch_days(i32::try_from(days).ok()?)
+    crate::model::Day::from_sort_key(key.get(key.len().checked_sub(4)?..)?.try_into().ok()?)
 }

@@ -5,6 +5,8 @@ mod cache;
 mod entries;
 mod fold;
 mod keys;
+/// For the query layer's memo keys, which live beside the cache's.
+pub(crate) use keys::prefix_end;
 pub mod witness;
 mod writer;
 

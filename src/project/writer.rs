@@ -102,19 +102,20 @@ fn apply_job(tree: &sled::Tree, job: &Job) -> Result<(), ProjectError> {
     let writes = &job.writes;
     match writes.keys().nth(writes.len() / 2) {
         Some(mid) if writes.len() >= SPLIT_WRITES => {
-            let (low_end, mid) = (mid.clone(), mid.clone());
+            let mid = mid.clone();
+            let low = || apply_writes(tree, writes.range::<Vec<u8>, _>(..&mid));
             std::thread::scope(|s| {
                 // No thread to be had: this one writes both halves (the
                 // writer falls back to the committing thread the same way).
-                let low = std::thread::Builder::new()
+                let spawned = std::thread::Builder::new()
                     .name("claimlog-cache-2".into())
-                    .spawn_scoped(s, || apply_writes(tree, writes.range(..low_end.clone())));
-                let high = apply_writes(tree, writes.range(mid..));
-                let low = match low {
+                    .spawn_scoped(s, low);
+                let high = apply_writes(tree, writes.range::<Vec<u8>, _>(&mid..));
+                let low = match spawned {
                     Ok(h) => h.join().unwrap_or_else(|_| {
                         Err(ProjectError::Open("a cache writer thread panicked".into()))
                     }),
-                    Err(_) => apply_writes(tree, writes.range(..low_end.clone())),
+                    Err(_) => low(),
                 };
                 low.and(high)
             })?;

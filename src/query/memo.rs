@@ -23,7 +23,7 @@ use crate::model::Day;
 /// that a period's days of either kind are one key range, read by one scan
 /// (`range`) instead of a lookup a day.
 pub fn key(metric: &str, breakdown: &str, policy: Policy, day: Day) -> Vec<u8> {
-    [&stem(b'f', metric, breakdown, policy)[..], &day_bytes(day)].concat()
+    [&stem(b'f', metric, breakdown, policy)[..], &day.sort_key()].concat()
 }
 
 fn stem(kind: u8, metric: &str, breakdown: &str, policy: Policy) -> Vec<u8> {
@@ -39,12 +39,6 @@ fn stem(kind: u8, metric: &str, breakdown: &str, policy: Policy) -> Vec<u8> {
     .concat()
 }
 
-/// Days since the epoch, shifted so that big-endian bytes sort in date
-/// order (days before 1970 too).
-fn day_bytes(day: Day) -> [u8; 4] {
-    ((i64::from(day.epoch_days()) + (1i64 << 31)) as u32).to_be_bytes()
-}
-
 /// The key range of the days `from..=to` (every day if `None`) of one
 /// metric, part and policy: figures, or with `listed` the claims explain
 /// lists.
@@ -58,13 +52,11 @@ pub fn range(
     let stem = stem(if listed { b'l' } else { b'f' }, metric, breakdown, policy);
     match days {
         Some((from, to)) => (
-            [&stem[..], &day_bytes(from)].concat(),
-            [&stem[..], &day_bytes(to), &[0]].concat(),
+            [&stem[..], &from.sort_key()].concat(),
+            [&stem[..], &to.sort_key(), &[0]].concat(),
         ),
         None => {
-            // The stem ends in a 0 byte: the first key after it ends in 1.
-            let mut end = stem.clone();
-            *end.last_mut().expect("not empty") = 1;
+            let end = crate::project::prefix_end(&stem).expect("ends in a 0 byte");
             (stem, end)
         }
     }

@@ -291,20 +291,7 @@ impl Ctx<'_> {
                     _ => continue,
                 }
             }
-            let ended_at = match &e.status {
-                ClaimStatus::Active => None,
-                ClaimStatus::Retracted {
-                    seq,
-                    recorded_at_ms,
-                    ..
-                }
-                | ClaimStatus::Corrected {
-                    seq,
-                    recorded_at_ms,
-                    ..
-                } => Some((*seq, *recorded_at_ms)),
-            };
-            if let Some((s, at)) = ended_at {
+            if let Some((s, at)) = e.status.ended() {
                 if !self.knew(s, at) {
                     e.status = ClaimStatus::Active;
                 }
@@ -875,27 +862,17 @@ pub fn totals_over_log<E: From<ProjectError>>(
         _ => Vec::new(),
     };
     touched.extend(exchanges.iter());
+    // The seqs that add a claim or end one.
+    let changed = |e: &ClaimEntry| std::iter::once(e.seq).chain(e.status.ended().map(|(s, _)| s));
     let mut seqs: Vec<u64> = touched
         .iter()
-        .flat_map(|e| {
-            let ended = match e.status {
-                ClaimStatus::Active => None,
-                ClaimStatus::Retracted { seq, .. } | ClaimStatus::Corrected { seq, .. } => {
-                    Some(seq)
-                }
-            };
-            std::iter::once(e.seq).chain(ended)
-        })
+        .flat_map(|e| changed(e))
         .filter(|s| q.filter.as_of_seq.is_none_or(|m| *s <= m))
         .collect();
     seqs.sort_unstable();
     seqs.dedup();
     // Each event claim's place in the summed route, once; the groups a
     // step touches are those of the claims it adds or ends.
-    let ended_at = |e: &ClaimEntry| match e.status {
-        ClaimStatus::Active => None,
-        ClaimStatus::Retracted { seq, .. } | ClaimStatus::Corrected { seq, .. } => Some(seq),
-    };
     let mut members: BTreeMap<String, Vec<&ClaimEntry>> = BTreeMap::new();
     let mut touched: BTreeMap<u64, std::collections::BTreeSet<&str>> = BTreeMap::new();
     let mut outside: Vec<&ClaimEntry> = Vec::new();
@@ -924,11 +901,12 @@ pub fn totals_over_log<E: From<ProjectError>>(
     };
     for (key, group) in &members {
         for e in group {
-            for s in std::iter::once(e.seq).chain(ended_at(e)) {
+            for s in changed(e) {
                 touched.entry(s).or_default().insert(key.as_str());
             }
         }
     }
+    let exchange_refs: Vec<&ClaimEntry> = exchanges.iter().collect();
     let mut resolved: BTreeMap<&str, Group> = BTreeMap::new();
     // Running totals with a figure, by `latest_cumulative`'s rank: the
     // last is the route's group.
@@ -987,8 +965,7 @@ pub fn totals_over_log<E: From<ProjectError>>(
             .count();
         let counted_exchanges = match at.period {
             Some(p) if q.metric.as_str() != "exchanges" => {
-                let ex: Vec<&ClaimEntry> = exchanges.iter().collect();
-                let ex = ctx.visible_as(known(&ex, seq), Breakdown::default())?;
+                let ex = ctx.visible_as(known(&exchange_refs, seq), Breakdown::default())?;
                 ctx.stated(&ex, p).estimate
             }
             _ => None,
