@@ -3,6 +3,7 @@
 //! overlay that is then thrown away or committed) and replays the log on a
 //! rebuild, so the cache cannot drift from what appends decided.
 
+use super::bulk::Targets;
 use super::entries::{ClaimEntry, ClaimStatus, GenesisEntry, Location, SourceEntry};
 use super::keys;
 use super::writer::{InFlight, Pending};
@@ -42,6 +43,34 @@ pub struct Overlay {
     tree: sled::Tree,
     in_flight: Arc<InFlight>,
     pub(crate) pending: Pending,
+    /// Set while filling an empty cache (project/bulk.rs): writes the fold
+    /// never reads back go here instead of `pending`.
+    pub(crate) spill: Option<Spill>,
+}
+
+/// Where a bulk load's writes go: the entries of claims no record ends,
+/// and the seq anchors, are written once and never read by the fold.
+pub(crate) struct Spill {
+    targets: Targets,
+    pub(crate) out: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Spill {
+    pub(crate) fn new(targets: Targets) -> Spill {
+        Spill {
+            targets,
+            out: Vec::new(),
+        }
+    }
+
+    fn takes(&self, key: &[u8]) -> bool {
+        if key.starts_with(keys::SEQ) {
+            return true;
+        }
+        // Both a claim's keys end with its id.
+        (key.starts_with(keys::CLAIM) || key.starts_with(keys::BY_SCOPE))
+            && keys::trailing_id(key).is_some_and(|id| !self.targets.contains(&id))
+    }
 }
 
 impl Overlay {
@@ -50,10 +79,19 @@ impl Overlay {
             tree,
             in_flight,
             pending: BTreeMap::new(),
+            spill: None,
         }
     }
 
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, ProjectError> {
+        if self.spill.as_ref().is_some_and(|s| s.takes(key)) {
+            // By construction (bulk.rs's first pass) the fold reads no
+            // spilled key; were it to, its answer would be wrong.
+            return Err(ProjectError::Bulk(format!(
+                "the fold read back {:?}, which was spilled",
+                String::from_utf8_lossy(key)
+            )));
+        }
         if let Some(v) = self.pending.get(key) {
             return Ok(v.clone());
         }
@@ -68,6 +106,10 @@ impl Overlay {
     }
 
     pub fn put(&mut self, key: Vec<u8>, val: Vec<u8>) {
+        if let Some(spill) = self.spill.as_mut().filter(|s| s.takes(&key)) {
+            spill.out.push((key, val));
+            return;
+        }
         self.pending.insert(key, Some(val));
     }
 

@@ -1,6 +1,7 @@
 //! Projections: folds over the log kept in a sled cache. Nothing here
 //! decides what may be appended except by replaying the same fold.
 
+mod bulk;
 mod cache;
 mod entries;
 mod fold;
@@ -10,6 +11,7 @@ pub(crate) use keys::prefix_end;
 pub mod witness;
 mod writer;
 
+pub use bulk::{remove_stale_runs, BulkLoad, Targets};
 pub use cache::Cache;
 pub use entries::{Checkpoint, ClaimEntry, ClaimStatus, GenesisEntry, Location, SourceEntry};
 pub use fold::{apply, claim_content_hash, Overlay};
@@ -31,4 +33,7 @@ pub enum ProjectError {
     Semantic { seq: u64, reason: String },
     #[error("{0}")]
     NotFound(String),
+    /// Filling an empty cache in one sorted pass failed (project/bulk.rs).
+    #[error("bulk load of the cache: {0}")]
+    Bulk(String),
 }

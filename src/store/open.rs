@@ -4,7 +4,7 @@
 use super::{check_frame, lock, Head, Store, StoreError, StoreOptions};
 use crate::event::{decode_record, Hash32};
 use crate::log::{segment_path, LogWriter, Position, ScanEnd, Scanner, HEADER_LEN};
-use crate::project::{apply, Cache, Checkpoint};
+use crate::project::{apply, BulkLoad, Cache, Checkpoint, Overlay, Targets};
 use std::path::Path;
 
 /// Records applied per cache commit during a replay: bounds memory.
@@ -21,7 +21,79 @@ pub(crate) struct ReplayEnd {
     pub torn_at: Option<Position>,
 }
 
-/// Replays the log into `cache` from checkpoint `from` (or from the start).
+/// Where a replay's writes go.
+enum Sink {
+    /// Catching up from a checkpoint: committed every `REPLAY_CHUNK`
+    /// records, so memory stays bounded and progress survives a crash.
+    Chunks { overlay: Overlay, pending: usize },
+    /// The whole log into an empty cache: sorted first, written once.
+    Bulk(BulkLoad),
+}
+
+impl Sink {
+    fn overlay(&mut self) -> &mut Overlay {
+        match self {
+            Sink::Chunks { overlay, .. } => overlay,
+            Sink::Bulk(bulk) => bulk.overlay(),
+        }
+    }
+
+    /// After record `cp.seq` was applied.
+    fn applied(&mut self, cache: &Cache, cp: Checkpoint) -> Result<(), StoreError> {
+        match self {
+            Sink::Chunks { overlay, pending } => {
+                *pending += 1;
+                if *pending == REPLAY_CHUNK {
+                    cache.commit(std::mem::replace(overlay, cache.begin()), cp)?;
+                    *pending = 0;
+                }
+            }
+            Sink::Bulk(bulk) => bulk.spill()?,
+        }
+        Ok(())
+    }
+
+    fn finish(self, cache: &Cache, cp: Checkpoint) -> Result<(), StoreError> {
+        match self {
+            Sink::Chunks { overlay, pending } => {
+                if pending > 0 {
+                    cache.commit(overlay, cp)?;
+                }
+            }
+            Sink::Bulk(bulk) => bulk.finish(cache, cp)?,
+        }
+        Ok(())
+    }
+}
+
+/// The claims that some record up to `limit` retracts or corrects
+/// (project/bulk.rs). Stops quietly at the first frame it cannot read:
+/// the replay proper stops there too, with the reason.
+fn ended_claims(log_dir: &Path, limit: Option<Position>) -> Result<Targets, StoreError> {
+    let started = std::time::Instant::now();
+    let mut targets = Targets::default();
+    let mut scanner = Scanner::from(
+        log_dir,
+        Position {
+            segment: 0,
+            offset: HEADER_LEN,
+        },
+    )?;
+    while let Ok(Some(frame)) = scanner.next_frame() {
+        if limit.is_some_and(|l| frame.pos >= l) {
+            break;
+        }
+        match decode_record(&frame.bytes) {
+            Ok(rec) => targets.note(&rec),
+            Err(_) => break,
+        }
+    }
+    tracing::debug!("bulk load: first pass in {:?}", started.elapsed());
+    Ok(targets)
+}
+
+/// Replays the log into `cache` from checkpoint `from`, or from the start
+/// into an empty cache.
 pub(crate) fn replay(
     log_dir: &Path,
     cache: &Cache,
@@ -46,10 +118,15 @@ pub(crate) fn replay(
             Hash32::ZERO,
         ),
     };
+    let mut sink = match from {
+        Some(_) => Sink::Chunks {
+            overlay: cache.begin(),
+            pending: 0,
+        },
+        None => Sink::Bulk(BulkLoad::new(cache, ended_claims(log_dir, limit)?)?),
+    };
     let mut scanner = Scanner::from(log_dir, start)?;
     let mut last_end = start;
-    let mut overlay = cache.begin();
-    let mut pending = 0usize;
     while let Some(frame) = scanner.next_frame()? {
         if limit.is_some_and(|l| frame.pos >= l) {
             break;
@@ -72,7 +149,7 @@ pub(crate) fn replay(
                     reason,
                 }
             })?;
-        apply(&mut overlay, &rec, frame.stored_hash, frame.pos).map_err(|e| {
+        apply(sink.overlay(), &rec, frame.stored_hash, frame.pos).map_err(|e| {
             StoreError::Corrupt {
                 seq: next_seq,
                 reason: e.to_string(),
@@ -81,12 +158,7 @@ pub(crate) fn replay(
         prev = frame.stored_hash;
         last_end = frame.end();
         next_seq += 1;
-        pending += 1;
-        if pending == REPLAY_CHUNK {
-            cache.commit(overlay, checkpoint(next_seq - 1, prev, last_end))?;
-            overlay = cache.begin();
-            pending = 0;
-        }
+        sink.applied(cache, checkpoint(next_seq - 1, prev, last_end))?;
     }
     if next_seq == 0 {
         return Err(StoreError::Corrupt {
@@ -94,9 +166,7 @@ pub(crate) fn replay(
             reason: "the log holds no genesis event (was `claimlog init` interrupted? delete the directory and init again)".into(),
         });
     }
-    if pending > 0 {
-        cache.commit(overlay, checkpoint(next_seq - 1, prev, last_end))?;
-    }
+    sink.finish(cache, checkpoint(next_seq - 1, prev, last_end))?;
     let head = Head {
         seq: next_seq - 1,
         hash: prev,
@@ -194,6 +264,7 @@ pub(super) fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> 
         return Err(StoreError::NotAStore(dir.to_path_buf()));
     }
     let lock = lock::acquire(dir)?;
+    crate::project::remove_stale_runs(dir);
     let (mut cache, fresh) = Cache::open(&dir.join("cache"))?;
     // A dirty cache holds part of a batch that never completed.
     let cp = if fresh || cache.is_dirty()? {

@@ -276,3 +276,33 @@ fn cache_written_by_two_threads_holds_every_claim_and_rebuilds_the_same() {
     let r = check(&dir, true);
     assert!(r.ok(), "{:?}", r.problem);
 }
+
+fn sort_dirs(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".rebuild-"))
+        .collect()
+}
+
+/// A rebuild sorts the cache's entries through runs on disk beside the
+/// cache (src/project/bulk.rs): it leaves none behind, and runs left by a
+/// rebuild that never finished are removed by the next open.
+#[test]
+fn rebuild_leaves_no_sort_runs_and_open_removes_stale_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let mut s = build(&dir);
+    let incremental = s.cache().dump().unwrap();
+    s.rebuild_cache().unwrap();
+    assert_eq!(s.cache().dump().unwrap(), incremental);
+    assert_eq!(sort_dirs(&dir), Vec::<String>::new());
+    drop(s);
+
+    let stale = dir.join(".rebuild-interrupted");
+    std::fs::create_dir(&stale).unwrap();
+    std::fs::write(stale.join("0"), vec![7u8; 4096]).unwrap();
+    let s = open(&dir, SEG);
+    assert_eq!(sort_dirs(&dir), Vec::<String>::new());
+    assert_eq!(s.cache().dump().unwrap(), incremental);
+}
