@@ -9,7 +9,7 @@ use crate::checkpoint::{open_note, Checkpoint, Verifier};
 use crate::event::{decode_record, Event, Hash32};
 use crate::log::Position;
 use crate::merkle::{hash_leaf, RootBuilder};
-use crate::project::{apply, Cache, Overlay, SourceEntry};
+use crate::project::{apply, Cache, Sink, SourceEntry, Targets};
 use crate::query::{total_brief, Query};
 use base64::Engine;
 use serde::Serialize;
@@ -34,18 +34,35 @@ pub(crate) struct EventChecker {
     pub origin: Option<String>,
     pub store_id: Option<String>,
     cache: Option<Cache>,
-    overlay: Option<Overlay>,
-    pending: usize,
+    sink: Option<Sink>,
+}
+
+/// Whether `EventChecker` replays the events into a cache.
+pub(crate) enum Replay {
+    No,
+    /// In chunks, as read.
+    Chunks,
+    /// Sorted, then written once: needs the claims the events end, from
+    /// a first pass over them (project/bulk.rs).
+    Bulk(Targets),
 }
 
 impl EventChecker {
-    pub fn new(replay: bool) -> Result<Self, String> {
-        let cache = if replay {
-            Some(Cache::temporary().map_err(|e| e.to_string())?)
-        } else {
-            None
+    pub fn new(replay: Replay) -> Result<Self, String> {
+        let err = |e: crate::project::ProjectError| e.to_string();
+        let (cache, sink) = match replay {
+            Replay::No => (None, None),
+            Replay::Chunks => {
+                let cache = Cache::temporary().map_err(err)?;
+                let sink = Sink::chunks(&cache);
+                (Some(cache), Some(sink))
+            }
+            Replay::Bulk(targets) => {
+                let cache = Cache::temporary().map_err(err)?;
+                let sink = Sink::bulk(&cache, targets).map_err(err)?;
+                (Some(cache), Some(sink))
+            }
         };
-        let overlay = cache.as_ref().map(|c| c.begin());
         Ok(EventChecker {
             next_seq: 0,
             prev: Hash32::ZERO,
@@ -53,8 +70,7 @@ impl EventChecker {
             origin: None,
             store_id: None,
             cache,
-            overlay,
-            pending: 0,
+            sink,
         })
     }
 
@@ -90,9 +106,9 @@ impl EventChecker {
             self.origin = Some(g.origin.to_string());
             self.store_id = Some(hex::encode(g.store_id));
         }
-        if let (Some(ov), Some(c)) = (self.overlay.as_mut(), self.cache.as_ref()) {
+        if let (Some(sink), Some(c)) = (self.sink.as_mut(), self.cache.as_ref()) {
             apply(
-                ov,
+                sink.overlay(),
                 &rec,
                 h,
                 Position {
@@ -101,13 +117,7 @@ impl EventChecker {
                 },
             )
             .map_err(|x| at(x.to_string()))?;
-            self.pending += 1;
-            if self.pending == 1024 {
-                let ov = self.overlay.take().expect("overlay");
-                c.commit(ov, cp(seq, h)).map_err(|x| x.to_string())?;
-                self.overlay = Some(c.begin());
-                self.pending = 0;
-            }
+            sink.applied(c, cp(seq, h)).map_err(|x| x.to_string())?;
         }
         self.builder.push(hash_leaf(&h.0));
         self.prev = h;
@@ -117,9 +127,9 @@ impl EventChecker {
 
     /// The replayed cache, all pending events applied.
     pub fn finish(&mut self) -> Result<Option<&Cache>, String> {
-        if let (Some(ov), Some(c)) = (self.overlay.take(), self.cache.as_ref()) {
+        if let (Some(sink), Some(c)) = (self.sink.take(), self.cache.as_ref()) {
             if self.next_seq > 0 {
-                c.commit(ov, cp(self.next_seq - 1, self.prev))
+                sink.finish(c, cp(self.next_seq - 1, self.prev))
                     .map_err(|x| x.to_string())?;
             }
         }
@@ -303,6 +313,50 @@ fn field<T: serde::de::DeserializeOwned>(
 /// Verifies a snapshot read from `r`. `verifiers`: public keys whose
 /// signature on the checkpoint is required (none: signatures not checked).
 pub fn verify_snapshot(r: impl std::io::Read, verifiers: &[Verifier]) -> SnapshotReport {
+    verify_with(r, verifiers, Replay::Chunks)
+}
+
+/// The first of two passes over a snapshot file: the claims its events
+/// retract or correct. Events it cannot read are left to the second.
+#[derive(Default)]
+struct EndedClaims(Targets);
+
+impl SnapshotHandler for EndedClaims {
+    fn field(&mut self, _: &str, _: serde_json::Value) -> Result<(), String> {
+        Ok(())
+    }
+    fn event(&mut self, e: SnapshotEvent) -> Result<(), String> {
+        let bytes = base64::engine::general_purpose::STANDARD.decode(&e.bytes);
+        if let Some(rec) = bytes.ok().and_then(|b| decode_record(&b).ok()) {
+            self.0.note(&rec);
+        }
+        Ok(())
+    }
+    /// Read and dropped, element by element.
+    fn streams_totals(&self) -> bool {
+        true
+    }
+}
+
+/// `verify_snapshot` of a file, read twice: first for the claims its
+/// events end, then to check it, replaying the events into a cache that
+/// is filled once, in key order (project/bulk.rs), which for a large
+/// snapshot takes a fraction of the time. The report is the same.
+pub fn verify_snapshot_file(
+    path: &std::path::Path,
+    verifiers: &[Verifier],
+) -> std::io::Result<SnapshotReport> {
+    let mut ended = EndedClaims::default();
+    // A snapshot that cannot be read is reported by the second pass.
+    let _ = read_snapshot(std::fs::File::open(path)?, &mut ended);
+    Ok(verify_with(
+        std::fs::File::open(path)?,
+        verifiers,
+        Replay::Bulk(ended.0),
+    ))
+}
+
+fn verify_with(r: impl std::io::Read, verifiers: &[Verifier], replay: Replay) -> SnapshotReport {
     let mut report = SnapshotReport {
         events: 0,
         root: None,
@@ -311,7 +365,7 @@ pub fn verify_snapshot(r: impl std::io::Read, verifiers: &[Verifier]) -> Snapsho
         totals_checked: 0,
         failure: None,
     };
-    let mut v = match EventChecker::new(true) {
+    let mut v = match EventChecker::new(replay) {
         Ok(events) => Verify {
             events,
             fields: Default::default(),

@@ -1,7 +1,7 @@
 //! Building a store from a snapshot or a JSONL dump, checking every event
 //! as it goes; the new store's head and root equal the source's.
 
-use super::check::{check_checkpoint, check_fields, EventChecker};
+use super::check::{check_checkpoint, check_fields, EventChecker, Replay};
 use super::read::{read_jsonl, read_snapshot, SnapshotHandler};
 use super::types::SnapshotEvent;
 use super::ExportError;
@@ -110,7 +110,7 @@ pub fn restore_pinned(
     };
     let mut r = Restore {
         dir,
-        checker: EventChecker::new(false).map_err(ExportError::Invalid)?,
+        checker: EventChecker::new(Replay::No).map_err(ExportError::Invalid)?,
         store: None,
         pending: Vec::new(),
         stated_root: None,

@@ -68,6 +68,65 @@ impl Targets {
     }
 }
 
+/// Records applied per cache commit by a chunked replay: bounds memory.
+const REPLAY_CHUNK: usize = 1024;
+
+/// Where a replay's writes go.
+pub enum Sink {
+    /// Catching up from a checkpoint: committed every `REPLAY_CHUNK`
+    /// records, so memory stays bounded and progress survives a crash.
+    Chunks { overlay: Overlay, pending: usize },
+    /// The whole log into an empty cache: sorted first, written once.
+    Bulk(BulkLoad),
+}
+
+impl Sink {
+    pub fn chunks(cache: &Cache) -> Sink {
+        Sink::Chunks {
+            overlay: cache.begin(),
+            pending: 0,
+        }
+    }
+
+    pub fn bulk(cache: &Cache, targets: Targets) -> Result<Sink, ProjectError> {
+        Ok(Sink::Bulk(BulkLoad::new(cache, targets)?))
+    }
+
+    pub fn overlay(&mut self) -> &mut Overlay {
+        match self {
+            Sink::Chunks { overlay, .. } => overlay,
+            Sink::Bulk(bulk) => bulk.overlay(),
+        }
+    }
+
+    /// After record `cp.seq` was applied.
+    pub fn applied(&mut self, cache: &Cache, cp: Checkpoint) -> Result<(), ProjectError> {
+        match self {
+            Sink::Chunks { overlay, pending } => {
+                *pending += 1;
+                if *pending == REPLAY_CHUNK {
+                    cache.commit(std::mem::replace(overlay, cache.begin()), cp)?;
+                    *pending = 0;
+                }
+            }
+            Sink::Bulk(bulk) => bulk.spill()?,
+        }
+        Ok(())
+    }
+
+    pub fn finish(self, cache: &Cache, cp: Checkpoint) -> Result<(), ProjectError> {
+        match self {
+            Sink::Chunks { overlay, pending } => {
+                if pending > 0 {
+                    cache.commit(overlay, cp)?;
+                }
+            }
+            Sink::Bulk(bulk) => bulk.finish(cache, cp)?,
+        }
+        Ok(())
+    }
+}
+
 /// One cache write on its way through the sort.
 struct Entry {
     key: Vec<u8>,

@@ -4,11 +4,8 @@
 use super::{check_frame, lock, Head, Store, StoreError, StoreOptions};
 use crate::event::{decode_record, Hash32};
 use crate::log::{segment_path, LogWriter, Position, ScanEnd, Scanner, HEADER_LEN};
-use crate::project::{apply, BulkLoad, Cache, Checkpoint, Overlay, Targets};
+use crate::project::{apply, Cache, Checkpoint, Sink, Targets};
 use std::path::Path;
-
-/// Records applied per cache commit during a replay: bounds memory.
-const REPLAY_CHUNK: usize = 1024;
 
 pub(crate) struct ReplayEnd {
     pub head: Head,
@@ -19,51 +16,6 @@ pub(crate) struct ReplayEnd {
     /// Where the torn tail starts (before `end` when an incomplete batch's
     /// complete frames were replayed).
     pub torn_at: Option<Position>,
-}
-
-/// Where a replay's writes go.
-enum Sink {
-    /// Catching up from a checkpoint: committed every `REPLAY_CHUNK`
-    /// records, so memory stays bounded and progress survives a crash.
-    Chunks { overlay: Overlay, pending: usize },
-    /// The whole log into an empty cache: sorted first, written once.
-    Bulk(BulkLoad),
-}
-
-impl Sink {
-    fn overlay(&mut self) -> &mut Overlay {
-        match self {
-            Sink::Chunks { overlay, .. } => overlay,
-            Sink::Bulk(bulk) => bulk.overlay(),
-        }
-    }
-
-    /// After record `cp.seq` was applied.
-    fn applied(&mut self, cache: &Cache, cp: Checkpoint) -> Result<(), StoreError> {
-        match self {
-            Sink::Chunks { overlay, pending } => {
-                *pending += 1;
-                if *pending == REPLAY_CHUNK {
-                    cache.commit(std::mem::replace(overlay, cache.begin()), cp)?;
-                    *pending = 0;
-                }
-            }
-            Sink::Bulk(bulk) => bulk.spill()?,
-        }
-        Ok(())
-    }
-
-    fn finish(self, cache: &Cache, cp: Checkpoint) -> Result<(), StoreError> {
-        match self {
-            Sink::Chunks { overlay, pending } => {
-                if pending > 0 {
-                    cache.commit(overlay, cp)?;
-                }
-            }
-            Sink::Bulk(bulk) => bulk.finish(cache, cp)?,
-        }
-        Ok(())
-    }
 }
 
 /// The claims that some record up to `limit` retracts or corrects
@@ -119,11 +71,8 @@ pub(crate) fn replay(
         ),
     };
     let mut sink = match from {
-        Some(_) => Sink::Chunks {
-            overlay: cache.begin(),
-            pending: 0,
-        },
-        None => Sink::Bulk(BulkLoad::new(cache, ended_claims(log_dir, limit)?)?),
+        Some(_) => Sink::chunks(cache),
+        None => Sink::bulk(cache, ended_claims(log_dir, limit)?)?,
     };
     let mut scanner = Scanner::from(log_dir, start)?;
     let mut last_end = start;
