@@ -22,6 +22,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{BufRead, BufReader, Seek};
 use thiserror::Error;
 
+/// Imports of at least this many events write the cache once, sorted
+/// (Store::bulk_batch); smaller ones in the usual way. Debug builds (the
+/// tests) take the bulk way from two events, so that it is the one tested.
+const BULK_EVENTS: usize = if cfg!(debug_assertions) { 2 } else { 1024 };
+
 /// A problem with one input line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LineError {
@@ -723,7 +728,24 @@ fn plan_and_append(
     if p.emit.is_empty() {
         return Ok(outcome);
     }
-    let mut batch = store.batch();
+    // What the events will retract or correct: recorded claims by id, and
+    // claim lines of this input, whose claims the batch must keep where its
+    // fold can read them (Store::bulk_batch).
+    let mut ended_lines: HashSet<u64> = HashSet::new();
+    let mut ended_ids: Vec<Hash32> = Vec::new();
+    for r in p.targets.values() {
+        match r {
+            Ref::Existing(id) => ended_ids.push(*id),
+            Ref::Planned(line) => {
+                ended_lines.insert(*line);
+            }
+        }
+    }
+    let mut batch = if p.emit.len() >= BULK_EVENTS {
+        store.bulk_batch(ended_ids)?
+    } else {
+        store.batch()
+    };
     let mut planned: HashMap<u64, Hash32> = HashMap::new();
     let mut emitted = 0usize;
     let mut first: Option<u64> = None;
@@ -771,7 +793,12 @@ fn plan_and_append(
                 true,
             ),
         };
-        let a = batch.push(event).map_err(|e| match e {
+        let pushed = if ended_lines.contains(&n) {
+            batch.push_ended_later(event)
+        } else {
+            batch.push(event)
+        };
+        let a = pushed.map_err(|e| match e {
             StoreError::Rejected { reason, .. } => IngestError::Lines(vec![LineError {
                 line: n,
                 message: reason,
@@ -794,6 +821,9 @@ fn plan_and_append(
             "the input changed between the two reads",
         )));
     }
+    // The plan's per-line state (tens of MB at 1M lines) is not needed to
+    // write the cache, which is when a bulk batch's memory peaks.
+    drop(p);
     batch.commit()?;
     outcome.claim_ids = claim_ids;
     outcome.first_seq = first;

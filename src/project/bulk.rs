@@ -50,6 +50,12 @@ pub fn remove_stale_runs(store_dir: &std::path::Path) {
 #[derive(Default)]
 pub struct Targets(HashSet<Hash32>);
 
+impl FromIterator<Hash32> for Targets {
+    fn from_iter<I: IntoIterator<Item = Hash32>>(ids: I) -> Self {
+        Targets(ids.into_iter().collect())
+    }
+}
+
 impl Targets {
     pub fn note(&mut self, rec: &Record) {
         match &rec.event {
@@ -181,11 +187,19 @@ pub struct BulkLoad {
 }
 
 impl BulkLoad {
-    /// Starts filling `cache`, which must hold nothing but its version.
+    /// Starts filling `cache`, which must hold nothing but its version
+    /// (a replay of the whole log).
     pub fn new(cache: &Cache, targets: Targets) -> Result<BulkLoad, ProjectError> {
         if !cache.is_blank()? {
             return Err(ProjectError::Bulk("the cache is not empty".into()));
         }
+        Self::over(cache, targets)
+    }
+
+    /// Starts adding to `cache` the writes of records that follow what it
+    /// holds (a large batch): the fold reads what the cache holds as
+    /// usual, and the sorted entries are written over it at the end.
+    pub fn over(cache: &Cache, targets: Targets) -> Result<BulkLoad, ProjectError> {
         let runs = match cache.path().parent() {
             Some(dir) if !cache.path().as_os_str().is_empty() => Some(
                 tempfile::Builder::new()
@@ -210,6 +224,14 @@ impl BulkLoad {
 
     pub fn overlay(&mut self) -> &mut Overlay {
         &mut self.overlay
+    }
+
+    /// The claim `id` will be retracted or corrected by a later record:
+    /// its entries stay where the fold can read them.
+    pub fn keep(&mut self, id: Hash32) {
+        if let Some(spill) = self.overlay.spill.as_mut() {
+            spill.targets.0.insert(id);
+        }
     }
 
     /// Hands what the fold spilled so far to the sort.

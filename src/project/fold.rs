@@ -51,7 +51,7 @@ pub struct Overlay {
 /// Where a bulk load's writes go: the entries of claims no record ends,
 /// and the seq anchors, are written once and never read by the fold.
 pub(crate) struct Spill {
-    targets: Targets,
+    pub(crate) targets: Targets,
     pub(crate) out: Vec<(Vec<u8>, Vec<u8>)>,
 }
 

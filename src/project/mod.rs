@@ -11,7 +11,7 @@ pub(crate) use keys::prefix_end;
 pub mod witness;
 mod writer;
 
-pub use bulk::{remove_stale_runs, Sink, Targets};
+pub use bulk::{remove_stale_runs, BulkLoad, Sink, Targets};
 pub use cache::Cache;
 pub use entries::{Checkpoint, ClaimEntry, ClaimStatus, GenesisEntry, Location, SourceEntry};
 pub use fold::{apply, claim_content_hash, Overlay};

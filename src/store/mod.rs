@@ -18,7 +18,7 @@ use crate::event::{
 use crate::log::MORE_IN_BATCH;
 use crate::log::{encode_frame, LogError, LogWriter, Position, DEFAULT_SEGMENT_BYTES, HEADER_LEN};
 use crate::model::{Name, Origin};
-use crate::project::{apply, Cache, Checkpoint, Overlay, ProjectError};
+use crate::project::{apply, BulkLoad, Cache, Checkpoint, Overlay, ProjectError, Targets};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -291,6 +291,23 @@ impl Store {
         Batch::new(self, next)
     }
 
+    /// A batch for many events (an import) whose cache writes are sorted
+    /// and written once, at commit, instead of in parts as it grows
+    /// (project/bulk.rs). `ended`: the recorded claims its events will
+    /// retract or correct; a claim of the batch itself that a later event
+    /// ends is pushed with `Batch::push_ended_later`. Its `commit` returns
+    /// no list: each push returns its own outcome.
+    pub fn bulk_batch(
+        &mut self,
+        ended: impl IntoIterator<Item = Hash32>,
+    ) -> Result<Batch<'_>, StoreError> {
+        let bulk = BulkLoad::over(&self.cache, ended.into_iter().collect::<Targets>())?;
+        let next = self.head.seq + 1;
+        let mut batch = Batch::new(self, next);
+        batch.bulk = Some(bulk);
+        Ok(batch)
+    }
+
     /// The record at `seq`, read from the log and checked against its hash
     /// and the hash of the record before.
     pub fn record(&self, seq: u64) -> Result<StoredRecord, StoreError> {
@@ -389,7 +406,12 @@ pub struct Batch<'a> {
     store: &'a mut Store,
     overlay: Overlay,
     frames: Vec<u8>,
+    /// What each push returned, for `commit` (not kept by a bulk batch:
+    /// a million pushes would hold 40 MB).
     appended: Vec<Appended>,
+    len: usize,
+    first_seq: u64,
+    last: Option<Appended>,
     next_seq: u64,
     prev: Hash32,
     pos: Position,
@@ -401,6 +423,11 @@ pub struct Batch<'a> {
     spilled: bool,
     committed: bool,
     since_spill: usize,
+    /// Set for a bulk batch (`Store::bulk_batch`): the fold's writes go
+    /// to its sort, and the cache is written at commit.
+    bulk: Option<BulkLoad>,
+    /// Whether part of the batch reached the cache (`spill`).
+    cache_touched: bool,
 }
 
 /// A batch holding more frame bytes, or more events, than this writes them
@@ -428,6 +455,9 @@ impl<'a> Batch<'a> {
             store,
             frames: Vec::new(),
             appended: Vec::new(),
+            len: 0,
+            first_seq,
+            last: None,
             next_seq: first_seq,
             prev,
             pos,
@@ -437,6 +467,8 @@ impl<'a> Batch<'a> {
             spilled: false,
             committed: false,
             since_spill: 0,
+            bulk: None,
+            cache_touched: false,
         }
     }
 
@@ -444,7 +476,19 @@ impl<'a> Batch<'a> {
     /// pushed so far, and stages it. After a rejected event the batch can only
     /// be dropped: `commit` refuses it (the store is untouched either way).
     pub fn push(&mut self, event: Event) -> Result<Appended, StoreError> {
-        let index = self.appended.len();
+        self.push_as(event, false)
+    }
+
+    /// `push` of an event adding a claim (or a correction) that a later
+    /// event of this batch retracts or corrects. Needed in a bulk batch,
+    /// whose fold reads back only the claims it was told of; elsewhere the
+    /// same as `push`.
+    pub fn push_ended_later(&mut self, event: Event) -> Result<Appended, StoreError> {
+        self.push_as(event, true)
+    }
+
+    fn push_as(&mut self, event: Event, ended_later: bool) -> Result<Appended, StoreError> {
+        let index = self.len;
         if self.failed {
             return Err(StoreError::Rejected {
                 index,
@@ -469,13 +513,13 @@ impl<'a> Batch<'a> {
             index,
             reason: e.to_string(),
         })?;
-        self.stage(&rec, bytes)
+        self.stage(&rec, bytes, ended_later)
     }
 
     /// Stages a record already encoded elsewhere (restore from a snapshot):
     /// it must decode canonically and link to the batch's end.
     pub fn push_encoded(&mut self, bytes: Vec<u8>) -> Result<Appended, StoreError> {
-        let index = self.appended.len();
+        let index = self.len;
         if self.failed {
             return Err(StoreError::Rejected {
                 index,
@@ -490,13 +534,28 @@ impl<'a> Batch<'a> {
             index,
             reason: e.to_string(),
         })?;
-        self.stage(&rec, bytes)
+        self.stage(&rec, bytes, false)
     }
 
-    fn stage(&mut self, rec: &Record, bytes: Vec<u8>) -> Result<Appended, StoreError> {
-        let index = self.appended.len();
+    fn stage(
+        &mut self,
+        rec: &Record,
+        bytes: Vec<u8>,
+        ended_later: bool,
+    ) -> Result<Appended, StoreError> {
+        let index = self.len;
         let hash = record_hash(&self.prev, &bytes);
-        if let Err(e) = apply(&mut self.overlay, rec, hash, self.pos) {
+        let overlay = match self.bulk.as_mut() {
+            Some(bulk) => {
+                if ended_later {
+                    // A claim's id is the hash of the record adding it.
+                    bulk.keep(hash);
+                }
+                bulk.overlay()
+            }
+            None => &mut self.overlay,
+        };
+        if let Err(e) = apply(overlay, rec, hash, self.pos) {
             self.failed = true;
             return Err(match e {
                 ProjectError::Semantic { reason, .. } => StoreError::Rejected { index, reason },
@@ -513,7 +572,11 @@ impl<'a> Batch<'a> {
             hash,
         };
         self.next_seq += 1;
-        self.appended.push(a);
+        self.len += 1;
+        self.last = Some(a);
+        if self.bulk.is_none() {
+            self.appended.push(a);
+        }
         self.since_spill += 1;
         if self.last_frame >= SPILL_BYTES || self.since_spill >= SPILL_EVENTS {
             self.spill()?;
@@ -525,44 +588,46 @@ impl<'a> Batch<'a> {
     /// without syncing, and moves the staged cache writes into the cache,
     /// marked dirty: memory stays bounded however large the batch.
     fn spill(&mut self) -> Result<(), StoreError> {
-        let first = self
-            .appended
-            .first()
-            .map(|a| a.seq)
-            .unwrap_or(self.next_seq);
-        self.store.writer.begin(first)?;
+        self.store.writer.begin(self.first_seq)?;
         self.store
             .writer
             .write_part(&self.frames[..self.last_frame])?;
         self.frames.drain(..self.last_frame);
         self.last_frame = 0;
-        let overlay = std::mem::replace(&mut self.overlay, self.store.cache.begin());
-        self.store.cache.commit_partial(overlay)?;
+        match self.bulk.as_mut() {
+            Some(bulk) => bulk.spill()?,
+            None => {
+                let overlay = std::mem::replace(&mut self.overlay, self.store.cache.begin());
+                self.store.cache.commit_partial(overlay)?;
+                self.cache_touched = true;
+            }
+        }
         self.spilled = true;
         self.since_spill = 0;
         Ok(())
     }
 
     pub fn len(&self) -> usize {
-        self.appended.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.appended.is_empty()
+        self.len == 0
     }
 
-    /// Writes the batch with one write and one fdatasync, then updates the cache.
+    /// Writes the batch with one write and one fdatasync, then updates the
+    /// cache. Returns what each push returned (nothing for a bulk batch).
     pub fn commit(mut self) -> Result<Vec<Appended>, StoreError> {
-        let Some(last) = self.appended.last().copied() else {
+        let Some(last) = self.last else {
             return Err(StoreError::EmptyBatch);
         };
         if self.failed {
             return Err(StoreError::Rejected {
-                index: self.appended.len(),
+                index: self.len,
                 reason: "an event of this batch was rejected; nothing was written".into(),
             });
         }
-        let first = self.appended[0].seq;
+        let first = self.first_seq;
         // The last frame closes the batch: clear its "more" bit.
         let at = self.last_frame;
         let word = u32::from_le_bytes(self.frames[at..at + 4].try_into().expect("4 bytes"))
@@ -577,16 +642,19 @@ impl<'a> Batch<'a> {
             hash: last.hash,
         };
         let end = self.store.writer.end();
-        let overlay = std::mem::replace(&mut self.overlay, self.store.cache.begin());
-        self.store.cache.commit(
-            overlay,
-            Checkpoint {
-                seq: last.seq,
-                hash: last.hash,
-                end_segment: end.segment,
-                end_offset: end.offset,
-            },
-        )?;
+        let cp = Checkpoint {
+            seq: last.seq,
+            hash: last.hash,
+            end_segment: end.segment,
+            end_offset: end.offset,
+        };
+        match self.bulk.take() {
+            Some(bulk) => bulk.finish(&self.store.cache, cp)?,
+            None => {
+                let overlay = std::mem::replace(&mut self.overlay, self.store.cache.begin());
+                self.store.cache.commit(overlay, cp)?;
+            }
+        }
         Ok(std::mem::take(&mut self.appended))
     }
 }
@@ -597,6 +665,9 @@ impl Drop for Batch<'_> {
     fn drop(&mut self) {
         if self.spilled && !self.committed {
             self.store.writer.abort();
+        }
+        // A bulk batch's writes never reached the cache.
+        if self.cache_touched && !self.committed {
             if let Err(e) = self.store.rebuild_cache() {
                 tracing::warn!("rebuilding the cache after an abandoned batch failed ({e}); it will be rebuilt on the next open");
             }
