@@ -4,6 +4,7 @@
 
 use super::entries::{Checkpoint, ClaimEntry, GenesisEntry, Location, SourceEntry, CACHE_VERSION};
 use super::fold::{claim_content_hash, dec, enc, Overlay};
+use super::ids;
 use super::keys;
 use super::witness;
 use super::writer::Writer;
@@ -171,10 +172,7 @@ impl Cache {
     ) -> Result<(), ProjectError> {
         let tree = self.settled()?;
         tree.insert(keys::DIRTY, &[][..])?;
-        for kv in entries {
-            let (k, v) = kv?;
-            tree.insert(k, v)?;
-        }
+        ids::write_sorted(tree, entries.map(|kv| kv.map(|(k, v)| (k, Some(v)))))?;
         tree.insert(keys::CHECKPOINT, enc(&cp))?;
         tree.remove(keys::DIRTY)?;
         Ok(())
@@ -265,7 +263,7 @@ impl Cache {
 
     pub fn claim(&self, id: &Hash32) -> Result<Option<ClaimEntry>, ProjectError> {
         let tree = self.settled()?;
-        let Some(stem) = tree.get(keys::claim(id))? else {
+        let Some(stem) = ids::get(tree, &keys::claim(id))? else {
             return Ok(None);
         };
         let at = keys::with_id(&stem, id);
@@ -498,20 +496,11 @@ impl Cache {
         }
         let whole = &p[..p.len() - p.len() % 2];
         let bytes = hex::decode(whole).map_err(|e| ProjectError::NotFound(e.to_string()))?;
-        let mut scan_key = keys::CLAIM.to_vec();
-        scan_key.extend_from_slice(&bytes);
-        let mut found = Vec::new();
-        for kv in self.settled()?.scan_prefix(scan_key) {
-            let (k, _) = kv?;
-            if let Some(id) = keys::trailing_id(&k) {
-                if id.to_hex().starts_with(&p) {
-                    found.push(id);
-                    if found.len() > 1 {
-                        break;
-                    }
-                }
-            }
-        }
+        let found: Vec<Hash32> = ids::with_prefix(self.settled()?, &bytes)?
+            .into_iter()
+            .filter(|id| id.to_hex().starts_with(&p))
+            .take(2)
+            .collect();
         match found.as_slice() {
             [one] => Ok(*one),
             [] => Err(ProjectError::NotFound(format!(

@@ -5,6 +5,7 @@
 
 use super::bulk::Targets;
 use super::entries::{ClaimEntry, ClaimStatus, GenesisEntry, Location, SourceEntry};
+use super::ids;
 use super::keys;
 use super::writer::{InFlight, Pending};
 use super::ProjectError;
@@ -97,6 +98,9 @@ impl Overlay {
         }
         if let Some(v) = self.in_flight.get(key) {
             return Ok(v);
+        }
+        if ids::is_id_key(key) {
+            return ids::get(&self.tree, key);
         }
         Ok(self.tree.get(key)?.map(|v| v.to_vec()))
     }

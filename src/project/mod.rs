@@ -5,6 +5,7 @@ mod bulk;
 mod cache;
 mod entries;
 mod fold;
+mod ids;
 mod keys;
 /// For the query layer's memo keys, which live beside the cache's.
 pub(crate) use keys::prefix_end;

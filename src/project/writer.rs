@@ -14,6 +14,7 @@
 
 use super::entries::Checkpoint;
 use super::fold::enc;
+use super::ids;
 use super::keys;
 use super::ProjectError;
 use std::collections::BTreeMap;
@@ -100,9 +101,8 @@ const SPLIT_WRITES: usize = 2 * STAGE_WRITES;
 fn apply_job(tree: &sled::Tree, job: &Job) -> Result<(), ProjectError> {
     tree.insert(keys::DIRTY, &[][..])?;
     let writes = &job.writes;
-    match writes.keys().nth(writes.len() / 2) {
-        Some(mid) if writes.len() >= SPLIT_WRITES => {
-            let mid = mid.clone();
+    match split_point(writes) {
+        Some(mid) => {
             let low = || apply_writes(tree, writes.range::<Vec<u8>, _>(..&mid));
             std::thread::scope(|s| {
                 // No thread to be had: this one writes both halves (the
@@ -129,17 +129,26 @@ fn apply_job(tree: &sled::Tree, job: &Job) -> Result<(), ProjectError> {
     Ok(())
 }
 
+/// Where a job of SPLIT_WRITES or more is cut in two: its middle key, or
+/// if that is an id-index key, the start of its bucket (project/ids.rs),
+/// so that no bucket is rewritten by both halves.
+fn split_point(writes: &Pending) -> Option<Vec<u8>> {
+    let mid = writes.keys().nth(writes.len() / 2)?;
+    if writes.len() < SPLIT_WRITES {
+        return None;
+    }
+    Some(if ids::is_id_key(mid) {
+        ids::bucket_of(mid).to_vec()
+    } else {
+        mid.clone()
+    })
+}
+
 fn apply_writes<'a>(
     tree: &sled::Tree,
     writes: impl Iterator<Item = (&'a Vec<u8>, &'a Option<Vec<u8>>)>,
 ) -> Result<(), ProjectError> {
-    for (k, v) in writes {
-        match v {
-            Some(v) => tree.insert(&k[..], &v[..])?,
-            None => tree.remove(&k[..])?,
-        };
-    }
-    Ok(())
+    ids::write_sorted(tree, writes.map(|(k, v)| Ok((k, v.as_ref()))))
 }
 
 impl Writer {
@@ -279,5 +288,70 @@ impl Drop for Writer {
             drop(w.jobs);
             let _ = w.thread.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A large job is split between two threads at its middle key; where
+    /// that falls among id-index keys, the split moves to the start of the
+    /// id's bucket, or both threads would rewrite one bucket and one's ids
+    /// would be lost. Ids here crowd into 8 buckets of about 390 each, and
+    /// the middle falls inside one.
+    #[test]
+    fn a_job_split_among_id_keys_keeps_every_id_of_the_bucket_it_falls_in() {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let (split, whole) = (
+            db.open_tree("split").unwrap(),
+            db.open_tree("whole").unwrap(),
+        );
+        let mut writes = Pending::new();
+        for i in 0u32..3100 {
+            let mut id = [0u8; 32];
+            id[..2].copy_from_slice(&((i % 8) as u16 * 4099).to_be_bytes());
+            id[2..6].copy_from_slice(&i.to_be_bytes());
+            let key = keys::claim(&crate::event::Hash32(id));
+            writes.insert(key, Some(i.to_be_bytes().to_vec()));
+        }
+        assert!(writes.len() >= SPLIT_WRITES);
+        let mid = writes.keys().nth(writes.len() / 2).unwrap();
+        assert!(ids::is_id_key(mid));
+        let before_mid = writes.range::<Vec<u8>, _>(..mid).next_back().unwrap().0;
+        assert_eq!(
+            ids::bucket_of(before_mid),
+            ids::bucket_of(mid),
+            "mid inside a bucket"
+        );
+        // No bucket on both sides of the cut.
+        let cut = split_point(&writes).unwrap();
+        let low: std::collections::BTreeSet<_> = writes
+            .range::<Vec<u8>, _>(..&cut)
+            .map(|(k, _)| ids::bucket_of(k).to_vec())
+            .collect();
+        let high: std::collections::BTreeSet<_> = writes
+            .range::<Vec<u8>, _>(&cut..)
+            .map(|(k, _)| ids::bucket_of(k).to_vec())
+            .collect();
+        assert!(low.is_disjoint(&high), "{cut:?}");
+        assert_eq!(low.len() + high.len(), 8);
+        let job = Job {
+            writes: Arc::new(writes.clone()),
+            checkpoint: None,
+        };
+        apply_job(&split, &job).unwrap();
+        apply_writes(&whole, writes.iter()).unwrap();
+        for (key, value) in &writes {
+            assert_eq!(ids::get(&split, key).unwrap(), value.clone(), "{key:?}");
+        }
+        let dump = |t: &sled::Tree| -> Vec<_> {
+            t.iter()
+                .map(Result::unwrap)
+                .filter(|(k, _)| k.as_ref() != keys::DIRTY)
+                .collect()
+        };
+        assert_eq!(dump(&split), dump(&whole));
+        assert_eq!(dump(&split).len(), 8, "eight buckets");
     }
 }
