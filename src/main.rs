@@ -13,6 +13,22 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // A bulk load (rebuild, a large import) keeps each of its sorted runs
+    // open until they are merged, one per 25 000 cache entries: about 80
+    // for 1M claims, more than the usual soft limit of 1024 open files
+    // past about 12M. Raise the soft limit to the hard one.
+    // SAFETY: plain system calls on a local struct, before any thread exists.
+    unsafe {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_target(false)

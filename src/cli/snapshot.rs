@@ -184,8 +184,8 @@ fn open_input(p: &Path) -> Result<Box<dyn std::io::Read>, CliError> {
 
 pub fn verify_snapshot(a: VerifySnapshotArgs) -> CliResult {
     let verifiers = load_verifiers(&a.pubkey)?;
-    // A file is read twice, which lets the replay fill its cache in one
-    // sorted pass; standard input once.
+    // A regular file is read twice, which lets the replay fill its cache
+    // in one sorted pass; standard input, a pipe or a device only once.
     let report = if a.file.as_os_str() == "-" {
         export::verify_snapshot(open_input(&a.file)?, &verifiers)
     } else {

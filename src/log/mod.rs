@@ -29,7 +29,7 @@ pub enum LogError {
         reason: String,
     },
     #[error(
-        "log writer is unusable after a failed write that could not be undone; reopen the store"
+        "the store is unusable after a failed write that could not be undone (of the log, or of the cache after the log); reopen the store"
     )]
     Poisoned,
 }

@@ -117,6 +117,12 @@ impl LogWriter {
     }
 
     /// Whether the next batch goes to a new segment (so the caller can place frames).
+    /// Refuses every append from now on (`LogError::Poisoned`): the store
+    /// found itself in a state only a reopen repairs.
+    pub fn poison(&mut self) {
+        self.poisoned = true;
+    }
+
     pub fn will_roll(&self) -> bool {
         self.len >= self.segment_limit
     }

@@ -23,9 +23,12 @@ use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::io::{Read, Write};
 
-/// Entries held in memory per sorted run: about 8 MB of claims (import
-/// of 1M claims: 136 MB peak with runs of 100 000, 126 MB with 25 000, in
-/// the same time). Debug builds (the tests) use small runs, so that every
+/// Entries held in memory per sorted run: about 8 MB of claims. extsort
+/// keeps every run open until the merge, so a load holds one open file
+/// per RUN_ENTRIES entries (80 for 1M claims; the binary raises its soft
+/// limit on open files to the hard one, src/main.rs). Import of 1M
+/// claims: 136 MB peak with runs of 100 000, 126 MB with 25 000, in the
+/// same time. Debug builds (the tests) use small runs, so that every
 /// rebuild in the tests merges runs from disk as a large one does.
 const RUN_ENTRIES: usize = if cfg!(debug_assertions) { 64 } else { 25_000 };
 
@@ -183,7 +186,8 @@ fn by_key(a: &Entry, b: &Entry) -> Ordering {
 pub struct BulkLoad {
     overlay: Overlay,
     sorter: PushExternalSorter<Entry, ByKey>,
-    /// The sort's runs, beside the cache rather than in a small /tmp.
+    /// The sort's runs: beside the cache, or for a temporary cache (a
+    /// snapshot's replay) in the system's temporary directory.
     _runs: Option<tempfile::TempDir>,
 }
 
@@ -246,8 +250,9 @@ impl BulkLoad {
         Ok(())
     }
 
-    /// Writes every entry into the cache in key order, then `cp`.
-    pub fn finish(mut self, cache: &Cache, cp: Checkpoint) -> Result<(), ProjectError> {
+    /// Finishes the sort: what is left to do is writing (`Sorted::load`).
+    /// A failure here touches nothing.
+    pub fn sorted(mut self) -> Result<Sorted, ProjectError> {
         self.spill()?;
         // The overlay's own keys (small state, claims read again) join
         // the sort: no key is in both.
@@ -259,8 +264,30 @@ impl BulkLoad {
         let started = std::time::Instant::now();
         let sorted = self.sorter.done().map_err(sort_err)?;
         tracing::debug!("bulk load: last run sorted in {:?}", started.elapsed());
+        Ok(Sorted {
+            sorted,
+            _runs: self._runs,
+        })
+    }
+
+    /// Writes every entry into the cache in key order, then `cp`.
+    pub fn finish(self, cache: &Cache, cp: Checkpoint) -> Result<(), ProjectError> {
+        self.sorted()?.load(cache, cp)
+    }
+}
+
+/// A bulk load's entries, sorted, waiting to be written.
+pub struct Sorted {
+    sorted: extsort::SortedIterator<Entry, ByKey>,
+    _runs: Option<tempfile::TempDir>,
+}
+
+impl Sorted {
+    pub fn load(self, cache: &Cache, cp: Checkpoint) -> Result<(), ProjectError> {
+        let started = std::time::Instant::now();
         cache.load_sorted(
-            sorted.map(|e| e.map(|e| (e.key, e.val)).map_err(sort_err)),
+            self.sorted
+                .map(|e| e.map(|e| (e.key, e.val)).map_err(sort_err)),
             cp,
         )?;
         tracing::debug!("bulk load: written in {:?}", started.elapsed());

@@ -162,6 +162,14 @@ impl Cache {
         Ok(true)
     }
 
+    /// Marks the cache dirty (keys::DIRTY) until the next checkpoint: a
+    /// bulk batch does so before its log write, so that once the log holds
+    /// the batch the cache is either written whole or rebuilt.
+    pub(crate) fn mark_dirty(&self) -> Result<(), ProjectError> {
+        self.settled()?.insert(keys::DIRTY, &[][..])?;
+        Ok(())
+    }
+
     /// Writes `entries`, which arrive in ascending key order, then `cp`
     /// (project/bulk.rs). Dirty until done, as a batch in parts is. One
     /// thread: two, each writing half the key range, took a fifth longer.

@@ -628,6 +628,18 @@ impl<'a> Batch<'a> {
             });
         }
         let first = self.first_seq;
+        // A bulk batch sorts its cache entries, and marks the cache dirty,
+        // before the log holds it: from then on the cache is written whole
+        // or rebuilt from the log, never left clean and behind. A failure
+        // up to here writes nothing to the log.
+        let sorted = match self.bulk.take() {
+            Some(bulk) => {
+                let sorted = bulk.sorted()?;
+                self.store.cache.mark_dirty()?;
+                Some(sorted)
+            }
+            None => None,
+        };
         // The last frame closes the batch: clear its "more" bit.
         let at = self.last_frame;
         let word = u32::from_le_bytes(self.frames[at..at + 4].try_into().expect("4 bytes"))
@@ -648,8 +660,20 @@ impl<'a> Batch<'a> {
             end_segment: end.segment,
             end_offset: end.offset,
         };
-        match self.bulk.take() {
-            Some(bulk) => bulk.finish(&self.store.cache, cp)?,
+        match sorted {
+            Some(sorted) => {
+                if let Err(e) = sorted.load(&self.store.cache, cp) {
+                    // The log holds the batch and the cache, still dirty,
+                    // does not: rebuild it from the log. Failing that, no
+                    // append may be checked against it: the store refuses
+                    // them until it is reopened (and the cache rebuilt).
+                    tracing::warn!("writing the cache after a bulk batch failed ({e}); rebuilding it from the log");
+                    if let Err(e) = self.store.rebuild_cache() {
+                        self.store.writer.poison();
+                        return Err(e);
+                    }
+                }
+            }
             None => {
                 let overlay = std::mem::replace(&mut self.overlay, self.store.cache.begin());
                 self.store.cache.commit(overlay, cp)?;
