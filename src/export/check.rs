@@ -117,7 +117,8 @@ impl EventChecker {
                 },
             )
             .map_err(|x| at(x.to_string()))?;
-            sink.applied(c, cp(seq, h)).map_err(|x| x.to_string())?;
+            sink.applied(c, Some(cp(seq, h)))
+                .map_err(|x| x.to_string())?;
         }
         self.builder.push(hash_leaf(&h.0));
         self.prev = h;
@@ -129,7 +130,7 @@ impl EventChecker {
     pub fn finish(&mut self) -> Result<Option<&Cache>, String> {
         if let (Some(sink), Some(c)) = (self.sink.take(), self.cache.as_ref()) {
             if self.next_seq > 0 {
-                sink.finish(c, cp(self.next_seq - 1, self.prev))
+                sink.finish(c, Some(cp(self.next_seq - 1, self.prev)))
                     .map_err(|x| x.to_string())?;
             }
         }

@@ -25,6 +25,8 @@ pub struct RawFrame {
     pub pos: Position,
     pub bytes: Vec<u8>,
     pub stored_hash: Hash32,
+    /// More frames of its batch follow (it does not close the batch).
+    pub more: bool,
 }
 
 impl RawFrame {
@@ -201,6 +203,7 @@ impl Scanner {
             pos: f.pos,
             bytes,
             stored_hash: f.stored_hash,
+            more: f.more,
         }))
     }
 

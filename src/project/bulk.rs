@@ -85,7 +85,13 @@ const REPLAY_CHUNK: usize = 1024;
 pub enum Sink {
     /// Catching up from a checkpoint: committed every `REPLAY_CHUNK`
     /// records, so memory stays bounded and progress survives a crash.
-    Chunks { overlay: Overlay, pending: usize },
+    Chunks {
+        overlay: Overlay,
+        pending: usize,
+        /// Whether a part was committed without a checkpoint since the
+        /// last one (the cache is dirty).
+        partial: bool,
+    },
     /// The whole log into an empty cache: sorted first, written once.
     Bulk(BulkLoad),
 }
@@ -95,6 +101,7 @@ impl Sink {
         Sink::Chunks {
             overlay: cache.begin(),
             pending: 0,
+            partial: false,
         }
     }
 
@@ -109,13 +116,25 @@ impl Sink {
         }
     }
 
-    /// After record `cp.seq` was applied.
-    pub fn applied(&mut self, cache: &Cache, cp: Checkpoint) -> Result<(), ProjectError> {
+    /// After a record was applied. `cp`: the checkpoint after it, or
+    /// `None` inside a batch (its last frame is yet to come): no clean
+    /// checkpoint may lie inside a batch, which a crash could leave never
+    /// acknowledged. A part committed there leaves the cache dirty.
+    pub fn applied(&mut self, cache: &Cache, cp: Option<Checkpoint>) -> Result<(), ProjectError> {
         match self {
-            Sink::Chunks { overlay, pending } => {
+            Sink::Chunks {
+                overlay,
+                pending,
+                partial,
+            } => {
                 *pending += 1;
                 if *pending == REPLAY_CHUNK {
-                    cache.commit(std::mem::replace(overlay, cache.begin()), cp)?;
+                    let part = std::mem::replace(overlay, cache.begin());
+                    match cp {
+                        Some(cp) => cache.commit(part, cp)?,
+                        None => cache.commit_partial(part)?,
+                    }
+                    *partial = cp.is_none();
                     *pending = 0;
                 }
             }
@@ -124,14 +143,22 @@ impl Sink {
         Ok(())
     }
 
-    pub fn finish(self, cache: &Cache, cp: Checkpoint) -> Result<(), ProjectError> {
+    /// After the last record; `cp` as for `applied`.
+    pub fn finish(self, cache: &Cache, cp: Option<Checkpoint>) -> Result<(), ProjectError> {
         match self {
-            Sink::Chunks { overlay, pending } => {
-                if pending > 0 {
-                    cache.commit(overlay, cp)?;
+            Sink::Chunks {
+                overlay,
+                pending,
+                partial,
+            } => {
+                if pending > 0 || (partial && cp.is_some()) {
+                    match cp {
+                        Some(cp) => cache.commit(overlay, cp)?,
+                        None => cache.commit_partial(overlay)?,
+                    }
                 }
             }
-            Sink::Bulk(bulk) => bulk.finish(cache, cp)?,
+            Sink::Bulk(bulk) => bulk.sorted()?.load(cache, cp)?,
         }
         Ok(())
     }
@@ -269,11 +296,6 @@ impl BulkLoad {
             _runs: self._runs,
         })
     }
-
-    /// Writes every entry into the cache in key order, then `cp`.
-    pub fn finish(self, cache: &Cache, cp: Checkpoint) -> Result<(), ProjectError> {
-        self.sorted()?.load(cache, cp)
-    }
 }
 
 /// A bulk load's entries, sorted, waiting to be written.
@@ -283,7 +305,9 @@ pub struct Sorted {
 }
 
 impl Sorted {
-    pub fn load(self, cache: &Cache, cp: Checkpoint) -> Result<(), ProjectError> {
+    /// Writes every entry into the cache in key order, then `cp` (with
+    /// none, the cache stays dirty: see `Sink::applied`).
+    pub fn load(self, cache: &Cache, cp: Option<Checkpoint>) -> Result<(), ProjectError> {
         let started = std::time::Instant::now();
         cache.load_sorted(
             self.sorted

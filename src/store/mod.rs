@@ -662,7 +662,7 @@ impl<'a> Batch<'a> {
         };
         match sorted {
             Some(sorted) => {
-                if let Err(e) = sorted.load(&self.store.cache, cp) {
+                if let Err(e) = sorted.load(&self.store.cache, Some(cp)) {
                     // The log holds the batch and the cache, still dirty,
                     // does not: rebuild it from the log. Failing that, no
                     // append may be checked against it: the store refuses

@@ -19,9 +19,14 @@ pub(crate) struct ReplayEnd {
 }
 
 /// The claims that some record up to `limit` retracts or corrects
-/// (project/bulk.rs). Stops quietly at the first frame it cannot read:
-/// the replay proper stops there too, with the reason.
-fn ended_claims(log_dir: &Path, limit: Option<Position>) -> Result<Targets, StoreError> {
+/// (project/bulk.rs), and, when the scan reached the log's end (no
+/// `limit`), the torn tail found there: where it starts and why. Stops
+/// quietly at the first frame it cannot read: the replay proper stops
+/// there too, with the reason.
+fn first_pass(
+    log_dir: &Path,
+    limit: Option<Position>,
+) -> Result<(Targets, Option<(Position, String)>), StoreError> {
     let started = std::time::Instant::now();
     let mut targets = Targets::default();
     let mut scanner = Scanner::from(
@@ -31,17 +36,28 @@ fn ended_claims(log_dir: &Path, limit: Option<Position>) -> Result<Targets, Stor
             offset: HEADER_LEN,
         },
     )?;
-    while let Ok(Some(frame)) = scanner.next_frame() {
+    let mut whole = limit.is_none();
+    while let Some(frame) = scanner.next_frame().unwrap_or_else(|_| {
+        whole = false;
+        None
+    }) {
         if limit.is_some_and(|l| frame.pos >= l) {
             break;
         }
         match decode_record(&frame.bytes) {
             Ok(rec) => targets.note(&rec),
-            Err(_) => break,
+            Err(_) => {
+                whole = false;
+                break;
+            }
         }
     }
+    let torn = match scanner.end() {
+        Some(ScanEnd::Torn { at, reason }) if whole => Some((at, reason)),
+        _ => None,
+    };
     tracing::debug!("bulk load: first pass in {:?}", started.elapsed());
-    Ok(targets)
+    Ok((targets, torn))
 }
 
 /// Replays the log into `cache` from checkpoint `from`, or from the start
@@ -70,14 +86,23 @@ pub(crate) fn replay(
             Hash32::ZERO,
         ),
     };
-    let mut sink = match from {
-        Some(_) => Sink::chunks(cache),
-        None => Sink::bulk(cache, ended_claims(log_dir, limit)?)?,
+    let (mut sink, torn_ahead) = match from {
+        Some(_) => (Sink::chunks(cache), None),
+        None => {
+            let (targets, torn) = first_pass(log_dir, limit)?;
+            (Sink::bulk(cache, targets)?, torn)
+        }
     };
+    // A torn tail the first pass found: stop where it starts, so that the
+    // cache never holds, under a clean checkpoint, part of a batch that
+    // was never acknowledged (a crash before the tail is cut would keep it).
+    let stop = limit.or(torn_ahead.as_ref().map(|(at, _)| *at));
     let mut scanner = Scanner::from(log_dir, start)?;
     let mut last_end = start;
+    // Whether the last frame applied closes its batch.
+    let mut closed = true;
     while let Some(frame) = scanner.next_frame()? {
-        if limit.is_some_and(|l| frame.pos >= l) {
+        if stop.is_some_and(|l| frame.pos >= l) {
             break;
         }
         if let Some(seg) =
@@ -107,7 +132,11 @@ pub(crate) fn replay(
         prev = frame.stored_hash;
         last_end = frame.end();
         next_seq += 1;
-        sink.applied(cache, checkpoint(next_seq - 1, prev, last_end))?;
+        closed = !frame.more;
+        sink.applied(
+            cache,
+            closed.then(|| checkpoint(next_seq - 1, prev, last_end)),
+        )?;
     }
     if next_seq == 0 {
         return Err(StoreError::Corrupt {
@@ -115,7 +144,10 @@ pub(crate) fn replay(
             reason: "the log holds no genesis event (was `claimlog init` interrupted? delete the directory and init again)".into(),
         });
     }
-    sink.finish(cache, checkpoint(next_seq - 1, prev, last_end))?;
+    sink.finish(
+        cache,
+        closed.then(|| checkpoint(next_seq - 1, prev, last_end)),
+    )?;
     let head = Head {
         seq: next_seq - 1,
         hash: prev,
@@ -128,7 +160,11 @@ pub(crate) fn replay(
             torn_at: None,
         });
     }
-    match scanner.end().unwrap_or(ScanEnd::Clean) {
+    let scanned = match torn_ahead {
+        Some((at, reason)) => ScanEnd::Torn { at, reason },
+        None => scanner.end().unwrap_or(ScanEnd::Clean),
+    };
+    match scanned {
         ScanEnd::Clean => Ok(ReplayEnd {
             head,
             end: last_end,
