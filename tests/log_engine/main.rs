@@ -2,6 +2,7 @@
 //!
 //! - `crash`: SIGKILL a child appending in a loop; nothing acknowledged is lost.
 //!   Long run: `CLAIMLOG_CRASH_KILLS=500 cargo test --test log_engine crash`.
+//! - `crash_import`: SIGKILL a bulk `claimlog import`; all of it or none.
 //! - `tamper`: every byte flip, moved frame and rewritten cache entry is found.
 //! - `torn`: an interrupted append is cut off on open; appends continue.
 //! - `lock`: a second writer gets a clear error (exit 3) and does not hang.
@@ -11,6 +12,7 @@
 mod codec;
 mod common;
 mod crash;
+mod crash_import;
 mod lock;
 mod rebuild;
 mod tamper;
