@@ -6,43 +6,87 @@ use super::read::{read_jsonl, read_snapshot, SnapshotHandler};
 use super::types::SnapshotEvent;
 use super::ExportError;
 use crate::checkpoint::Verifier;
-use crate::event::Hash32;
+use crate::event::{decode_record, Event, Hash32};
 use crate::store::{Store, StoreOptions};
+use std::io::Write;
 use std::path::Path;
-
-const RESTORE_BATCH: usize = 4096;
 
 struct Restore<'a> {
     dir: &'a Path,
     checker: EventChecker,
     store: Option<Store>,
-    pending: Vec<Vec<u8>>,
+    /// The checked records, length-prefixed, in order: the store is built
+    /// from them once the whole input has been read (`build`).
+    spool: std::io::BufWriter<std::fs::File>,
+    records: u64,
     stated_root: Option<Hash32>,
     /// The snapshot's members other than `events`, checked once restored.
     fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The records of a spool, in order (see `Restore::spool`).
+fn spooled(
+    spool: &mut std::fs::File,
+) -> Result<impl Iterator<Item = Result<Vec<u8>, String>> + '_, String> {
+    use std::io::{Read, Seek};
+    spool.rewind().map_err(|e| format!("spool: {e}"))?;
+    let mut r = std::io::BufReader::with_capacity(1 << 16, spool);
+    Ok(std::iter::from_fn(move || {
+        let mut len = [0u8; 4];
+        match r.read_exact(&mut len) {
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return None,
+            Err(e) => return Some(Err(format!("spool: {e}"))),
+            Ok(()) => {}
+        }
+        let mut bytes = vec![0u8; u32::from_le_bytes(len) as usize];
+        Some(
+            r.read_exact(&mut bytes)
+                .map(|()| bytes)
+                .map_err(|e| format!("spool: {e}")),
+        )
+    }))
+}
+
 impl Restore<'_> {
-    fn flush(&mut self) -> Result<(), String> {
-        if self.pending.is_empty() {
+    /// Builds the store from the spooled records: the genesis, then every
+    /// other record as one bulk batch (Store::bulk_batch), whose cache
+    /// entries reach sled sorted, once. A first read of the spool names
+    /// the claims the records end, which the batch keeps readable.
+    fn build(&mut self) -> Result<(), String> {
+        self.spool.flush().map_err(|e| format!("spool: {e}"))?;
+        let mut spool = self
+            .spool
+            .get_ref()
+            .try_clone()
+            .map_err(|e| format!("spool: {e}"))?;
+        let mut genesis = None;
+        let mut ended = Vec::new();
+        for bytes in spooled(&mut spool)? {
+            let bytes = bytes?;
+            if genesis.is_none() {
+                genesis = Some(bytes);
+                continue;
+            }
+            // Checked already, as it was read (EventChecker::check).
+            match decode_record(&bytes).map_err(|e| e.to_string())?.event {
+                Event::ClaimRetracted(r) => ended.push(r.claim),
+                Event::ClaimCorrected(c) => ended.push(c.old),
+                _ => {}
+            }
+        }
+        let Some(genesis) = genesis else {
+            return Ok(());
+        };
+        let store = self.store.insert(
+            Store::create_restored(self.dir, genesis, StoreOptions::default())
+                .map_err(|e| e.to_string())?,
+        );
+        if self.records < 2 {
             return Ok(());
         }
-        let mut pending = std::mem::take(&mut self.pending).into_iter();
-        if self.store.is_none() {
-            let genesis = pending.next().expect("not empty");
-            self.store = Some(
-                Store::create_restored(self.dir, genesis, StoreOptions::default())
-                    .map_err(|e| e.to_string())?,
-            );
-        }
-        let store = self.store.as_mut().expect("created");
-        let rest: Vec<Vec<u8>> = pending.collect();
-        if rest.is_empty() {
-            return Ok(());
-        }
-        let mut b = store.batch();
-        for bytes in rest {
-            b.push_encoded(bytes).map_err(|e| e.to_string())?;
+        let mut b = store.bulk_batch(ended).map_err(|e| e.to_string())?;
+        for bytes in spooled(&mut spool)?.skip(1) {
+            b.push_encoded(bytes?).map_err(|e| e.to_string())?;
         }
         b.commit().map_err(|e| e.to_string())?;
         Ok(())
@@ -60,10 +104,12 @@ impl SnapshotHandler for Restore<'_> {
     }
     fn event(&mut self, e: SnapshotEvent) -> Result<(), String> {
         let bytes = self.checker.check(&e)?;
-        self.pending.push(bytes);
-        if self.pending.len() >= RESTORE_BATCH {
-            self.flush()?;
-        }
+        let len = u32::try_from(bytes.len()).map_err(|_| "a record of 4 GiB or more")?;
+        self.spool
+            .write_all(&len.to_le_bytes())
+            .and_then(|()| self.spool.write_all(&bytes))
+            .map_err(|e| format!("spool: {e}"))?;
+        self.records += 1;
         Ok(())
     }
 }
@@ -108,11 +154,21 @@ pub fn restore_pinned(
     } else {
         vec![dir.to_path_buf()]
     };
+    // The spool sits beside the new store (it is about the size of its
+    // log), or in the temporary directory if that cannot be.
+    let beside = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let spool = tempfile::tempfile_in(beside)
+        .or_else(|_| tempfile::tempfile())
+        .map_err(|e| ExportError::Invalid(format!("a spool file for the records: {e}")))?;
     let mut r = Restore {
         dir,
         checker: EventChecker::new(Replay::No).map_err(ExportError::Invalid)?,
         store: None,
-        pending: Vec::new(),
+        spool: std::io::BufWriter::with_capacity(1 << 16, spool),
+        records: 0,
         stated_root: None,
         fields: Default::default(),
     };
@@ -121,7 +177,7 @@ pub fn restore_pinned(
     } else {
         read_snapshot(input, &mut r)
     }
-    .and_then(|()| r.flush())
+    .and_then(|()| r.build())
     .and_then(|()| {
         let root = Hash32(r.checker.builder.root());
         match r.stated_root {
