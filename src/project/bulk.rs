@@ -85,13 +85,7 @@ const REPLAY_CHUNK: usize = 1024;
 pub enum Sink {
     /// Catching up from a checkpoint: committed every `REPLAY_CHUNK`
     /// records, so memory stays bounded and progress survives a crash.
-    Chunks {
-        overlay: Overlay,
-        pending: usize,
-        /// Whether a part was committed without a checkpoint since the
-        /// last one (the cache is dirty).
-        partial: bool,
-    },
+    Chunks { overlay: Overlay, pending: usize },
     /// The whole log into an empty cache: sorted first, written once.
     Bulk(BulkLoad),
 }
@@ -101,7 +95,6 @@ impl Sink {
         Sink::Chunks {
             overlay: cache.begin(),
             pending: 0,
-            partial: false,
         }
     }
 
@@ -122,11 +115,7 @@ impl Sink {
     /// acknowledged. A part committed there leaves the cache dirty.
     pub fn applied(&mut self, cache: &Cache, cp: Option<Checkpoint>) -> Result<(), ProjectError> {
         match self {
-            Sink::Chunks {
-                overlay,
-                pending,
-                partial,
-            } => {
+            Sink::Chunks { overlay, pending } => {
                 *pending += 1;
                 if *pending == REPLAY_CHUNK {
                     let part = std::mem::replace(overlay, cache.begin());
@@ -134,7 +123,6 @@ impl Sink {
                         Some(cp) => cache.commit(part, cp)?,
                         None => cache.commit_partial(part)?,
                     }
-                    *partial = cp.is_none();
                     *pending = 0;
                 }
             }
@@ -146,12 +134,10 @@ impl Sink {
     /// After the last record; `cp` as for `applied`.
     pub fn finish(self, cache: &Cache, cp: Option<Checkpoint>) -> Result<(), ProjectError> {
         match self {
-            Sink::Chunks {
-                overlay,
-                pending,
-                partial,
-            } => {
-                if pending > 0 || (partial && cp.is_some()) {
+            // With nothing pending, the last part was committed after the
+            // same record, with the same checkpoint or none.
+            Sink::Chunks { overlay, pending } => {
+                if pending > 0 {
                     match cp {
                         Some(cp) => cache.commit(overlay, cp)?,
                         None => cache.commit_partial(overlay)?,

@@ -694,6 +694,9 @@ impl Drop for Batch<'_> {
         if self.cache_touched && !self.committed {
             if let Err(e) = self.store.rebuild_cache() {
                 tracing::warn!("rebuilding the cache after an abandoned batch failed ({e}); it will be rebuilt on the next open");
+                // No append may be checked against a cache that holds part
+                // of a batch that never happened.
+                self.store.writer.poison();
             }
         }
     }

@@ -37,6 +37,10 @@ fn first_pass(
         },
     )?;
     let mut whole = limit.is_none();
+    // The seq and stored hash before the current batch: where checking the
+    // frames of an unclosed last batch starts.
+    let (mut seq, mut prev) = (0u64, Hash32::ZERO);
+    let mut before_batch = (seq, prev);
     while let Some(frame) = scanner.next_frame().unwrap_or_else(|_| {
         whole = false;
         None
@@ -51,13 +55,41 @@ fn first_pass(
                 break;
             }
         }
+        seq += 1;
+        prev = frame.stored_hash;
+        if !frame.more {
+            before_batch = (seq, prev);
+        }
     }
     let torn = match scanner.end() {
-        Some(ScanEnd::Torn { at, reason }) if whole => Some((at, reason)),
+        Some(ScanEnd::Torn { at, reason })
+            if whole && tail_frames_hold(log_dir, at, before_batch) =>
+        {
+            Some((at, reason))
+        }
         _ => None,
     };
     tracing::debug!("bulk load: first pass in {:?}", started.elapsed());
     Ok((targets, torn))
+}
+
+/// Whether the complete frames of the unclosed batch at `at` (before it,
+/// `seq` records ending with hash `prev`) hash and link as they should.
+/// If one does not, it is damage, not a torn tail: the replay goes on to
+/// it and refuses the log, as it did before it stopped at torn tails.
+fn tail_frames_hold(log_dir: &Path, at: Position, (mut seq, mut prev): (u64, Hash32)) -> bool {
+    // Nothing to scan there (a torn segment header): no frame to check.
+    let Ok(mut scanner) = Scanner::from(log_dir, at) else {
+        return true;
+    };
+    while let Ok(Some(frame)) = scanner.next_frame() {
+        if check_frame(&frame.bytes, &frame.stored_hash, seq, &prev).is_err() {
+            return false;
+        }
+        seq += 1;
+        prev = frame.stored_hash;
+    }
+    true
 }
 
 /// Replays the log into `cache` from checkpoint `from`, or from the start
@@ -172,13 +204,13 @@ pub(crate) fn replay(
             torn_at: None,
         }),
         ScanEnd::Torn { at, reason } => {
-            // A frame end in an earlier segment than the torn bytes means the
-            // segment after it was being created: the writer reopens there.
-            let end = if at.segment > last_end.segment && at.offset >= HEADER_LEN {
-                at
-            } else {
-                last_end
-            };
+            // The writer reopens after the last complete batch, and removes
+            // any segment after it: one whose header or first batch was
+            // being written is empty once the torn bytes go. (Reopening in
+            // that segment left it as a header-only file past the cache's
+            // checkpoint, which deep verify's replay, ending there, did not
+            // match.)
+            let end = last_end;
             Ok(ReplayEnd {
                 head,
                 end,
@@ -240,6 +272,9 @@ fn checkpoint_seq_matches_log(log_dir: &Path, cache: &Cache, cp: &Checkpoint) ->
             offset: cp.end_offset,
         }
         && frame.stored_hash == cp.hash
+        // A checkpoint on a frame that does not close its batch (an older
+        // replay could leave one) vouches for frames never acknowledged.
+        && !frame.more
         && decode_record(&frame.bytes).is_ok_and(|r| r.seq == cp.seq)
 }
 

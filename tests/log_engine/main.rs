@@ -5,6 +5,7 @@
 //! - `crash_import`: SIGKILL a bulk `claimlog import`; all of it or none.
 //! - `tamper`: every byte flip, moved frame and rewritten cache entry is found.
 //! - `torn`: an interrupted append is cut off on open; appends continue.
+//! - `unclosed`: a log ending in a large unclosed batch opens without it.
 //! - `lock`: a second writer gets a clear error (exit 3) and does not hang.
 //! - `rebuild`: the cache rebuilt from the log equals the incremental one.
 //! - `codec`: the record encoding round-trips and only canonical bytes decode.
@@ -17,3 +18,4 @@ mod lock;
 mod rebuild;
 mod tamper;
 mod torn;
+mod unclosed;
