@@ -206,6 +206,12 @@ impl Cache {
         self.writer.send(overlay.pending, None)
     }
 
+    /// Fails if a write to the cache has failed: the store must then be
+    /// reopened (project/writer.rs, `Writer::healthy`).
+    pub fn healthy(&self) -> Result<(), ProjectError> {
+        self.writer.healthy()
+    }
+
     /// Waits until every committed overlay is in the tree. Every read
     /// below does this first.
     pub fn settle(&self) -> Result<(), ProjectError> {

@@ -81,6 +81,11 @@ pub struct Writer {
     tree: sled::Tree,
     pub(crate) in_flight: Arc<InFlight>,
     worker: Mutex<Option<Worker>>,
+    /// The first failed job's error. Every later send and settle fails
+    /// with it (`healthy`): the tree lacks that job's writes, so nothing
+    /// may be checked against it, and no later checkpoint may clear the
+    /// dirty mark the job left. A new cache (a rebuild) starts afresh.
+    failed: Mutex<Option<String>>,
 }
 
 /// A job with at least this many writes is written by two threads, each
@@ -100,6 +105,10 @@ const SPLIT_WRITES: usize = 2 * STAGE_WRITES;
 /// them does not matter; the checkpoint goes in after both.
 fn apply_job(tree: &sled::Tree, job: &Job) -> Result<(), ProjectError> {
     tree.insert(keys::DIRTY, &[][..])?;
+    #[cfg(test)]
+    if job.writes.contains_key(tests::FAIL.as_slice()) {
+        return Err(ProjectError::Open("an injected failure".into()));
+    }
     let writes = &job.writes;
     match split_point(writes) {
         Some(mid) => {
@@ -157,7 +166,26 @@ impl Writer {
             tree,
             in_flight: Arc::new(InFlight::default()),
             worker: Mutex::new(None),
+            failed: Mutex::new(None),
         }
+    }
+
+    /// Fails if a job has failed (see `failed`).
+    pub fn healthy(&self) -> Result<(), ProjectError> {
+        match lock(&self.failed).as_ref() {
+            Some(why) => Err(ProjectError::Open(format!(
+                "an earlier write to the cache failed ({why}); reopen the store (its cache is rebuilt from the log)"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Keeps the first failure (see `failed`).
+    fn latch(&self, outcome: Result<(), ProjectError>) -> Result<(), ProjectError> {
+        if let Err(e) = &outcome {
+            lock(&self.failed).get_or_insert_with(|| e.to_string());
+        }
+        outcome
     }
 
     fn spawn(&self) -> Result<Worker, ProjectError> {
@@ -181,6 +209,7 @@ impl Writer {
     /// is in flight while its writes are in `sent` (only the thread that
     /// commits sets or clears it).
     fn wait(&self) -> Result<(), ProjectError> {
+        self.healthy()?;
         if lock(&self.in_flight.sent).is_none() {
             return Ok(());
         }
@@ -193,7 +222,7 @@ impl Writer {
             None => Ok(()),
         };
         *lock(&self.in_flight.sent) = None;
-        result
+        self.latch(result)
     }
 
     /// Waits until every committed write is in the tree.
@@ -210,6 +239,7 @@ impl Writer {
         writes: Pending,
         checkpoint: Option<Checkpoint>,
     ) -> Result<(), ProjectError> {
+        self.healthy()?;
         let full = {
             let mut staged = lock(&self.in_flight.staged);
             staged.writes.extend(writes);
@@ -254,7 +284,7 @@ impl Writer {
                     drop(worker);
                     let r = apply_job(&self.tree, &job);
                     *lock(&self.in_flight.sent) = None;
-                    return r;
+                    return self.latch(r);
                 }
             }
         }
@@ -265,7 +295,7 @@ impl Writer {
             Some(Err(e)) => {
                 let r = apply_job(&self.tree, &e.0);
                 *lock(&self.in_flight.sent) = None;
-                r
+                self.latch(r)
             }
             _ => Ok(()),
         }
@@ -294,6 +324,48 @@ impl Drop for Writer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A job holding this key fails after marking the tree dirty, as one
+    /// whose sled write fails half-way would.
+    pub(super) const FAIL: [u8; 6] = *b"!fail!";
+
+    fn cp(seq: u64) -> Checkpoint {
+        Checkpoint {
+            seq,
+            hash: crate::event::Hash32([seq as u8; 32]),
+            end_segment: 0,
+            end_offset: seq,
+        }
+    }
+
+    /// A failed job is not forgotten: every later send and settle fails,
+    /// so nothing is checked against a tree missing its writes and no
+    /// later checkpoint clears the dirty mark it left (the next open then
+    /// rebuilds the cache).
+    #[test]
+    fn a_failed_job_fails_every_later_send_and_settle() {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let tree = db.open_tree("t").unwrap();
+        let w = Writer::new(tree.clone());
+        let one = |k: &[u8]| Pending::from([(k.to_vec(), Some(b"v".to_vec()))]);
+        w.send(one(b"a"), Some(cp(1))).unwrap();
+        w.settle().unwrap();
+        assert!(tree.get(keys::DIRTY).unwrap().is_none());
+        w.send(one(&FAIL), Some(cp(2))).unwrap();
+        assert!(w.settle().is_err());
+        let later = w.send(one(b"c"), Some(cp(3))).unwrap_err();
+        assert!(later.to_string().contains("reopen the store"), "{later}");
+        assert!(w.settle().is_err());
+        assert!(w.healthy().is_err());
+        assert!(tree.get(keys::DIRTY).unwrap().is_some(), "still dirty");
+        assert!(tree.get(b"c").unwrap().is_none());
+        let kept: Checkpoint = crate::project::fold::dec(
+            keys::CHECKPOINT,
+            &tree.get(keys::CHECKPOINT).unwrap().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(kept.seq, 1);
+    }
 
     /// A large job is split between two threads at its middle key; where
     /// that falls among id-index keys, the split moves to the start of the

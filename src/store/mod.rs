@@ -544,6 +544,8 @@ impl<'a> Batch<'a> {
         ended_later: bool,
     ) -> Result<Appended, StoreError> {
         let index = self.len;
+        // Nothing is checked against a cache missing a failed write.
+        self.store.cache.healthy()?;
         let hash = record_hash(&self.prev, &bytes);
         let overlay = match self.bulk.as_mut() {
             Some(bulk) => {
@@ -628,6 +630,7 @@ impl<'a> Batch<'a> {
             });
         }
         let first = self.first_seq;
+        self.store.cache.healthy()?;
         // A bulk batch sorts its cache entries, and marks the cache dirty,
         // before the log holds it: from then on the cache is written whole
         // or rebuilt from the log, never left clean and behind. A failure
