@@ -6,7 +6,8 @@ use super::read::{read_jsonl, read_snapshot, SnapshotHandler};
 use super::types::SnapshotEvent;
 use super::ExportError;
 use crate::checkpoint::Verifier;
-use crate::event::{decode_record, Event, Hash32};
+use crate::event::{decode_record, Hash32};
+use crate::project::Targets;
 use crate::store::{Store, StoreOptions};
 use std::io::Write;
 use std::path::Path;
@@ -60,7 +61,7 @@ impl Restore<'_> {
             .try_clone()
             .map_err(|e| format!("spool: {e}"))?;
         let mut genesis = None;
-        let mut ended = Vec::new();
+        let mut ended = Targets::default();
         for bytes in spooled(&mut spool)? {
             let bytes = bytes?;
             if genesis.is_none() {
@@ -68,11 +69,7 @@ impl Restore<'_> {
                 continue;
             }
             // Checked already, as it was read (EventChecker::check).
-            match decode_record(&bytes).map_err(|e| e.to_string())?.event {
-                Event::ClaimRetracted(r) => ended.push(r.claim),
-                Event::ClaimCorrected(c) => ended.push(c.old),
-                _ => {}
-            }
+            ended.note(&decode_record(&bytes).map_err(|e| e.to_string())?);
         }
         let Some(genesis) = genesis else {
             return Ok(());

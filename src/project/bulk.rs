@@ -60,6 +60,14 @@ impl FromIterator<Hash32> for Targets {
     }
 }
 
+impl IntoIterator for Targets {
+    type Item = Hash32;
+    type IntoIter = std::collections::hash_set::IntoIter<Hash32>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
 impl Targets {
     pub fn note(&mut self, rec: &Record) {
         match &rec.event {

@@ -43,9 +43,7 @@ fn read(tree: &sled::Tree, bucket: &[u8]) -> Result<Bucket, ProjectError> {
 }
 
 fn id_of(key: &[u8]) -> Hash32 {
-    let mut id = [0u8; 32];
-    id.copy_from_slice(&key[keys::CLAIM.len()..]);
-    Hash32(id)
+    keys::trailing_id(key).expect("an id-index key ends with its id")
 }
 
 /// What the tree holds under logical key `c/<id>`.

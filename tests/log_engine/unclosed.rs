@@ -7,23 +7,12 @@
 //! dropped batch whose cache cannot be rebuilt stops further appends.
 //! (Written by a review of the bulk loads; each found a bug or pins a fix.)
 
-use claimlog::{Event, Name, Origin, Source, SourceId, SourceKind, Store, StoreOptions};
+use crate::common::{copy_dir, opts, source_event};
+use claimlog::{Event, Origin, Store};
 use std::path::{Path, PathBuf};
 
 fn source(i: usize) -> Event {
-    Event::SourceRegistered(Source {
-        id: SourceId::new(format!("s-{i}")).unwrap(),
-        name: Name::new(format!("Source {i}")).unwrap(),
-        kind: SourceKind::Media,
-        homepage: None,
-    })
-}
-
-fn opts(seg: u64) -> StoreOptions {
-    StoreOptions {
-        segment_bytes: seg,
-        recorded_by: None,
-    }
+    source_event(&format!("s-{i}"))
 }
 
 fn segs(dir: &Path) -> Vec<(String, u64)> {
@@ -72,7 +61,7 @@ fn unclosed(dir: &Path, seg: u64, pre: usize, n: usize, bulk: bool, cache: &str)
     drop(s);
     let saved = dir.with_file_name("cache.pre");
     let _ = std::fs::remove_dir_all(&saved);
-    copy(&dir.join("cache"), &saved);
+    copy_dir(&dir.join("cache"), &saved);
     let mut s = Store::open(dir, opts(seg)).unwrap();
     {
         let mut b = if bulk {
@@ -94,7 +83,7 @@ fn unclosed(dir: &Path, seg: u64, pre: usize, n: usize, bulk: bool, cache: &str)
     match cache {
         "pre" => {
             std::fs::remove_dir_all(dir.join("cache")).unwrap();
-            copy(&saved, &dir.join("cache"));
+            copy_dir(&saved, &dir.join("cache"));
         }
         "none" => std::fs::remove_dir_all(dir.join("cache")).unwrap(),
         _ => {}
@@ -204,32 +193,19 @@ fn catch_up_through_a_large_committed_batch() {
     s.flush().unwrap();
     drop(s);
     let old = tmp.path().join("oldcache");
-    copy(&dir.join("cache"), &old);
+    copy_dir(&dir.join("cache"), &old);
     let mut s = Store::open(&dir, opts(BIG)).unwrap();
     s.append((1..3001).map(source).collect()).unwrap();
     let h = s.head();
     drop(s);
     std::fs::remove_dir_all(dir.join("cache")).unwrap();
-    copy(&old, &dir.join("cache"));
+    copy_dir(&old, &dir.join("cache"));
     let s = Store::open(&dir, opts(BIG)).unwrap();
     assert_eq!(s.head(), h);
     assert!(!s.cache().is_dirty().unwrap());
     drop(s);
     let r = claimlog::verify(&dir, true).unwrap();
     assert!(r.ok(), "{:?}", r.problem);
-}
-
-fn copy(src: &Path, dst: &Path) {
-    std::fs::create_dir_all(dst).unwrap();
-    for e in std::fs::read_dir(src).unwrap() {
-        let e = e.unwrap();
-        let to = dst.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy(&e.path(), &to);
-        } else {
-            std::fs::copy(e.path(), to).unwrap();
-        }
-    }
 }
 
 /// A plain batch that spilled into the cache is dropped, and the rebuild
@@ -281,7 +257,7 @@ fn damaged_frame_inside_an_unclosed_batch_is_refused_not_cut() {
         let before = s.head();
         drop(s);
         let saved = tmp.path().join("cache.pre");
-        copy(&dir.join("cache"), &saved);
+        copy_dir(&dir.join("cache"), &saved);
         let mut s = Store::open(&dir, opts(BIG)).unwrap();
         s.append((1..6).map(source).collect()).unwrap();
         let last = s.record(s.head().seq).unwrap().pos;
@@ -294,7 +270,7 @@ fn damaged_frame_inside_an_unclosed_batch_is_refused_not_cut() {
         std::fs::write(&p, &bytes).unwrap();
         std::fs::remove_dir_all(dir.join("cache")).unwrap();
         if cache == "pre" {
-            copy(&saved, &dir.join("cache"));
+            copy_dir(&saved, &dir.join("cache"));
         }
         let len = std::fs::metadata(&p).unwrap().len();
         let err = Store::open(&dir, opts(BIG)).err().expect("refused");
