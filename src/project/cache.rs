@@ -4,8 +4,8 @@
 
 use super::entries::{Checkpoint, ClaimEntry, GenesisEntry, Location, SourceEntry, CACHE_VERSION};
 use super::fold::{claim_content_hash, dec, enc, Overlay};
-use super::ids;
 use super::keys;
+use super::packed;
 use super::witness;
 use super::writer::Writer;
 use super::ProjectError;
@@ -181,7 +181,7 @@ impl Cache {
     ) -> Result<(), ProjectError> {
         let tree = self.settled()?;
         tree.insert(keys::DIRTY, &[][..])?;
-        ids::write_sorted(tree, entries.map(|kv| kv.map(|(k, v)| (k, Some(v)))))?;
+        packed::write_sorted(tree, entries.map(|kv| kv.map(|(k, v)| (k, Some(v)))))?;
         if let Some(cp) = cp {
             tree.insert(keys::CHECKPOINT, enc(&cp))?;
             tree.remove(keys::DIRTY)?;
@@ -280,11 +280,11 @@ impl Cache {
 
     pub fn claim(&self, id: &Hash32) -> Result<Option<ClaimEntry>, ProjectError> {
         let tree = self.settled()?;
-        let Some(stem) = ids::get(tree, &keys::claim(id))? else {
+        let Some(stem) = packed::get(tree, &keys::claim(id))? else {
             return Ok(None);
         };
         let at = keys::with_id(&stem, id);
-        tree.get(&at)?
+        packed::get(tree, &at)?
             .map(|v| ClaimEntry::from_value(&at, &v))
             .transpose()
     }
@@ -298,7 +298,7 @@ impl Cache {
         &self,
         prefix: Vec<u8>,
     ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
-        self.settled_iter(|t| entries(t.scan_prefix(prefix)))
+        self.settled_iter(|t| entries(packed::scan_prefix(t, prefix)))
     }
 
     /// Claims of one metric (active or not), by breakdown and scope.
@@ -370,7 +370,7 @@ impl Cache {
         &self,
         (a, b): (Vec<u8>, Vec<u8>),
     ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
-        self.settled_iter(move |t| entries(t.range(a..b)))
+        self.settled_iter(move |t| entries(packed::range(t, a, Some(b))))
     }
 
     /// Claims about events on exactly `day`.
@@ -399,7 +399,7 @@ impl Cache {
         let plen = keys::by_scope_prefix(metric, breakdown).len();
         let lo = from.sort_key();
         self.settled_iter(move |t| {
-            entries(t.range(a..b).filter(move |kv| match kv {
+            entries(packed::range(t, a, Some(b)).filter(move |kv| match kv {
                 Ok((k, _)) => keys::event_days(plen, k).is_none_or(|(_, last)| last >= lo),
                 Err(_) => true,
             }))
@@ -486,7 +486,7 @@ impl Cache {
             content,
         );
         let mut twins = Vec::new();
-        for e in self.settled_iter(move |t| entries(t.scan_prefix(prefix))) {
+        for e in self.settled_iter(move |t| entries(packed::scan_prefix(t, prefix))) {
             let e = e?;
             // The key holds 8 bytes of the content hash: compare it whole.
             if claim_content_hash(&e.claim) == *content {
@@ -513,7 +513,7 @@ impl Cache {
         }
         let whole = &p[..p.len() - p.len() % 2];
         let bytes = hex::decode(whole).map_err(|e| ProjectError::NotFound(e.to_string()))?;
-        let found: Vec<Hash32> = ids::with_prefix(self.settled()?, &bytes)?
+        let found: Vec<Hash32> = packed::ids_with_prefix(self.settled()?, &bytes)?
             .into_iter()
             .filter(|id| id.to_hex().starts_with(&p))
             .take(2)
@@ -619,7 +619,7 @@ impl Cache {
 
 /// Claim entries decoded from a range of `g/` keys.
 fn entries<'a>(
-    kvs: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>> + 'a,
+    kvs: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), ProjectError>> + 'a,
 ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + 'a {
     kvs.map(|kv| {
         let (k, v) = kv?;

@@ -5,8 +5,8 @@
 
 use super::bulk::Targets;
 use super::entries::{ClaimEntry, ClaimStatus, GenesisEntry, Location, SourceEntry};
-use super::ids;
 use super::keys;
+use super::packed;
 use super::writer::{InFlight, Pending};
 use super::ProjectError;
 use crate::event::{Event, Hash32, Record};
@@ -99,10 +99,7 @@ impl Overlay {
         if let Some(v) = self.in_flight.get(key) {
             return Ok(v);
         }
-        if ids::is_id_key(key) {
-            return ids::get(&self.tree, key);
-        }
-        Ok(self.tree.get(key)?.map(|v| v.to_vec()))
+        packed::get(&self.tree, key)
     }
 
     pub fn get_as<T: bincode::Decode<()>>(&self, key: &[u8]) -> Result<Option<T>, ProjectError> {

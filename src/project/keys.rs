@@ -12,7 +12,7 @@ pub const GENESIS: &[u8] = b"!genesis";
 pub const DIRTY: &[u8] = b"!dirty";
 
 /// `c/<id>`: the id index, logically one key per claim; the tree holds
-/// it in buckets (project/ids.rs).
+/// it packed in groups (project/packed.rs), as it does `g/` keys.
 pub const CLAIM: &[u8] = b"c/";
 pub const SOURCE: &[u8] = b"S/";
 pub const BY_SCOPE: &[u8] = b"g/";

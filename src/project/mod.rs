@@ -5,8 +5,8 @@ mod bulk;
 mod cache;
 mod entries;
 mod fold;
-mod ids;
 mod keys;
+mod packed;
 /// For the query layer's memo keys, which live beside the cache's.
 pub(crate) use keys::prefix_end;
 pub mod witness;

@@ -14,8 +14,8 @@
 
 use super::entries::Checkpoint;
 use super::fold::enc;
-use super::ids;
 use super::keys;
+use super::packed;
 use super::ProjectError;
 use std::collections::BTreeMap;
 use std::sync::mpsc::{channel, Receiver, Sender};
@@ -139,25 +139,21 @@ fn apply_job(tree: &sled::Tree, job: &Job) -> Result<(), ProjectError> {
 }
 
 /// Where a job of SPLIT_WRITES or more is cut in two: its middle key, or
-/// if that is an id-index key, the start of its bucket (project/ids.rs),
-/// so that no bucket is rewritten by both halves.
+/// if that is a packed key, its group's key (project/packed.rs), at or
+/// before every member, so that no group is rewritten by both halves.
 fn split_point(writes: &Pending) -> Option<Vec<u8>> {
     let mid = writes.keys().nth(writes.len() / 2)?;
     if writes.len() < SPLIT_WRITES {
         return None;
     }
-    Some(if ids::is_id_key(mid) {
-        ids::bucket_of(mid).to_vec()
-    } else {
-        mid.clone()
-    })
+    Some(packed::place(mid).map_or_else(|| mid.clone(), |p| p.group))
 }
 
 fn apply_writes<'a>(
     tree: &sled::Tree,
     writes: impl Iterator<Item = (&'a Vec<u8>, &'a Option<Vec<u8>>)>,
 ) -> Result<(), ProjectError> {
-    ids::write_sorted(tree, writes.map(|(k, v)| Ok((k, v.as_ref()))))
+    packed::write_sorted(tree, writes.map(|(k, v)| Ok((k, v.as_ref()))))
 }
 
 impl Writer {
@@ -368,12 +364,11 @@ mod tests {
     }
 
     /// A large job is split between two threads at its middle key; where
-    /// that falls among id-index keys, the split moves to the start of the
-    /// id's bucket, or both threads would rewrite one bucket and one's ids
-    /// would be lost. Ids here crowd into 8 buckets of about 390 each, and
-    /// the middle falls inside one.
-    #[test]
-    fn a_job_split_among_id_keys_keeps_every_id_of_the_bucket_it_falls_in() {
+    /// that falls among packed keys, the split moves to the start of the
+    /// key's group (project/packed.rs), or both threads would rewrite one
+    /// group and one's members would be lost. Keys here crowd into 8
+    /// groups of about 390 each, and the middle falls inside one.
+    fn split_keeps_every_member_of_the_group_it_falls_in(key_of: impl Fn(u32) -> Vec<u8>) {
         let db = sled::Config::new().temporary(true).open().unwrap();
         let (split, whole) = (
             db.open_tree("split").unwrap(),
@@ -381,30 +376,22 @@ mod tests {
         );
         let mut writes = Pending::new();
         for i in 0u32..3100 {
-            let mut id = [0u8; 32];
-            id[..2].copy_from_slice(&((i % 8) as u16 * 4099).to_be_bytes());
-            id[2..6].copy_from_slice(&i.to_be_bytes());
-            let key = keys::claim(&crate::event::Hash32(id));
-            writes.insert(key, Some(i.to_be_bytes().to_vec()));
+            writes.insert(key_of(i), Some(i.to_be_bytes().to_vec()));
         }
         assert!(writes.len() >= SPLIT_WRITES);
         let mid = writes.keys().nth(writes.len() / 2).unwrap();
-        assert!(ids::is_id_key(mid));
+        let group = |k: &Vec<u8>| packed::place(k).expect("a packed key").group;
         let before_mid = writes.range::<Vec<u8>, _>(..mid).next_back().unwrap().0;
-        assert_eq!(
-            ids::bucket_of(before_mid),
-            ids::bucket_of(mid),
-            "mid inside a bucket"
-        );
-        // No bucket on both sides of the cut.
+        assert_eq!(group(before_mid), group(mid), "mid inside a group");
+        // No group on both sides of the cut.
         let cut = split_point(&writes).unwrap();
         let low: std::collections::BTreeSet<_> = writes
             .range::<Vec<u8>, _>(..&cut)
-            .map(|(k, _)| ids::bucket_of(k).to_vec())
+            .map(|(k, _)| group(k))
             .collect();
         let high: std::collections::BTreeSet<_> = writes
             .range::<Vec<u8>, _>(&cut..)
-            .map(|(k, _)| ids::bucket_of(k).to_vec())
+            .map(|(k, _)| group(k))
             .collect();
         assert!(low.is_disjoint(&high), "{cut:?}");
         assert_eq!(low.len() + high.len(), 8);
@@ -415,7 +402,7 @@ mod tests {
         apply_job(&split, &job).unwrap();
         apply_writes(&whole, writes.iter()).unwrap();
         for (key, value) in &writes {
-            assert_eq!(ids::get(&split, key).unwrap(), value.clone(), "{key:?}");
+            assert_eq!(packed::get(&split, key).unwrap(), value.clone(), "{key:?}");
         }
         let dump = |t: &sled::Tree| -> Vec<_> {
             t.iter()
@@ -424,6 +411,38 @@ mod tests {
                 .collect()
         };
         assert_eq!(dump(&split), dump(&whole));
-        assert_eq!(dump(&split).len(), 8, "eight buckets");
+        assert_eq!(dump(&split).len(), 8, "eight groups");
+    }
+
+    #[test]
+    fn a_job_split_among_id_keys_keeps_every_id_of_the_group_it_falls_in() {
+        split_keeps_every_member_of_the_group_it_falls_in(|i| {
+            let mut id = [0u8; 32];
+            id[..2].copy_from_slice(&((i % 8) as u16 * 4099).to_be_bytes());
+            id[2..6].copy_from_slice(&i.to_be_bytes());
+            keys::claim(&crate::event::Hash32(id))
+        });
+    }
+
+    #[test]
+    fn a_job_split_among_claim_keys_keeps_every_claim_of_the_group_it_falls_in() {
+        let scope = crate::model::Scope::Event {
+            date: crate::model::FuzzyDate::Day("2024-01-31".parse().unwrap()),
+            label: None,
+        };
+        split_keeps_every_member_of_the_group_it_falls_in(|i| {
+            let mut content = [0u8; 32];
+            // Eight groups: the high four bits of the content's first byte.
+            content[0] = (i % 8) as u8 * 0x10 + (i % 16) as u8 / 2;
+            let mut id = [0u8; 32];
+            id[..4].copy_from_slice(&i.to_be_bytes());
+            keys::by_scope(
+                "people_returned",
+                "all",
+                &scope,
+                &crate::event::Hash32(content),
+                &crate::event::Hash32(id),
+            )
+        });
     }
 }
