@@ -69,17 +69,31 @@ fn from_value<T: serde::de::DeserializeOwned>(
     v: serde_json::Value,
     prefix: &str,
 ) -> Result<T, String> {
-    serde_path_to_error::deserialize(v).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        let inner = strip_position(&inner);
-        match (prefix, path.as_str()) {
-            ("", ".") => inner,
-            ("", p) => format!("{p}: {inner}"),
-            (pre, ".") => format!("{pre}: {inner}"),
-            (pre, p) => format!("{pre}.{p}: {inner}"),
-        }
-    })
+    serde_path_to_error::deserialize(v).map_err(|e| path_error(e, prefix))
+}
+
+/// An error at a field path, as "path: reason" (under `prefix`, if any).
+fn path_error(e: serde_path_to_error::Error<serde_json::Error>, prefix: &str) -> String {
+    let path = e.path().to_string();
+    let inner = e.into_inner().to_string();
+    let inner = strip_position(&inner);
+    match (prefix, path.as_str()) {
+        ("", ".") => inner,
+        ("", p) => format!("{p}: {inner}"),
+        (pre, ".") => format!("{pre}: {inner}"),
+        (pre, p) => format!("{pre}.{p}: {inner}"),
+    }
+}
+
+/// `T` from the JSON object `line`, whose "type" key is skipped: one pass
+/// over the text, no `Value` tree in between (an import parses every line
+/// twice, so this is a large share of its time).
+fn from_line<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, String> {
+    let mut de = serde_json::Deserializer::from_str(line);
+    let v = serde_path_to_error::deserialize(skip_type::SkipType(&mut de))
+        .map_err(|e| path_error(e, ""))?;
+    de.end().map_err(|e| format!("not valid JSON: {e}"))?;
+    Ok(v)
 }
 
 /// serde_json appends " at line 1 column N" to errors from a Value; that
@@ -110,14 +124,27 @@ fn claim(fields: ClaimFields, prefix: &str) -> Result<Claim, String> {
     })
 }
 
+/// The "type" of a line, read without building anything else.
+#[derive(serde::Deserialize)]
+struct Peek {
+    #[serde(rename = "type")]
+    ty: Option<serde_json::Value>,
+}
+
 /// Parses one line of an import file.
 pub fn parse_line(line: &str) -> Result<Parsed, String> {
-    let v: serde_json::Value =
-        serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
-    let serde_json::Value::Object(mut obj) = v else {
-        return Err("a line must be a JSON object".into());
-    };
-    let ty = match obj.remove("type") {
+    if !line.trim_start().starts_with('{') {
+        // Not an object: say whether it is JSON at all.
+        return match serde_json::from_str::<serde_json::Value>(line) {
+            Err(e) => Err(format!("not valid JSON: {e}")),
+            Ok(_) => Err("a line must be a JSON object".into()),
+        };
+    }
+    let peek: Peek = serde_json::from_str(line).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => format!("type: {}", strip_position(&e.to_string())),
+        _ => format!("not valid JSON: {e}"),
+    })?;
+    let ty = match peek.ty {
         Some(serde_json::Value::String(s)) => s,
         Some(_) => return Err("type: must be a string".into()),
         None => {
@@ -126,12 +153,11 @@ pub fn parse_line(line: &str) -> Result<Parsed, String> {
             )
         }
     };
-    let v = serde_json::Value::Object(obj);
     match ty.as_str() {
-        "source" => Ok(Parsed::Source(from_value(v, "")?)),
-        "claim" => Ok(Parsed::Claim(claim(from_value(v, "")?, "")?)),
+        "source" => Ok(Parsed::Source(from_line(line)?)),
+        "claim" => Ok(Parsed::Claim(claim(from_line(line)?, "")?)),
         "retract" => {
-            let r: RetractLine = from_value(v, "")?;
+            let r: RetractLine = from_line(line)?;
             check_target(&r.target)?;
             Ok(Parsed::Retract {
                 target: r.target,
@@ -139,7 +165,7 @@ pub fn parse_line(line: &str) -> Result<Parsed, String> {
             })
         }
         "correct" => {
-            let c: CorrectLine = from_value(v, "")?;
+            let c: CorrectLine = from_line(line)?;
             check_target(&c.target)?;
             Ok(Parsed::Correct {
                 target: c.target,
@@ -156,4 +182,96 @@ pub fn parse_line(line: &str) -> Result<Parsed, String> {
 /// Parses a claim given as JSON fields (the CLI builds one from its flags).
 pub fn parse_claim_value(v: serde_json::Value) -> Result<Claim, String> {
     claim(from_value(v, "")?, "")
+}
+
+/// A deserializer over a JSON object that hides its top-level "type" key
+/// (which chose the type being read) from that type's own fields.
+mod skip_type {
+    use serde::de::{self, DeserializeSeed, IgnoredAny, IntoDeserializer, MapAccess, Visitor};
+    use std::borrow::Cow;
+
+    pub struct SkipType<D>(pub D);
+
+    impl<'de, D: de::Deserializer<'de>> de::Deserializer<'de> for SkipType<D> {
+        type Error = D::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+            self.0.deserialize_map(Wrap(v))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map struct enum identifier ignored_any
+        }
+    }
+
+    struct Wrap<V>(V);
+
+    impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
+        type Value = V::Value;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            self.0.expecting(f)
+        }
+
+        fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<V::Value, M::Error> {
+            self.0.visit_map(SkipMap(map))
+        }
+    }
+
+    struct SkipMap<M>(M);
+
+    impl<'de, M: MapAccess<'de>> MapAccess<'de> for SkipMap<M> {
+        type Error = M::Error;
+
+        fn next_key_seed<K: DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, M::Error> {
+            loop {
+                match self.0.next_key_seed(Key)? {
+                    None => return Ok(None),
+                    Some(k) if k == "type" => {
+                        self.0.next_value::<IgnoredAny>()?;
+                    }
+                    Some(k) => return seed.deserialize(k.into_deserializer()).map(Some),
+                }
+            }
+        }
+
+        fn next_value_seed<S: DeserializeSeed<'de>>(
+            &mut self,
+            seed: S,
+        ) -> Result<S::Value, M::Error> {
+            self.0.next_value_seed(seed)
+        }
+    }
+
+    /// A key, borrowed from the line when it has no escapes.
+    struct Key;
+
+    impl<'de> DeserializeSeed<'de> for Key {
+        type Value = Cow<'de, str>;
+
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Key {
+        type Value = Cow<'de, str>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a key")
+        }
+
+        fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+            Ok(Cow::Borrowed(s))
+        }
+
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(s.to_owned()))
+        }
+    }
 }
