@@ -180,8 +180,13 @@ impl Cache {
         cp: Option<Checkpoint>,
     ) -> Result<(), ProjectError> {
         let tree = self.settled()?;
+        // Into a cache without claims (a rebuild, a first open), no group
+        // has anything to keep: reading each before writing it is waste.
+        let fresh = [keys::CLAIM, keys::BY_SCOPE]
+            .iter()
+            .all(|p| tree.scan_prefix(p).next().is_none());
         tree.insert(keys::DIRTY, &[][..])?;
-        packed::write_sorted(tree, entries.map(|kv| kv.map(|(k, v)| (k, Some(v)))))?;
+        packed::write_sorted(tree, entries.map(|kv| kv.map(|(k, v)| (k, Some(v)))), fresh)?;
         if let Some(cp) = cp {
             tree.insert(keys::CHECKPOINT, enc(&cp))?;
             tree.remove(keys::DIRTY)?;

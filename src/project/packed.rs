@@ -200,10 +200,12 @@ pub(crate) fn ids_with_prefix(
 
 /// Writes `writes` (logical keys in ascending order; `None` removes) to
 /// the tree: packed keys group by group, one read and one write each,
-/// everything else as it is.
+/// everything else as it is. With `fresh`, the tree holds no group yet
+/// (and each is written once, its members being adjacent): none is read.
 pub(crate) fn write_sorted<K, V>(
     tree: &sled::Tree,
     writes: impl Iterator<Item = Result<(K, Option<V>), ProjectError>>,
+    fresh: bool,
 ) -> Result<(), ProjectError>
 where
     K: AsRef<[u8]>,
@@ -235,7 +237,11 @@ where
             if let Some((key, group)) = open.take() {
                 store(tree, &key, &group)?;
             }
-            let group = read(tree, &p.group)?;
+            let group = if fresh {
+                Vec::new()
+            } else {
+                read(tree, &p.group)?
+            };
             open = Some((p.group, group));
         }
         let (_, group) = open.as_mut().expect("opened above");
@@ -328,7 +334,16 @@ mod tests {
         }
         model.insert(keys::source("s"), b"src".to_vec());
         model.insert(keys::seq(64), b"anchor".to_vec());
-        write_sorted(&tree, model.iter().map(|(k, v)| Ok((k, Some(v))))).unwrap();
+        // Half into the empty tree, the other half merged into its groups.
+        let half = |odd: usize| {
+            model
+                .iter()
+                .enumerate()
+                .filter(move |(i, _)| i % 2 == odd)
+                .map(|(_, (k, v))| Ok((k, Some(v))))
+        };
+        write_sorted(&tree, half(0), true).unwrap();
+        write_sorted(&tree, half(1), false).unwrap();
         let all: Vec<_> = model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         for (k, v) in &all {
             assert_eq!(get(&tree, k).unwrap().as_ref(), Some(v));
@@ -352,7 +367,7 @@ mod tests {
             .collect();
         assert_eq!(got.len(), 15);
         // Removing every member removes its group.
-        write_sorted(&tree, model.keys().map(|k| Ok((k, None::<Vec<u8>>)))).unwrap();
+        write_sorted(&tree, model.keys().map(|k| Ok((k, None::<Vec<u8>>))), false).unwrap();
         assert_eq!(tree.len(), 0);
     }
 }

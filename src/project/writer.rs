@@ -153,7 +153,7 @@ fn apply_writes<'a>(
     tree: &sled::Tree,
     writes: impl Iterator<Item = (&'a Vec<u8>, &'a Option<Vec<u8>>)>,
 ) -> Result<(), ProjectError> {
-    packed::write_sorted(tree, writes.map(|(k, v)| Ok((k, v.as_ref()))))
+    packed::write_sorted(tree, writes.map(|(k, v)| Ok((k, v.as_ref()))), false)
 }
 
 impl Writer {
