@@ -1,133 +1,162 @@
 //! The per-claim keys as sled holds them. The fold, overlays and staged
-//! writes see one logical key per claim for each of two indexes:
+//! writes see one logical key per claim for each of two indexes (the
+//! *families*):
 //!
 //! - `c/<id>` -> the stem of the claim's `g/` key (the id index);
 //! - `g/<metric>\0<breakdown>\0<scope part><content[..8]><id>` -> the
 //!   claim's entry (keys.rs).
 //!
-//! The tree holds them packed in groups: one tree entry holds every
-//! logical key that shares its group key, as a sorted list of (suffix,
-//! value). Id keys group by the id's first two bytes (`c/<id[..2]>`); claim
-//! keys by their scope part and the high four bits of the content hash
-//! (`g/...<scope part><content[0] & 0xf0>`), so a day's claims of one
-//! metric and part are at most sixteen groups. Scope parts that do not
-//! bound how many claims share them (changes, undated events, running
-//! totals of no known day) group by the content's whole first byte.
+//! The tree holds them packed in groups: one tree entry holds a run of
+//! consecutive logical keys of one family, as a sorted list of (bytes
+//! shared with the group's key, the rest of the key, value). Where a group
+//! starts is decided by the keys alone: a key whose id (the last 32 bytes
+//! of both kinds of key, a blake3 hash) ends in `BOUNDARY_BITS` zero bits
+//! is a *boundary* and starts a group keyed by itself; the keys before a
+//! family's first boundary are in its *head* group, keyed by the family's
+//! prefix. So a group holds on average 2^bits keys (8 claims, 32 ids),
+//! however many claims share a day or a period, and the same set of keys
+//! is always packed the same way, whatever order it was written in: a
+//! rebuilt cache has the same bytes as the one it replaces.
 //!
 //! Why: sled's write time, memory and disk follow its entry count more
 //! than its bytes. At 1M claims a bulk load wrote 1.1M entries, 7-8 s of
 //! sled writes; a raw sled tree takes the same bytes as 200 000 entries of
-//! 1.4 KB in a third of the time (docs/PERFORMANCE.md). Groups stay small
-//! (about five claims at 1M) because sled keeps sixteen entries to a leaf
-//! and writes a leaf over 128 KB as a file of its own.
+//! 1.4 KB in a third of the time (docs/PERFORMANCE.md). Groups stay near
+//! 2 KB because sled keeps sixteen entries to a leaf and writes a leaf
+//! over 128 KB as a file of its own. Groups keyed by a fixed part of the
+//! key (its scope part, say) would grow with the claims that share it, and
+//! every append to one would rewrite it whole.
 //!
-//! A group key sorts at or before each of its members and after every
-//! member of the groups before it, so a range of logical keys is a range
-//! of groups, starting at the group that holds the range's start.
+//! A logical key is in the group with the greatest key at or before it in
+//! its family, so a range of logical keys is a range of groups, starting at
+//! the group that holds the range's start.
 //!
 //! Every read and write of these keys in the tree goes through here:
 //! `write_sorted` (the writer thread, a bulk load), `get` (overlay and
-//! cache reads), `range` (cache scans), `ids_with_prefix` (short ids).
+//! cache reads), `range` (cache scans), `ids_with_prefix` (short ids),
+//! `split_point` (where the writer may cut a job in two).
 
 use super::fold::{dec, enc};
 use super::keys;
 use super::ProjectError;
 use crate::event::Hash32;
+use std::ops::Bound;
 
-/// Bytes of the id that name its group.
-const ID_GROUP_BYTES: usize = 2;
 const ID_KEY_LEN: usize = keys::CLAIM.len() + 32;
 /// What follows a claim key's scope part: 8 bytes of content hash, the id.
 const CLAIM_SUFFIX: usize = keys::CONTENT_BYTES + 32;
 
-type Group = Vec<(Vec<u8>, Vec<u8>)>;
+/// Members of a group: (bytes shared with the group key, rest of the key,
+/// value).
+type Stored = Vec<(u32, Vec<u8>, Vec<u8>)>;
+/// A group in memory: whole logical keys and their values, in key order.
+type Members = Vec<(Vec<u8>, Vec<u8>)>;
 /// A logical key and its value, or why it could not be read.
 type Entry = Result<(Vec<u8>, Vec<u8>), ProjectError>;
 
-/// Where logical key `key` lives in the tree: its group's key, and how
-/// many of its leading bytes every member of that group shares (the rest,
-/// the member's suffix, is kept in the group).
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Place {
-    pub(crate) group: Vec<u8>,
-    pub(crate) shared: usize,
-}
-
-/// The place of `key` if it is a packed key (`c/<id>` or a whole `g/`
+/// The family of `key` if it is a packed key (`c/<id>` or a whole `g/`
 /// claim key), else `None`: it is stored as it is.
-pub(crate) fn place(key: &[u8]) -> Option<Place> {
+pub(crate) fn family(key: &[u8]) -> Option<&'static [u8]> {
     if key.len() == ID_KEY_LEN && key.starts_with(keys::CLAIM) {
-        let shared = keys::CLAIM.len() + ID_GROUP_BYTES;
-        return Some(Place {
-            group: key[..shared].to_vec(),
-            shared,
-        });
+        return Some(keys::CLAIM);
     }
-    let (kind_at, shared) = claim_scope_end(key)?;
-    if key.len() != shared + CLAIM_SUFFIX {
-        return None;
-    }
-    let content0 = key[shared];
-    let bounded = match key[kind_at] {
-        b'e' | b'f' | b'p' => true,
-        b'c' => key[kind_at + 1..shared] != [0xff; 8],
-        _ => false,
-    };
-    let mut group = key[..shared].to_vec();
-    group.push(if bounded { content0 & 0xf0 } else { content0 });
-    Some(Place { group, shared })
+    let end = claim_scope_end(key)?;
+    (key.len() == end + CLAIM_SUFFIX).then_some(keys::BY_SCOPE)
 }
 
-/// Bytes of a scope part given the byte that may be its kind (keys.rs,
-/// `scope_part`): nine for the kinds that carry days, else one.
-fn scope_len(kind: Option<u8>) -> usize {
-    match kind {
-        Some(b'e' | b'f' | b'p' | b'c') => 9,
-        _ => 1,
-    }
-}
-
-/// Where the scope part of `g/` key `key` starts (its kind byte) and
-/// ends: after the metric and the breakdown, each ended by a zero byte.
-fn claim_scope_end(key: &[u8]) -> Option<(usize, usize)> {
+/// Where the scope part of `g/` key `key` ends: after the metric and the
+/// breakdown (each ended by a zero byte; both are slugs, which hold none)
+/// and the scope part, whose first byte names its kind (keys.rs).
+fn claim_scope_end(key: &[u8]) -> Option<usize> {
     let rest = key.strip_prefix(keys::BY_SCOPE)?;
     let metric_end = rest.iter().position(|b| *b == 0)?;
     let breakdown_end = metric_end + 1 + rest[metric_end + 1..].iter().position(|b| *b == 0)?;
     let kind_at = keys::BY_SCOPE.len() + breakdown_end + 1;
-    let end = kind_at + scope_len(key.get(kind_at).copied());
-    (end <= key.len()).then_some((kind_at, end))
+    let scope_len = match key.get(kind_at)? {
+        b'e' | b'f' | b'p' | b'c' => 9,
+        _ => 1,
+    };
+    Some(kind_at + scope_len)
 }
 
-/// How many leading bytes the members of tree group `group` share: the
-/// group key itself for id groups, all but its last byte for claim groups.
-fn shared_of(group: &[u8]) -> Option<usize> {
-    if group.starts_with(keys::CLAIM) {
-        Some(group.len())
-    } else if group.starts_with(keys::BY_SCOPE) {
-        group.len().checked_sub(1)
+/// Low bits of a key's last byte that must be zero for it to start a
+/// group: about 8 claim entries (some 2 KB) or 32 ids a group.
+fn boundary_bits(family: &[u8]) -> u32 {
+    if family == keys::CLAIM {
+        5
     } else {
-        None
+        3
     }
 }
 
-fn read(tree: &sled::Tree, group: &[u8]) -> Result<Group, ProjectError> {
-    match tree.get(group)? {
-        Some(v) => dec(group, &v),
-        None => Ok(Vec::new()),
+/// Whether packed key `key` of `family` starts a group.
+fn is_boundary(family: &[u8], key: &[u8]) -> bool {
+    let mask = (1u8 << boundary_bits(family)) - 1;
+    key.last().is_some_and(|b| b & mask == 0)
+}
+
+/// Whether tree key `key` is a group (of either family).
+fn is_group(key: &[u8]) -> bool {
+    key.starts_with(keys::CLAIM) || key.starts_with(keys::BY_SCOPE)
+}
+
+fn shared_len(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+fn decode(group: &[u8], value: &[u8]) -> Result<Members, ProjectError> {
+    let stored: Stored = dec(group, value)?;
+    stored
+        .into_iter()
+        .map(|(shared, rest, v)| {
+            let shared = usize::try_from(shared).unwrap_or(usize::MAX);
+            let head = group.get(..shared).ok_or_else(|| ProjectError::BadValue {
+                key: String::from_utf8_lossy(group).into_owned(),
+                reason: "a member shares more bytes than the group key has".into(),
+            })?;
+            Ok(([head, &rest[..]].concat(), v))
+        })
+        .collect()
+}
+
+fn encode(group: &[u8], members: &Members) -> Vec<u8> {
+    let stored: Stored = members
+        .iter()
+        .map(|(k, v)| {
+            let shared = shared_len(group, k);
+            (shared as u32, k[shared..].to_vec(), v.clone())
+        })
+        .collect();
+    enc(&stored)
+}
+
+/// The group at or before `key` in `family`, as the tree holds it.
+fn covering(
+    tree: &sled::Tree,
+    family: &'static [u8],
+    key: &[u8],
+) -> Result<Option<(Vec<u8>, Members)>, ProjectError> {
+    match tree.range(family.to_vec()..=key.to_vec()).next_back() {
+        None => Ok(None),
+        Some(kv) => {
+            let (g, v) = kv?;
+            Ok(Some((g.to_vec(), decode(&g, &v)?)))
+        }
     }
 }
 
 /// What the tree holds under `key`, packed or not.
 pub(crate) fn get(tree: &sled::Tree, key: &[u8]) -> Result<Option<Vec<u8>>, ProjectError> {
-    let Some(p) = place(key) else {
+    let Some(f) = family(key) else {
         return Ok(tree.get(key)?.map(|v| v.to_vec()));
     };
-    let group = read(tree, &p.group)?;
-    let suffix = &key[p.shared..];
-    Ok(group
-        .binary_search_by(|(s, _)| s[..].cmp(suffix))
+    let Some((_, members)) = covering(tree, f, key)? else {
+        return Ok(None);
+    };
+    Ok(members
+        .binary_search_by(|(k, _)| k[..].cmp(key))
         .ok()
-        .map(|at| group[at].1.clone()))
+        .map(|at| members[at].1.clone()))
 }
 
 /// The logical entries with keys in `from..to` (no end if `None`), in key
@@ -139,7 +168,7 @@ pub(crate) fn range(
 ) -> impl Iterator<Item = Entry> {
     // The group holding `from` may start before it.
     let start = match tree.range(..=from.clone()).next_back() {
-        Some(Ok((k, _))) if shared_of(&k).is_some() => k.to_vec(),
+        Some(Ok((k, _))) if is_group(&k) => k.to_vec(),
         _ => from.clone(),
     };
     let physical = match &to {
@@ -150,23 +179,20 @@ pub(crate) fn range(
         let within = |k: &[u8]| k >= &from[..] && to.as_ref().is_none_or(|t| k < &t[..]);
         let out: Vec<Entry> = match kv {
             Err(e) => vec![Err(e.into())],
-            Ok((k, v)) => match shared_of(&k) {
-                None => {
-                    if within(&k) {
-                        vec![Ok((k.to_vec(), v.to_vec()))]
-                    } else {
-                        Vec::new()
-                    }
+            Ok((k, v)) if !is_group(&k) => {
+                if within(&k) {
+                    vec![Ok((k.to_vec(), v.to_vec()))]
+                } else {
+                    Vec::new()
                 }
-                Some(shared) => match dec::<Group>(&k, &v) {
-                    Err(e) => vec![Err(e)],
-                    Ok(group) => group
-                        .into_iter()
-                        .map(|(suffix, value)| ([&k[..shared], &suffix[..]].concat(), value))
-                        .filter(|(key, _)| within(key))
-                        .map(Ok)
-                        .collect(),
-                },
+            }
+            Ok((k, v)) => match decode(&k, &v) {
+                Err(e) => vec![Err(e)],
+                Ok(members) => members
+                    .into_iter()
+                    .filter(|(key, _)| within(key))
+                    .map(Ok)
+                    .collect(),
             },
         };
         out
@@ -179,23 +205,98 @@ pub(crate) fn scan_prefix(tree: &sled::Tree, prefix: Vec<u8>) -> impl Iterator<I
     range(tree, prefix, end)
 }
 
-/// The ids in the tree that start with `prefix` (at least two bytes).
+/// The ids in the tree that start with `prefix`.
 pub(crate) fn ids_with_prefix(
     tree: &sled::Tree,
     prefix: &[u8],
 ) -> Result<Vec<Hash32>, ProjectError> {
-    let Some(head) = prefix.get(..ID_GROUP_BYTES) else {
-        return Ok(Vec::new());
+    let from = [keys::CLAIM, prefix].concat();
+    let mut ids = Vec::new();
+    for kv in scan_prefix(tree, from) {
+        let (k, _) = kv?;
+        ids.extend(keys::trailing_id(&k));
+    }
+    Ok(ids)
+}
+
+/// The group being written: its key, its members, and the first group
+/// key after it in the tree (its members end before that).
+struct Open {
+    family: &'static [u8],
+    key: Vec<u8>,
+    members: Members,
+    next: Option<Vec<u8>>,
+    /// Whether the tree holds a group under `key` now.
+    stored: bool,
+}
+
+impl Open {
+    fn holds(&self, family: &[u8], key: &[u8]) -> bool {
+        self.family == family
+            && key >= &self.key[..]
+            && self.next.as_ref().is_none_or(|n| key < &n[..])
+    }
+
+    fn close(self, tree: &sled::Tree) -> Result<(), ProjectError> {
+        if self.members.is_empty() {
+            if self.stored {
+                tree.remove(&self.key)?;
+            }
+        } else {
+            tree.insert(&self.key[..], encode(&self.key, &self.members))?;
+        }
+        Ok(())
+    }
+}
+
+/// The first group key after `key` in `family`.
+fn next_group(
+    tree: &sled::Tree,
+    family: &[u8],
+    key: &[u8],
+) -> Result<Option<Vec<u8>>, ProjectError> {
+    match tree
+        .range::<&[u8], _>((Bound::Excluded(key), Bound::Unbounded))
+        .next()
+    {
+        Some(kv) => {
+            let (k, _) = kv?;
+            Ok(k.starts_with(family).then(|| k.to_vec()))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Opens the group that holds `key` in `family` (its head group if no
+/// group is at or before it). With `fresh`, the tree holds no group: the
+/// stream alone says what each holds.
+fn open_for(
+    tree: &sled::Tree,
+    family: &'static [u8],
+    key: &[u8],
+    fresh: bool,
+) -> Result<Open, ProjectError> {
+    if fresh {
+        return Ok(Open {
+            family,
+            key: family.to_vec(),
+            members: Vec::new(),
+            next: None,
+            stored: false,
+        });
+    }
+    let (key, members, stored) = match covering(tree, family, key)? {
+        Some((g, m)) => (g, m, true),
+        None => (family.to_vec(), Vec::new(), false),
     };
-    let group = read(tree, &[keys::CLAIM, head].concat())?;
-    Ok(group
-        .into_iter()
-        .filter_map(|(suffix, _)| {
-            let id: [u8; 32] = [head, &suffix[..]].concat().try_into().ok()?;
-            Some(Hash32(id))
-        })
-        .filter(|id| id.0.starts_with(prefix))
-        .collect())
+    let next = next_group(tree, family, &key)?;
+    Ok(Open {
+        family,
+        key,
+        members,
+        next,
+        stored,
+    })
 }
 
 /// Writes `writes` (logical keys in ascending order; `None` removes) to
@@ -211,21 +312,20 @@ where
     K: AsRef<[u8]>,
     V: AsRef<[u8]>,
 {
-    // The group being filled: its key and what it holds.
-    let mut open: Option<(Vec<u8>, Group)> = None;
+    let mut open: Option<Open> = None;
     for w in writes {
         let (k, v) = w?;
         let k = k.as_ref();
-        let Some(p) = place(k) else {
-            if k.starts_with(keys::CLAIM) || k.starts_with(keys::BY_SCOPE) {
+        let Some(f) = family(k) else {
+            if is_group(k) {
                 // Stored as it is, it would be read back as a group.
                 return Err(ProjectError::BadValue {
                     key: String::from_utf8_lossy(k).into_owned(),
                     reason: "not a whole id or claim key".into(),
                 });
             }
-            if let Some((key, group)) = open.take() {
-                store(tree, &key, &group)?;
+            if let Some(o) = open.take() {
+                o.close(tree)?;
             }
             match v {
                 Some(v) => tree.insert(k, v.as_ref())?,
@@ -233,141 +333,221 @@ where
             };
             continue;
         };
-        if open.as_ref().is_none_or(|(key, _)| *key != p.group) {
-            if let Some((key, group)) = open.take() {
-                store(tree, &key, &group)?;
+        let mut o = match open.take() {
+            Some(o) if o.holds(f, k) => o,
+            other => {
+                if let Some(o) = other {
+                    o.close(tree)?;
+                }
+                open_for(tree, f, k, fresh)?
             }
-            let group = if fresh {
-                Vec::new()
-            } else {
-                read(tree, &p.group)?
-            };
-            open = Some((p.group, group));
-        }
-        let (_, group) = open.as_mut().expect("opened above");
-        let suffix = &k[p.shared..];
-        match (group.binary_search_by(|(s, _)| s[..].cmp(suffix)), v) {
-            (Ok(at), Some(v)) => group[at].1 = v.as_ref().to_vec(),
-            (Ok(at), None) => {
-                group.remove(at);
+        };
+        let boundary = is_boundary(f, k);
+        match v {
+            Some(v) if boundary && o.key != k => {
+                // `k` starts a group: the members from it on move there.
+                let at = o.members.partition_point(|(m, _)| m[..] < *k);
+                let mut moved = o.members.split_off(at);
+                let next = o.next.replace(k.to_vec());
+                o.close(tree)?;
+                match moved.first_mut() {
+                    Some((m, val)) if m[..] == *k => *val = v.as_ref().to_vec(),
+                    _ => moved.insert(0, (k.to_vec(), v.as_ref().to_vec())),
+                }
+                o = Open {
+                    family: f,
+                    key: k.to_vec(),
+                    members: moved,
+                    next,
+                    stored: false,
+                };
             }
-            (Err(at), Some(v)) => group.insert(at, (suffix.to_vec(), v.as_ref().to_vec())),
-            (Err(_), None) => {}
+            Some(v) => match o.members.binary_search_by(|(m, _)| m[..].cmp(k)) {
+                Ok(at) => o.members[at].1 = v.as_ref().to_vec(),
+                Err(at) => o.members.insert(at, (k.to_vec(), v.as_ref().to_vec())),
+            },
+            None if boundary && o.key == k => {
+                // Its group ends: what is left joins the group before.
+                let rest: Members = std::mem::take(&mut o.members)
+                    .into_iter()
+                    .filter(|(m, _)| m[..] != *k)
+                    .collect();
+                let next = o.next.take();
+                o.close(tree)?;
+                let before = match tree
+                    .range::<&[u8], _>((Bound::Included(f), Bound::Excluded(k)))
+                    .next_back()
+                {
+                    Some(kv) => {
+                        let (g, val) = kv?;
+                        (g.to_vec(), decode(&g, &val)?, true)
+                    }
+                    None => (f.to_vec(), Vec::new(), false),
+                };
+                let mut members = before.1;
+                members.extend(rest);
+                o = Open {
+                    family: f,
+                    key: before.0,
+                    members,
+                    next,
+                    stored: before.2,
+                };
+            }
+            None => {
+                if let Ok(at) = o.members.binary_search_by(|(m, _)| m[..].cmp(k)) {
+                    o.members.remove(at);
+                }
+            }
         }
+        open = Some(o);
     }
-    if let Some((key, group)) = open {
-        store(tree, &key, &group)?;
+    if let Some(o) = open {
+        o.close(tree)?;
     }
     Ok(())
 }
 
-fn store(tree: &sled::Tree, key: &[u8], group: &Group) -> Result<(), ProjectError> {
-    if group.is_empty() {
-        tree.remove(key)?;
-    } else {
-        tree.insert(key, enc(group))?;
+/// Where a job's writes may be cut in two for two threads to write
+/// (`None`: do not cut), given its middle key. At a packed key the cut is
+/// the key of the group the tree holds it in: every write after the cut
+/// then lands in that group or a later one, every write before it in an
+/// earlier one, and no group is written by both threads. (Cutting at a
+/// boundary the job itself adds would not do: that boundary's members
+/// still sit in the group before it, which the first thread writes too.)
+/// A job that removes keys is not cut: a removed boundary moves its
+/// group's members into the group before.
+pub(crate) fn split_point<'a>(
+    tree: &sled::Tree,
+    mut writes: impl Iterator<Item = &'a Option<Vec<u8>>>,
+    mid: &[u8],
+) -> Result<Option<Vec<u8>>, ProjectError> {
+    if writes.any(Option::is_none) {
+        return Ok(None);
     }
-    Ok(())
+    let Some(f) = family(mid) else {
+        return Ok(Some(mid.to_vec()));
+    };
+    let stored = covering(tree, f, mid)?.map(|(g, _)| g);
+    Ok(Some(stored.unwrap_or_else(|| f.to_vec())))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Day, FuzzyDate, Scope};
+    use crate::model::{FuzzyDate, Scope};
+    use std::collections::BTreeMap;
 
-    fn claim_key(scope: &Scope, content0: u8, id0: u8) -> Vec<u8> {
-        let mut content = [7u8; 32];
-        content[0] = content0;
-        keys::by_scope("m", "all", scope, &Hash32(content), &Hash32([id0; 32]))
+    fn hash(i: u64) -> Hash32 {
+        Hash32(*blake3::hash(&i.to_be_bytes()).as_bytes())
     }
 
-    fn day(s: &str) -> Day {
-        s.parse().unwrap()
+    fn scope(day: u8) -> Scope {
+        Scope::Event {
+            date: match day {
+                0 => FuzzyDate::Unknown,
+                d => FuzzyDate::Day(format!("2024-01-{d:02}").parse().unwrap()),
+            },
+            label: None,
+        }
     }
 
     #[test]
-    fn claim_keys_group_by_scope_part_and_the_contents_high_bits() {
-        let on = Scope::Event {
-            date: FuzzyDate::Day(day("2024-01-31")),
-            label: None,
-        };
-        let a = place(&claim_key(&on, 0x12, 1)).unwrap();
-        let b = place(&claim_key(&on, 0x1f, 2)).unwrap();
-        let c = place(&claim_key(&on, 0x20, 3)).unwrap();
-        assert_eq!(a.group, b.group);
-        assert_ne!(a.group, c.group);
-        assert_eq!(a.group.last(), Some(&0x10));
-        assert_eq!(a.shared, a.group.len() - 1);
-        // Undated events are unbounded: the whole first content byte.
-        let change = Scope::Event {
-            date: FuzzyDate::Unknown,
-            label: None,
-        };
-        let x = place(&claim_key(&change, 0x12, 1)).unwrap();
-        let y = place(&claim_key(&change, 0x1f, 2)).unwrap();
-        assert_ne!(x.group, y.group);
-        assert_eq!(x.group.last(), Some(&0x12));
-        // Prefixes and other keys are not packed.
-        assert!(place(&keys::by_scope_prefix("m", "all")).is_none());
-        assert!(place(&keys::source("s")).is_none());
+    fn whole_id_and_claim_keys_are_packed_and_nothing_else() {
+        let id = hash(1);
+        assert_eq!(family(&keys::claim(&id)), Some(keys::CLAIM));
+        for s in [scope(0), scope(31)] {
+            let k = keys::by_scope("m", "", &s, &hash(2), &id);
+            assert_eq!(family(&k), Some(keys::BY_SCOPE));
+            assert_eq!(family(&k[..k.len() - 1]), None);
+        }
+        assert_eq!(family(&keys::by_scope_prefix("m", "all")), None);
+        assert_eq!(family(&keys::source("s")), None);
+        assert_eq!(family(b"c/"), None);
     }
 
-    /// Members of many groups, written one by one and in one sorted pass,
-    /// read back by key and by any range, against a BTreeMap.
+    /// Rounds of writes (some removing, some adding boundaries) against a
+    /// BTreeMap: every key read back, every range between keys of the
+    /// model and around them, and the tree's bytes equal to a fresh load
+    /// of the model's keys, whatever the order they came in.
     #[test]
-    fn ranges_over_groups_match_the_logical_keys() {
+    fn groups_read_back_as_the_logical_keys_and_pack_alike_in_any_history() {
         let db = sled::Config::new().temporary(true).open().unwrap();
         let tree = db.open_tree("t").unwrap();
-        let mut model = std::collections::BTreeMap::new();
-        let days = ["2024-01-30", "2024-01-31", "2024-02-01"];
-        for (i, d) in days.iter().enumerate() {
-            let scope = Scope::Event {
-                date: FuzzyDate::Day(day(d)),
-                label: None,
-            };
-            for c in [0x00u8, 0x0f, 0x10, 0x80, 0xff] {
-                let k = claim_key(&scope, c, i as u8 * 16 + c % 13);
-                model.insert(k.clone(), vec![c, i as u8]);
-                let id = keys::claim(&Hash32([c ^ i as u8; 32]));
-                model.insert(id, vec![9, c]);
+        let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        let key = |i: u64| -> Vec<u8> {
+            match i % 3 {
+                0 => keys::claim(&hash(i)),
+                _ => keys::by_scope(
+                    ["a", "b"][(i % 2) as usize],
+                    "",
+                    &scope((i % 4) as u8),
+                    &hash(i % 7),
+                    &hash(i),
+                ),
             }
-        }
-        model.insert(keys::source("s"), b"src".to_vec());
-        model.insert(keys::seq(64), b"anchor".to_vec());
-        // Half into the empty tree, the other half merged into its groups.
-        let half = |odd: usize| {
-            model
-                .iter()
-                .enumerate()
-                .filter(move |(i, _)| i % 2 == odd)
-                .map(|(_, (k, v))| Ok((k, Some(v))))
         };
-        write_sorted(&tree, half(0), true).unwrap();
-        write_sorted(&tree, half(1), false).unwrap();
-        let all: Vec<_> = model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        for (k, v) in &all {
-            assert_eq!(get(&tree, k).unwrap().as_ref(), Some(v));
-        }
-        let keys_in_order: Vec<_> = model.keys().cloned().collect();
-        for i in 0..keys_in_order.len() {
-            for j in i..keys_in_order.len() {
-                let (a, b) = (&keys_in_order[i], &keys_in_order[j]);
-                let got: Vec<_> = range(&tree, a.clone(), Some(b.clone()))
-                    .map(Result::unwrap)
-                    .collect();
-                let want: Vec<_> = model
-                    .range(a.clone()..b.clone())
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                assert_eq!(got, want, "{i}..{j}");
+        let mut next = 0u64;
+        for round in 0..6u64 {
+            let mut writes: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
+            for _ in 0..300 {
+                next += 1;
+                writes.insert(key(next), Some(next.to_be_bytes().to_vec()));
             }
+            // Remove a share of what is there, boundaries among them.
+            for (i, k) in model.keys().enumerate() {
+                if (i as u64 + round).is_multiple_of(5) {
+                    writes.insert(k.clone(), None);
+                }
+            }
+            writes.insert(keys::source("s"), Some(round.to_be_bytes().to_vec()));
+            write_sorted(
+                &tree,
+                writes.iter().map(|(k, v)| Ok((k, v.as_ref()))),
+                false,
+            )
+            .unwrap();
+            for (k, v) in writes {
+                match v {
+                    Some(v) => model.insert(k, v),
+                    None => model.remove(&k),
+                };
+            }
+            for (k, v) in &model {
+                assert_eq!(get(&tree, k).unwrap().as_ref(), Some(v), "round {round}");
+            }
+            let all: Vec<_> = model.keys().cloned().collect();
+            for (i, a) in all.iter().enumerate().step_by(23) {
+                for b in all[i..].iter().step_by(29) {
+                    for (a, b) in [
+                        (a.clone(), b.clone()),
+                        (a[..a.len() - 1].to_vec(), b.clone()),
+                    ] {
+                        let got: Vec<_> = range(&tree, a.clone(), Some(b.clone()))
+                            .map(Result::unwrap)
+                            .collect();
+                        let want: Vec<_> = model
+                            .range(a..b)
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect();
+                        assert_eq!(got, want, "round {round}");
+                    }
+                }
+            }
+            let fresh = db.open_tree(format!("fresh{round}")).unwrap();
+            write_sorted(&fresh, model.iter().map(|(k, v)| Ok((k, Some(v)))), true).unwrap();
+            let bytes = |t: &sled::Tree| -> Vec<_> { t.iter().map(Result::unwrap).collect() };
+            assert_eq!(bytes(&tree), bytes(&fresh), "round {round}");
         }
-        let got: Vec<_> = scan_prefix(&tree, keys::BY_SCOPE.to_vec())
-            .map(Result::unwrap)
+        let groups = tree.iter().count();
+        assert!(groups > 20 && groups < model.len() / 3, "{groups} groups");
+        let ids: Vec<_> = model
+            .keys()
+            .filter(|k| k.starts_with(keys::CLAIM))
             .collect();
-        assert_eq!(got.len(), 15);
-        // Removing every member removes its group.
-        write_sorted(&tree, model.keys().map(|k| Ok((k, None::<Vec<u8>>))), false).unwrap();
-        assert_eq!(tree.len(), 0);
+        let probe = &ids[ids.len() / 2][2..5];
+        let found = ids_with_prefix(&tree, probe).unwrap();
+        assert!(!found.is_empty());
+        assert!(found.iter().all(|id| id.0.starts_with(probe)));
     }
 }

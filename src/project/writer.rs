@@ -110,7 +110,7 @@ fn apply_job(tree: &sled::Tree, job: &Job) -> Result<(), ProjectError> {
         return Err(ProjectError::Open("an injected failure".into()));
     }
     let writes = &job.writes;
-    match split_point(writes) {
+    match split_point(tree, writes)? {
         Some(mid) => {
             let low = || apply_writes(tree, writes.range::<Vec<u8>, _>(..&mid));
             std::thread::scope(|s| {
@@ -139,14 +139,16 @@ fn apply_job(tree: &sled::Tree, job: &Job) -> Result<(), ProjectError> {
 }
 
 /// Where a job of SPLIT_WRITES or more is cut in two: its middle key, or
-/// if that is a packed key, its group's key (project/packed.rs), at or
-/// before every member, so that no group is rewritten by both halves.
-fn split_point(writes: &Pending) -> Option<Vec<u8>> {
-    let mid = writes.keys().nth(writes.len() / 2)?;
+/// if that is a packed key, the key of the group the tree holds it in
+/// (project/packed.rs), so that no group is rewritten by both halves.
+fn split_point(tree: &sled::Tree, writes: &Pending) -> Result<Option<Vec<u8>>, ProjectError> {
+    let Some(mid) = writes.keys().nth(writes.len() / 2) else {
+        return Ok(None);
+    };
     if writes.len() < SPLIT_WRITES {
-        return None;
+        return Ok(None);
     }
-    Some(packed::place(mid).map_or_else(|| mid.clone(), |p| p.group))
+    packed::split_point(tree, writes.values(), mid)
 }
 
 fn apply_writes<'a>(
@@ -364,44 +366,51 @@ mod tests {
     }
 
     /// A large job is split between two threads at its middle key; where
-    /// that falls among packed keys, the split moves to the start of the
-    /// key's group (project/packed.rs), or both threads would rewrite one
-    /// group and one's members would be lost. Keys here crowd into 8
-    /// groups of about 390 each, and the middle falls inside one.
+    /// that falls among packed keys, the split moves to the key of the
+    /// group the tree holds it in (project/packed.rs), or both threads
+    /// would rewrite one group and one's members would be lost. Two jobs
+    /// of interleaved keys, the second cut in two, leave the tree one
+    /// thread leaves, and a fresh load of all the keys: packing depends on
+    /// the keys alone.
     fn split_keeps_every_member_of_the_group_it_falls_in(key_of: impl Fn(u32) -> Vec<u8>) {
         let db = sled::Config::new().temporary(true).open().unwrap();
-        let (split, whole) = (
+        let (split, whole, fresh) = (
             db.open_tree("split").unwrap(),
             db.open_tree("whole").unwrap(),
+            db.open_tree("fresh").unwrap(),
         );
-        let mut writes = Pending::new();
-        for i in 0u32..3100 {
-            writes.insert(key_of(i), Some(i.to_be_bytes().to_vec()));
-        }
-        assert!(writes.len() >= SPLIT_WRITES);
-        let mid = writes.keys().nth(writes.len() / 2).unwrap();
-        let group = |k: &Vec<u8>| packed::place(k).expect("a packed key").group;
-        let before_mid = writes.range::<Vec<u8>, _>(..mid).next_back().unwrap().0;
-        assert_eq!(group(before_mid), group(mid), "mid inside a group");
-        // No group on both sides of the cut.
-        let cut = split_point(&writes).unwrap();
-        let low: std::collections::BTreeSet<_> = writes
-            .range::<Vec<u8>, _>(..&cut)
-            .map(|(k, _)| group(k))
-            .collect();
-        let high: std::collections::BTreeSet<_> = writes
-            .range::<Vec<u8>, _>(&cut..)
-            .map(|(k, _)| group(k))
-            .collect();
-        assert!(low.is_disjoint(&high), "{cut:?}");
-        assert_eq!(low.len() + high.len(), 8);
-        let job = Job {
-            writes: Arc::new(writes.clone()),
-            checkpoint: None,
+        let job = |odd: u32| {
+            let writes: Pending = (0u32..2 * SPLIT_WRITES as u32 + 200)
+                .filter(|i| i % 2 == odd)
+                .map(|i| (key_of(i), Some(i.to_be_bytes().to_vec())))
+                .collect();
+            Job {
+                writes: Arc::new(writes),
+                checkpoint: None,
+            }
         };
-        apply_job(&split, &job).unwrap();
-        apply_writes(&whole, writes.iter()).unwrap();
-        for (key, value) in &writes {
+        let (first, second) = (job(0), job(1));
+        assert!(second.writes.len() >= SPLIT_WRITES);
+        apply_job(&split, &first).unwrap();
+        apply_writes(&whole, first.writes.iter()).unwrap();
+        let mid = second.writes.keys().nth(second.writes.len() / 2).unwrap();
+        let cut = split_point(&split, &second.writes).unwrap().unwrap();
+        assert!(cut < *mid, "mid inside a group");
+        apply_job(&split, &second).unwrap();
+        apply_writes(&whole, second.writes.iter()).unwrap();
+        let all: Pending = first
+            .writes
+            .iter()
+            .chain(second.writes.iter())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        packed::write_sorted(&fresh, all.iter().map(|(k, v)| Ok((k, v.as_ref()))), true).unwrap();
+        // No group holds writes from both sides of the cut.
+        for (key, _) in second.writes.iter() {
+            let group = split.range(..=key.clone()).next_back().unwrap().unwrap().0;
+            assert_eq!(key < &cut, group.as_ref() < &cut[..], "{key:?}");
+        }
+        for (key, value) in &all {
             assert_eq!(packed::get(&split, key).unwrap(), value.clone(), "{key:?}");
         }
         let dump = |t: &sled::Tree| -> Vec<_> {
@@ -411,17 +420,18 @@ mod tests {
                 .collect()
         };
         assert_eq!(dump(&split), dump(&whole));
-        assert_eq!(dump(&split).len(), 8, "eight groups");
+        assert_eq!(dump(&split), dump(&fresh));
+        assert!(dump(&split).len() > 8, "many groups");
+    }
+
+    /// A spread of ids, as record hashes are.
+    fn id_of(i: u32) -> crate::event::Hash32 {
+        crate::event::Hash32(*blake3::hash(&i.to_be_bytes()).as_bytes())
     }
 
     #[test]
     fn a_job_split_among_id_keys_keeps_every_id_of_the_group_it_falls_in() {
-        split_keeps_every_member_of_the_group_it_falls_in(|i| {
-            let mut id = [0u8; 32];
-            id[..2].copy_from_slice(&((i % 8) as u16 * 4099).to_be_bytes());
-            id[2..6].copy_from_slice(&i.to_be_bytes());
-            keys::claim(&crate::event::Hash32(id))
-        });
+        split_keeps_every_member_of_the_group_it_falls_in(|i| keys::claim(&id_of(i)));
     }
 
     #[test]
@@ -431,18 +441,8 @@ mod tests {
             label: None,
         };
         split_keeps_every_member_of_the_group_it_falls_in(|i| {
-            let mut content = [0u8; 32];
-            // Eight groups: the high four bits of the content's first byte.
-            content[0] = (i % 8) as u8 * 0x10 + (i % 16) as u8 / 2;
-            let mut id = [0u8; 32];
-            id[..4].copy_from_slice(&i.to_be_bytes());
-            keys::by_scope(
-                "people_returned",
-                "all",
-                &scope,
-                &crate::event::Hash32(content),
-                &crate::event::Hash32(id),
-            )
+            let content = id_of(i % 97 + 1_000_000);
+            keys::by_scope("people_returned", "all", &scope, &content, &id_of(i))
         });
     }
 }

@@ -445,3 +445,57 @@ fn bulk_batch_whose_sort_fails_at_commit_appends_nothing() {
     let r = check(&dir, true);
     assert!(r.ok(), "{:?}", r.problem);
 }
+
+fn claim_on(source: &str, n: i64, date: claimlog::FuzzyDate) -> Event {
+    use claimlog::{Breakdown, Claim, ClaimFields, Quantity, Scope, Slug, SourceId};
+    Event::ClaimAdded(
+        Claim::new(ClaimFields {
+            metric: Slug::new("people_returned").unwrap(),
+            breakdown: Breakdown::default(),
+            quantity: Quantity::Exact(n),
+            scope: Scope::Event { date, label: None },
+            source: SourceId::new(source).unwrap(),
+            speaker: None,
+            cites: None,
+            url: None,
+            published: claimlog::FuzzyDate::Unknown,
+            quote: Text::new(format!("{n} people came home")).unwrap(),
+            note: None,
+        })
+        .unwrap(),
+    )
+}
+
+/// The cache's packed groups (project/packed.rs) stay small however many
+/// claims share one scope part. Groups keyed by the scope part grew with
+/// them: 5000 claims about one month made groups of about 50 KB, and
+/// every append into that month, every import line's duplicate check,
+/// read one whole (at 200 000 claims, 1.5 MB groups and a 1000-line import
+/// 100 times slower; a review of the first packing).
+#[test]
+fn groups_stay_small_however_many_claims_share_a_scope_part() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let mut s = Store::create(&dir, origin(), opts(64 << 20)).unwrap();
+    s.append(vec![source_event("alpha")]).unwrap();
+    let may = claimlog::FuzzyDate::Month(2025, 5);
+    let mut b = s.bulk_batch([]).unwrap();
+    for i in 0..5000 {
+        b.push(claim_on("alpha", i, may)).unwrap();
+    }
+    b.commit().unwrap();
+    for i in 0..50 {
+        s.append(vec![claim_on("alpha", 10_000 + i, may)]).unwrap();
+    }
+    let biggest = s
+        .cache()
+        .raw_tree()
+        .iter()
+        .map(|kv| kv.unwrap().1.len())
+        .max()
+        .unwrap();
+    assert!(biggest <= 32 * 1024, "a group of {biggest} bytes");
+    assert_eq!(s.cache().claims().count(), 5050);
+    drop(s);
+    assert!(check(&dir, true).problem.is_none());
+}

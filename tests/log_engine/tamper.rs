@@ -175,12 +175,16 @@ fn deleting_duplicating_or_reordering_a_frame_is_reported_at_the_right_seq() {
     assert_eq!(p.kind, "bad segment");
 }
 
-fn claim_keys(s: &Store) -> Vec<Vec<u8>> {
-    s.cache()
-        .raw_tree()
-        .scan_prefix(b"c/")
-        .map(|kv| kv.unwrap().0.to_vec())
-        .collect()
+/// The tree keys of the cache's packed groups: the id index (`c/`), then
+/// the claim entries (`g/`), at least one of each (project/packed.rs).
+fn group_keys(s: &Store) -> Vec<Vec<u8>> {
+    let tree = s.cache().raw_tree();
+    let keys: Vec<Vec<u8>> = [&b"c/"[..], b"g/"]
+        .iter()
+        .flat_map(|p| tree.scan_prefix(p).map(|kv| kv.unwrap().0.to_vec()))
+        .collect();
+    assert!(keys[0].starts_with(b"c/") && keys[keys.len() - 1].starts_with(b"g/"));
+    keys
 }
 
 #[test]
@@ -190,10 +194,10 @@ fn rewritten_claim_entry_in_the_cache_is_found_by_deep_verify_and_fixed_by_rebui
     small_store(&dir, 64 * 1024 * 1024);
     let s = open(&dir, 64 * 1024 * 1024);
     let good = s.cache().dump().unwrap();
-    // Give one claim the value of another: a well-formed but false entry.
-    let keys = claim_keys(&s);
+    // Give the ids the claim entries' group: well-formed, but false.
+    let keys = group_keys(&s);
     let tree = s.cache().raw_tree();
-    let other = tree.get(&keys[1]).unwrap().unwrap();
+    let other = tree.get(&keys[keys.len() - 1]).unwrap().unwrap();
     tree.insert(&keys[0], other).unwrap();
     s.flush().unwrap();
     drop(s);
@@ -213,15 +217,11 @@ fn swapped_metric_index_in_the_cache_is_found_by_deep_verify() {
     small_store(&dir, 64 * 1024 * 1024);
     let s = open(&dir, 64 * 1024 * 1024);
     let tree = s.cache().raw_tree();
-    // Move a claim from people_returned's scope index to exchanges'.
-    let (key, value) = tree
-        .scan_prefix(b"g/people_returned\0")
-        .next()
-        .unwrap()
-        .unwrap();
-    let rest = &key[b"g/people_returned\0".len()..];
+    // Move the claims' group (people_returned's claims among them) into
+    // exchanges' part of the scope index.
+    let (key, value) = tree.scan_prefix(b"g/").next().unwrap().unwrap();
     tree.remove(&key).unwrap();
-    tree.insert([&b"g/exchanges\0"[..], rest].concat(), value)
+    tree.insert([&b"g/exchanges\0"[..], &key[2..]].concat(), value)
         .unwrap();
     s.flush().unwrap();
     drop(s);
@@ -255,8 +255,8 @@ fn tamper_checkpoint_then_reopen(dir: &Path, tamper: impl Fn(u64, &mut Vec<u8>))
     let mut cp = tree.get(b"!checkpoint").unwrap().unwrap().to_vec();
     tamper(head.seq, &mut cp);
     tree.insert(b"!checkpoint", cp).unwrap();
-    let keys = claim_keys(&s);
-    tree.insert(&keys[0], tree.get(&keys[1]).unwrap().unwrap())
+    let keys = group_keys(&s);
+    tree.insert(&keys[0], tree.get(&keys[keys.len() - 1]).unwrap().unwrap())
         .unwrap();
     s.flush().unwrap();
     drop(s);
