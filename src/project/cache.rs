@@ -631,3 +631,51 @@ fn entries<'a>(
         ClaimEntry::from_value(&k, &v)
     })
 }
+
+#[cfg(test)]
+mod concurrent_reads {
+    use super::*;
+
+    fn c(a: u8, last: u8) -> Vec<u8> {
+        let mut id = [0u8; 32];
+        id[0] = a;
+        id[31] = last;
+        [keys::CLAIM, &id[..]].concat()
+    }
+
+    /// What the fold reads (Overlay::get) while the writer thread writes
+    /// an earlier commit: a claim key the commit does not touch.
+    #[test]
+    fn the_fold_sees_an_untouched_claim_key_while_an_earlier_commit_lands() {
+        let cache = Cache::temporary().unwrap();
+        // Only inserts, as the fold makes: each commit adds a new claim
+        // whose id is a boundary, splitting the group that holds x.
+        let x = c(200, 0x01);
+        let mut ov = cache.begin();
+        ov.put(c(1, 0x00), b"stem".to_vec());
+        ov.put(x.clone(), b"stem".to_vec());
+        cache.commit_partial(ov).unwrap();
+        cache.settle().unwrap();
+        let (mut misses, mut reads) = (0, 0);
+        for i in 0..2000u16 {
+            let mut id = [0u8; 32];
+            id[0] = 100;
+            id[1..3].copy_from_slice(&i.to_be_bytes());
+            let mut ov = cache.begin();
+            ov.put([keys::CLAIM, &id[..]].concat(), b"stem".to_vec());
+            cache.commit_partial(ov).unwrap();
+            let reader = cache.begin();
+            for _ in 0..200 {
+                reads += 1;
+                if reader.get(&x).unwrap().is_none() {
+                    misses += 1;
+                }
+            }
+        }
+        cache.settle().unwrap();
+        assert_eq!(
+            misses, 0,
+            "{misses} of {reads} fold reads missed claim key x"
+        );
+    }
+}

@@ -446,3 +446,92 @@ mod tests {
         });
     }
 }
+
+#[cfg(test)]
+mod random_splits {
+    use super::*;
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    fn key(rng: &mut Rng) -> Vec<u8> {
+        let r = rng.next();
+        let mut id = [0u8; 32];
+        id[0] = (r >> 8) as u8 % 16;
+        id[1] = (r >> 16) as u8;
+        id[31] = (r >> 24) as u8;
+        match r % 5 {
+            0 | 1 => [keys::CLAIM, &id[..]].concat(),
+            2 | 3 => {
+                let mut k = b"g/m\0x\0u".to_vec();
+                k.extend_from_slice(&[(r >> 32) as u8 % 3; 8]);
+                k.extend_from_slice(&id);
+                k
+            }
+            _ => {
+                let p: &[u8] =
+                    [&b"S/"[..], b"k/", b"q/", b"v/", b"y/", b"!c"][((r >> 40) % 6) as usize];
+                [p, &id[..2]].concat()
+            }
+        }
+    }
+
+    #[test]
+    fn random_split_jobs_match_one_thread_and_fresh() {
+        for seed in 1..40u64 {
+            let mut rng = Rng(seed.wrapping_mul(0x9E3779B97F4A7C15) | 1);
+            let db = sled::Config::new().temporary(true).open().unwrap();
+            let (split, whole, fresh) = (
+                db.open_tree("split").unwrap(),
+                db.open_tree("whole").unwrap(),
+                db.open_tree("fresh").unwrap(),
+            );
+            let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+            for round in 0..5u8 {
+                let mut writes = Pending::new();
+                let n = if round % 2 == 0 { 2500 } else { 300 };
+                for _ in 0..n {
+                    let k = key(&mut rng);
+                    writes.insert(k, Some(vec![round, rng.next() as u8]));
+                }
+                if round % 2 == 1 {
+                    for (i, k) in model.keys().enumerate() {
+                        if i % 4 == 0 {
+                            writes.insert(k.clone(), None);
+                        }
+                    }
+                }
+                let job = Job {
+                    writes: Arc::new(writes),
+                    checkpoint: None,
+                };
+                apply_job(&split, &job).unwrap();
+                apply_writes(&whole, job.writes.iter()).unwrap();
+                for (k, v) in job.writes.iter() {
+                    match v {
+                        Some(v) => model.insert(k.clone(), v.clone()),
+                        None => model.remove(k),
+                    };
+                }
+                fresh.clear().unwrap();
+                packed::write_sorted(&fresh, model.iter().map(|(k, v)| Ok((k, Some(v)))), true)
+                    .unwrap();
+                let dump = |t: &sled::Tree| -> Vec<_> {
+                    t.iter()
+                        .map(Result::unwrap)
+                        .filter(|(k, _)| k.as_ref() != keys::DIRTY)
+                        .collect()
+                };
+                assert_eq!(dump(&split), dump(&whole), "seed {seed} round {round}");
+                assert_eq!(dump(&split), dump(&fresh), "seed {seed} round {round}");
+            }
+        }
+    }
+}
