@@ -362,9 +362,18 @@ where
                 let at = o.members.partition_point(|(m, _)| m[..] < *k);
                 let mut moved = o.members.split_off(at);
                 let next = o.next.replace(k.to_vec());
-                // The members leave `o` only once they are in `k`'s group.
-                let mut after: Vec<_> = o.write().into_iter().collect();
-                after.append(&mut o.after);
+                // Members leave `o` only once they are in `k`'s group. If
+                // none leave (always so in a fresh load), `o` is written
+                // now: deferring every group to the last would hold the
+                // whole load in memory and write it backwards.
+                let after = if moved.is_empty() {
+                    o.close(tree)?;
+                    Vec::new()
+                } else {
+                    let mut after: Vec<_> = o.write().into_iter().collect();
+                    after.append(&mut o.after);
+                    after
+                };
                 match moved.first_mut() {
                     Some((m, val)) if m[..] == *k => *val = v.as_ref().to_vec(),
                     _ => moved.insert(0, (k.to_vec(), v.as_ref().to_vec())),
@@ -487,6 +496,32 @@ mod tests {
         assert_eq!(family(&keys::by_scope_prefix("m", "all")), None);
         assert_eq!(family(&keys::source("s")), None);
         assert_eq!(family(b"c/"), None);
+    }
+
+    /// A fresh load writes each group as soon as it is complete, in key
+    /// order: deferring a group's write until the next one was written
+    /// (what a split needs only when members move) chained every group of
+    /// a 1M load to the last, 400 MB held and written backwards.
+    #[test]
+    fn a_fresh_load_writes_its_groups_in_key_order_as_it_goes() {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let tree = db.open_tree("t").unwrap();
+        let mut events = tree.watch_prefix(vec![]);
+        let writes: BTreeMap<Vec<u8>, Vec<u8>> = (0..2000u64)
+            .map(|i| (keys::claim(&hash(i)), i.to_be_bytes().to_vec()))
+            .collect();
+        write_sorted(&tree, writes.iter().map(|(k, v)| Ok((k, Some(v)))), true).unwrap();
+        let mut written = Vec::new();
+        while let Ok(event) = events.next_timeout(std::time::Duration::from_millis(200)) {
+            if let sled::Event::Insert { key, .. } = event {
+                written.push(key.to_vec());
+            }
+        }
+        assert!(written.len() > 20, "{} groups", written.len());
+        assert!(
+            written.windows(2).all(|w| w[0] < w[1]),
+            "groups written out of order"
+        );
     }
 
     /// Rounds of writes (some removing, some adding boundaries) against a
