@@ -228,9 +228,6 @@ struct Open {
     next: Option<Vec<u8>>,
     /// Whether the tree holds a group under `key` now.
     stored: bool,
-    /// Tree writes that take members away from other groups, made after
-    /// this group is written: a concurrent reader never misses a member.
-    after: Vec<(Vec<u8>, Option<Vec<u8>>)>,
 }
 
 impl Open {
@@ -240,23 +237,22 @@ impl Open {
             && self.next.as_ref().is_none_or(|n| key < &n[..])
     }
 
-    /// The tree write this group needs, if any.
-    fn write(&self) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
+    /// Writes the group as it now is (removes it if it holds nothing).
+    fn store(&mut self, tree: &sled::Tree) -> Result<(), ProjectError> {
         if self.members.is_empty() {
-            self.stored.then(|| (self.key.clone(), None))
+            if self.stored {
+                tree.remove(&self.key)?;
+            }
+            self.stored = false;
         } else {
-            Some((self.key.clone(), Some(encode(&self.key, &self.members))))
-        }
-    }
-
-    fn close(self, tree: &sled::Tree) -> Result<(), ProjectError> {
-        for (k, v) in self.write().into_iter().chain(self.after) {
-            match v {
-                Some(v) => tree.insert(k, v)?,
-                None => tree.remove(k)?,
-            };
+            tree.insert(&self.key[..], encode(&self.key, &self.members))?;
+            self.stored = true;
         }
         Ok(())
+    }
+
+    fn close(mut self, tree: &sled::Tree) -> Result<(), ProjectError> {
+        self.store(tree)
     }
 }
 
@@ -294,7 +290,6 @@ fn open_for(
             members: Vec::new(),
             next: None,
             stored: false,
-            after: Vec::new(),
         });
     }
     let (key, members, stored) = match covering(tree, family, key)? {
@@ -308,7 +303,6 @@ fn open_for(
         members,
         next,
         stored,
-        after: Vec::new(),
     })
 }
 
@@ -359,52 +353,42 @@ where
         match v {
             Some(v) if boundary && o.key != k => {
                 // `k` starts a group: the members from it on move there.
+                // The fold reads the tree while the writer thread writes
+                // it: members are written where they go before they leave
+                // where they were, so no reader misses one.
                 let at = o.members.partition_point(|(m, _)| m[..] < *k);
                 let mut moved = o.members.split_off(at);
                 let next = o.next.replace(k.to_vec());
-                // Members leave `o` only once they are in `k`'s group. If
-                // none leave (always so in a fresh load), `o` is written
-                // now: deferring every group to the last would hold the
-                // whole load in memory and write it backwards.
-                let after = if moved.is_empty() {
-                    o.close(tree)?;
-                    Vec::new()
-                } else {
-                    let mut after: Vec<_> = o.write().into_iter().collect();
-                    after.append(&mut o.after);
-                    after
-                };
+                let moving = !moved.is_empty();
                 match moved.first_mut() {
                     Some((m, val)) if m[..] == *k => *val = v.as_ref().to_vec(),
                     _ => moved.insert(0, (k.to_vec(), v.as_ref().to_vec())),
                 }
-                o = Open {
+                let mut group = Open {
                     family: f,
                     key: k.to_vec(),
                     members: moved,
                     next,
                     stored: false,
-                    after,
                 };
+                if moving {
+                    group.store(tree)?;
+                }
+                o.close(tree)?;
+                o = group;
             }
             Some(v) => match o.members.binary_search_by(|(m, _)| m[..].cmp(k)) {
                 Ok(at) => o.members[at].1 = v.as_ref().to_vec(),
                 Err(at) => o.members.insert(at, (k.to_vec(), v.as_ref().to_vec())),
             },
             None if boundary && o.key == k => {
-                // Its group ends: what is left joins the group before.
+                // Its group ends: what is left joins the group before,
+                // which is written first (as above).
                 let rest: Members = std::mem::take(&mut o.members)
                     .into_iter()
                     .filter(|(m, _)| m[..] != *k)
                     .collect();
                 let next = o.next.take();
-                // Removed once what is left is in the group before.
-                let mut after: Vec<_> = o
-                    .stored
-                    .then(|| (o.key.clone(), None))
-                    .into_iter()
-                    .collect();
-                after.append(&mut o.after);
                 let before = match tree
                     .range::<&[u8], _>((Bound::Included(f), Bound::Excluded(k)))
                     .next_back()
@@ -417,14 +401,16 @@ where
                 };
                 let mut members = before.1;
                 members.extend(rest);
-                o = Open {
+                let mut group = Open {
                     family: f,
                     key: before.0,
                     members,
                     next,
                     stored: before.2,
-                    after,
                 };
+                group.store(tree)?;
+                o.close(tree)?;
+                o = group;
             }
             None => {
                 if let Ok(at) = o.members.binary_search_by(|(m, _)| m[..].cmp(k)) {
@@ -522,6 +508,36 @@ mod tests {
             written.windows(2).all(|w| w[0] < w[1]),
             "groups written out of order"
         );
+    }
+
+    /// A load into a tree whose one key sorts after every new one: each
+    /// new boundary moves that key on, so each group is written where the
+    /// moved key goes, then as it ends. Still in key order but for those
+    /// pairs, never held back to the end (which a deferred write of each
+    /// group until the next was written did).
+    #[test]
+    fn a_load_before_an_old_last_key_writes_as_it_goes() {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let tree = db.open_tree("t").unwrap();
+        let last = keys::claim(&Hash32([0xff; 32]));
+        write_sorted(&tree, std::iter::once(Ok((&last, Some(b"old")))), false).unwrap();
+        let mut events = tree.watch_prefix(vec![]);
+        let writes: BTreeMap<Vec<u8>, Vec<u8>> = (0..2000u64)
+            .map(|i| (keys::claim(&hash(i)), i.to_be_bytes().to_vec()))
+            .collect();
+        write_sorted(&tree, writes.iter().map(|(k, v)| Ok((k, Some(v)))), false).unwrap();
+        let mut written = Vec::new();
+        while let Ok(event) = events.next_timeout(std::time::Duration::from_millis(200)) {
+            if let sled::Event::Insert { key, .. } = event {
+                written.push(key.to_vec());
+            }
+        }
+        assert!(written.len() > 20, "{} writes", written.len());
+        assert!(
+            written.windows(3).all(|w| w[0] <= w[2]),
+            "written out of order"
+        );
+        assert_eq!(get(&tree, &last).unwrap().as_deref(), Some(&b"old"[..]));
     }
 
     /// Rounds of writes (some removing, some adding boundaries) against a
