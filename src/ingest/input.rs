@@ -69,20 +69,17 @@ fn from_value<T: serde::de::DeserializeOwned>(
     v: serde_json::Value,
     prefix: &str,
 ) -> Result<T, String> {
-    serde_path_to_error::deserialize(v).map_err(|e| path_error(e, prefix))
-}
-
-/// An error at a field path, as "path: reason" (under `prefix`, if any).
-fn path_error(e: serde_path_to_error::Error<serde_json::Error>, prefix: &str) -> String {
-    let path = e.path().to_string();
-    let inner = e.into_inner().to_string();
-    let inner = strip_position(&inner);
-    match (prefix, path.as_str()) {
-        ("", ".") => inner,
-        ("", p) => format!("{p}: {inner}"),
-        (pre, ".") => format!("{pre}: {inner}"),
-        (pre, p) => format!("{pre}.{p}: {inner}"),
-    }
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let inner = strip_position(&inner);
+        match (prefix, path.as_str()) {
+            ("", ".") => inner,
+            ("", p) => format!("{p}: {inner}"),
+            (pre, ".") => format!("{pre}: {inner}"),
+            (pre, p) => format!("{pre}.{p}: {inner}"),
+        }
+    })
 }
 
 /// `T` from the JSON object `line`, whose top-level "type" key is skipped.
@@ -146,28 +143,7 @@ pub fn parse_line(line: &str) -> Result<Parsed, String> {
 /// The fast route: `None` for anything it does not accept.
 fn fast(line: &str) -> Option<Parsed> {
     let peek: Peek = serde_json::from_str(line).ok()?;
-    match peek.ty?.as_ref() {
-        "source" => Some(Parsed::Source(from_line(line).ok()?)),
-        "claim" => Some(Parsed::Claim(claim(from_line(line).ok()?, "").ok()?)),
-        "retract" => {
-            let r: RetractLine = from_line(line).ok()?;
-            check_target(&r.target).ok()?;
-            Some(Parsed::Retract {
-                target: r.target,
-                reason: r.reason,
-            })
-        }
-        "correct" => {
-            let c: CorrectLine = from_line(line).ok()?;
-            check_target(&c.target).ok()?;
-            Some(Parsed::Correct {
-                target: c.target,
-                reason: c.reason,
-                new: claim(c.new, "new").ok()?,
-            })
-        }
-        _ => None,
-    }
+    typed(&peek.ty?, LineText(line)).ok()
 }
 
 /// The reference route, through a `serde_json::Value`.
@@ -186,12 +162,17 @@ fn via_value(line: &str) -> Result<Parsed, String> {
             )
         }
     };
-    let v = serde_json::Value::Object(obj);
-    match ty.as_str() {
-        "source" => Ok(Parsed::Source(from_value(v, "")?)),
-        "claim" => Ok(Parsed::Claim(claim(from_value(v, "")?, "")?)),
+    typed(&ty, serde_json::Value::Object(obj))
+}
+
+/// What a line of type `ty` holds, read as the typed line from `fields`
+/// (the line's other keys): one set of rules for both routes.
+fn typed(ty: &str, fields: impl Fields) -> Result<Parsed, String> {
+    match ty {
+        "source" => Ok(Parsed::Source(fields.read()?)),
+        "claim" => Ok(Parsed::Claim(claim(fields.read()?, "")?)),
         "retract" => {
-            let r: RetractLine = from_value(v, "")?;
+            let r: RetractLine = fields.read()?;
             check_target(&r.target)?;
             Ok(Parsed::Retract {
                 target: r.target,
@@ -199,7 +180,7 @@ fn via_value(line: &str) -> Result<Parsed, String> {
             })
         }
         "correct" => {
-            let c: CorrectLine = from_value(v, "")?;
+            let c: CorrectLine = fields.read()?;
             check_target(&c.target)?;
             Ok(Parsed::Correct {
                 target: c.target,
@@ -210,6 +191,27 @@ fn via_value(line: &str) -> Result<Parsed, String> {
         other => Err(format!(
             "type: unknown type {other:?} (one of \"source\", \"claim\", \"retract\", \"correct\")"
         )),
+    }
+}
+
+/// A line's fields, as the two routes hold them.
+trait Fields {
+    fn read<T: serde::de::DeserializeOwned>(self) -> Result<T, String>;
+}
+
+/// The line's text, its top-level "type" key skipped (the fast route: its
+/// errors are never shown, the reference route words them).
+struct LineText<'a>(&'a str);
+
+impl Fields for LineText<'_> {
+    fn read<T: serde::de::DeserializeOwned>(self) -> Result<T, String> {
+        from_line(self.0).map_err(|e| e.to_string())
+    }
+}
+
+impl Fields for serde_json::Value {
+    fn read<T: serde::de::DeserializeOwned>(self) -> Result<T, String> {
+        from_value(self, "")
     }
 }
 

@@ -634,14 +634,8 @@ fn entries<'a>(
 
 #[cfg(test)]
 mod concurrent_reads {
+    use super::super::testing::id_key as c;
     use super::*;
-
-    fn c(a: u8, last: u8) -> Vec<u8> {
-        let mut id = [0u8; 32];
-        id[0] = a;
-        id[31] = last;
-        [keys::CLAIM, &id[..]].concat()
-    }
 
     /// What the fold reads (Overlay::get) while the writer thread writes
     /// an earlier commit: a claim key the commit does not touch.

@@ -7,6 +7,8 @@ mod entries;
 mod fold;
 mod keys;
 mod packed;
+#[cfg(test)]
+mod testing;
 /// For the query layer's memo keys, which live beside the cache's.
 pub(crate) use keys::prefix_end;
 pub mod witness;

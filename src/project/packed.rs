@@ -10,7 +10,7 @@
 //! consecutive logical keys of one family, as a sorted list of (bytes
 //! shared with the group's key, the rest of the key, value). Where a group
 //! starts is decided by the keys alone: a key whose id (the last 32 bytes
-//! of both kinds of key, a blake3 hash) ends in `BOUNDARY_BITS` zero bits
+//! of both kinds of key, a blake3 hash) ends in `boundary_bits` zero bits
 //! is a *boundary* and starts a group keyed by itself; the keys before a
 //! family's first boundary are in its *head* group, keyed by the family's
 //! prefix. So a group holds on average 2^bits keys (8 claims, 32 ids),
@@ -130,19 +130,34 @@ fn encode(group: &[u8], members: &Members) -> Vec<u8> {
     enc(&stored)
 }
 
-/// The group at or before `key` in `family`, as the tree holds it.
+/// The last group whose key is within `from..to`, as the tree holds it.
+fn last_group(
+    tree: &sled::Tree,
+    from: Bound<&[u8]>,
+    to: Bound<&[u8]>,
+) -> Result<Option<(sled::IVec, sled::IVec)>, ProjectError> {
+    Ok(tree.range::<&[u8], _>((from, to)).next_back().transpose()?)
+}
+
+/// The group at or before `key` in `family`, decoded.
 fn covering(
     tree: &sled::Tree,
     family: &'static [u8],
     key: &[u8],
 ) -> Result<Option<(Vec<u8>, Members)>, ProjectError> {
-    match tree.range(family.to_vec()..=key.to_vec()).next_back() {
-        None => Ok(None),
-        Some(kv) => {
-            let (g, v) = kv?;
-            Ok(Some((g.to_vec(), decode(&g, &v)?)))
-        }
-    }
+    decoded(last_group(
+        tree,
+        Bound::Included(family),
+        Bound::Included(key),
+    )?)
+}
+
+fn decoded(
+    found: Option<(sled::IVec, sled::IVec)>,
+) -> Result<Option<(Vec<u8>, Members)>, ProjectError> {
+    found
+        .map(|(g, v)| Ok((g.to_vec(), decode(&g, &v)?)))
+        .transpose()
 }
 
 /// What the tree holds under `key`, packed or not.
@@ -225,16 +240,41 @@ struct Open {
     family: &'static [u8],
     key: Vec<u8>,
     members: Members,
-    next: Option<Vec<u8>>,
+    /// The first group key after `key` in the family (`Some(None)`: none),
+    /// looked up only when a later write might be in this group: most
+    /// groups a single append opens get one write.
+    next: Option<Option<Vec<u8>>>,
     /// Whether the tree holds a group under `key` now.
     stored: bool,
 }
 
 impl Open {
-    fn holds(&self, family: &[u8], key: &[u8]) -> bool {
-        self.family == family
-            && key >= &self.key[..]
-            && self.next.as_ref().is_none_or(|n| key < &n[..])
+    /// The group `found` in the tree, or if none, `family`'s head group.
+    fn at(family: &'static [u8], found: Option<(Vec<u8>, Members)>) -> Open {
+        let stored = found.is_some();
+        let (key, members) = found.unwrap_or_else(|| (family.to_vec(), Vec::new()));
+        Open {
+            family,
+            key,
+            members,
+            next: None,
+            stored,
+        }
+    }
+
+    fn holds(
+        &mut self,
+        tree: &sled::Tree,
+        family: &[u8],
+        key: &[u8],
+    ) -> Result<bool, ProjectError> {
+        if self.family != family || key < &self.key[..] {
+            return Ok(false);
+        }
+        if self.next.is_none() {
+            self.next = Some(next_group(tree, self.family, &self.key)?);
+        }
+        Ok(self.next.iter().flatten().all(|n| key < &n[..]))
     }
 
     /// Writes the group as it now is (removes it if it holds nothing).
@@ -284,26 +324,11 @@ fn open_for(
     fresh: bool,
 ) -> Result<Open, ProjectError> {
     if fresh {
-        return Ok(Open {
-            family,
-            key: family.to_vec(),
-            members: Vec::new(),
-            next: None,
-            stored: false,
-        });
+        let mut head = Open::at(family, None);
+        head.next = Some(None);
+        return Ok(head);
     }
-    let (key, members, stored) = match covering(tree, family, key)? {
-        Some((g, m)) => (g, m, true),
-        None => (family.to_vec(), Vec::new(), false),
-    };
-    let next = next_group(tree, family, &key)?;
-    Ok(Open {
-        family,
-        key,
-        members,
-        next,
-        stored,
-    })
+    Ok(Open::at(family, covering(tree, family, key)?))
 }
 
 /// Writes `writes` (logical keys in ascending order; `None` removes) to
@@ -341,13 +366,15 @@ where
             continue;
         };
         let mut o = match open.take() {
-            Some(o) if o.holds(f, k) => o,
-            other => {
-                if let Some(o) = other {
+            Some(mut o) => {
+                if o.holds(tree, f, k)? {
+                    o
+                } else {
                     o.close(tree)?;
+                    open_for(tree, f, k, fresh)?
                 }
-                open_for(tree, f, k, fresh)?
             }
+            None => open_for(tree, f, k, fresh)?,
         };
         let boundary = is_boundary(f, k);
         match v {
@@ -358,7 +385,7 @@ where
                 // where they were, so no reader misses one.
                 let at = o.members.partition_point(|(m, _)| m[..] < *k);
                 let mut moved = o.members.split_off(at);
-                let next = o.next.replace(k.to_vec());
+                let next = o.next.replace(Some(k.to_vec()));
                 let moving = !moved.is_empty();
                 match moved.first_mut() {
                     Some((m, val)) if m[..] == *k => *val = v.as_ref().to_vec(),
@@ -388,26 +415,10 @@ where
                     .into_iter()
                     .filter(|(m, _)| m[..] != *k)
                     .collect();
-                let next = o.next.take();
-                let before = match tree
-                    .range::<&[u8], _>((Bound::Included(f), Bound::Excluded(k)))
-                    .next_back()
-                {
-                    Some(kv) => {
-                        let (g, val) = kv?;
-                        (g.to_vec(), decode(&g, &val)?, true)
-                    }
-                    None => (f.to_vec(), Vec::new(), false),
-                };
-                let mut members = before.1;
-                members.extend(rest);
-                let mut group = Open {
-                    family: f,
-                    key: before.0,
-                    members,
-                    next,
-                    stored: before.2,
-                };
+                let before = last_group(tree, Bound::Included(f), Bound::Excluded(k))?;
+                let mut group = Open::at(f, decoded(before)?);
+                group.members.extend(rest);
+                group.next = o.next.take();
                 group.store(tree)?;
                 o.close(tree)?;
                 o = group;
@@ -446,19 +457,16 @@ pub(crate) fn split_point<'a>(
     let Some(f) = family(mid) else {
         return Ok(Some(mid.to_vec()));
     };
-    let stored = covering(tree, f, mid)?.map(|(g, _)| g);
-    Ok(Some(stored.unwrap_or_else(|| f.to_vec())))
+    let stored = last_group(tree, Bound::Included(f), Bound::Included(mid))?;
+    Ok(Some(stored.map_or_else(|| f.to_vec(), |(g, _)| g.to_vec())))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::spread_id as hash;
     use super::*;
     use crate::model::{FuzzyDate, Scope};
     use std::collections::BTreeMap;
-
-    fn hash(i: u64) -> Hash32 {
-        Hash32(*blake3::hash(&i.to_be_bytes()).as_bytes())
-    }
 
     fn scope(day: u8) -> Scope {
         Scope::Event {
@@ -484,6 +492,23 @@ mod tests {
         assert_eq!(family(b"c/"), None);
     }
 
+    /// The tree keys inserted, in order, while `write_sorted` writes 2000
+    /// spread ids into `tree`.
+    fn inserts_while_loading(tree: &sled::Tree, fresh: bool) -> Vec<Vec<u8>> {
+        let mut events = tree.watch_prefix(vec![]);
+        let writes: BTreeMap<Vec<u8>, Vec<u8>> = (0..2000u64)
+            .map(|i| (keys::claim(&hash(i)), i.to_be_bytes().to_vec()))
+            .collect();
+        write_sorted(tree, writes.iter().map(|(k, v)| Ok((k, Some(v)))), fresh).unwrap();
+        let mut written = Vec::new();
+        while let Ok(event) = events.next_timeout(std::time::Duration::from_millis(200)) {
+            if let sled::Event::Insert { key, .. } = event {
+                written.push(key.to_vec());
+            }
+        }
+        written
+    }
+
     /// A fresh load writes each group as soon as it is complete, in key
     /// order: deferring a group's write until the next one was written
     /// (what a split needs only when members move) chained every group of
@@ -492,17 +517,7 @@ mod tests {
     fn a_fresh_load_writes_its_groups_in_key_order_as_it_goes() {
         let db = sled::Config::new().temporary(true).open().unwrap();
         let tree = db.open_tree("t").unwrap();
-        let mut events = tree.watch_prefix(vec![]);
-        let writes: BTreeMap<Vec<u8>, Vec<u8>> = (0..2000u64)
-            .map(|i| (keys::claim(&hash(i)), i.to_be_bytes().to_vec()))
-            .collect();
-        write_sorted(&tree, writes.iter().map(|(k, v)| Ok((k, Some(v)))), true).unwrap();
-        let mut written = Vec::new();
-        while let Ok(event) = events.next_timeout(std::time::Duration::from_millis(200)) {
-            if let sled::Event::Insert { key, .. } = event {
-                written.push(key.to_vec());
-            }
-        }
+        let written = inserts_while_loading(&tree, true);
         assert!(written.len() > 20, "{} groups", written.len());
         assert!(
             written.windows(2).all(|w| w[0] < w[1]),
@@ -521,17 +536,7 @@ mod tests {
         let tree = db.open_tree("t").unwrap();
         let last = keys::claim(&Hash32([0xff; 32]));
         write_sorted(&tree, std::iter::once(Ok((&last, Some(b"old")))), false).unwrap();
-        let mut events = tree.watch_prefix(vec![]);
-        let writes: BTreeMap<Vec<u8>, Vec<u8>> = (0..2000u64)
-            .map(|i| (keys::claim(&hash(i)), i.to_be_bytes().to_vec()))
-            .collect();
-        write_sorted(&tree, writes.iter().map(|(k, v)| Ok((k, Some(v)))), false).unwrap();
-        let mut written = Vec::new();
-        while let Ok(event) = events.next_timeout(std::time::Duration::from_millis(200)) {
-            if let sled::Event::Insert { key, .. } = event {
-                written.push(key.to_vec());
-            }
-        }
+        let written = inserts_while_loading(&tree, false);
         assert!(written.len() > 20, "{} writes", written.len());
         assert!(
             written.windows(3).all(|w| w[0] <= w[2]),
@@ -628,30 +633,11 @@ mod tests {
 
 #[cfg(test)]
 mod random_histories {
+    use super::super::testing::{id, Rng};
     use super::*;
     use std::collections::BTreeMap;
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
-
     const LAST: [u8; 6] = [0x00, 0x20, 0x08, 0x01, 0x11, 0x40];
-
-    fn id(a: u8, b: u8) -> [u8; 32] {
-        let mut id = [0u8; 32];
-        id[0] = a;
-        id[31] = b;
-        id
-    }
 
     fn key_space() -> Vec<Vec<u8>> {
         let mut out = Vec::new();
@@ -791,15 +777,9 @@ mod random_histories {
 
 #[cfg(test)]
 mod concurrent_reads {
+    use super::super::testing::id_key as c;
     use super::*;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-
-    fn c(a: u8, last: u8) -> Vec<u8> {
-        let mut id = [0u8; 32];
-        id[0] = a;
-        id[31] = last;
-        [keys::CLAIM, &id[..]].concat()
-    }
 
     /// A key no write touches must stay readable while a concurrent
     /// write_sorted adds and removes a boundary before it (the fold reads

@@ -321,6 +321,7 @@ impl Drop for Writer {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::spread_id;
     use super::*;
 
     /// A job holding this key fails after marking the tree dirty, as one
@@ -424,14 +425,9 @@ mod tests {
         assert!(dump(&split).len() > 8, "many groups");
     }
 
-    /// A spread of ids, as record hashes are.
-    fn id_of(i: u32) -> crate::event::Hash32 {
-        crate::event::Hash32(*blake3::hash(&i.to_be_bytes()).as_bytes())
-    }
-
     #[test]
     fn a_job_split_among_id_keys_keeps_every_id_of_the_group_it_falls_in() {
-        split_keeps_every_member_of_the_group_it_falls_in(|i| keys::claim(&id_of(i)));
+        split_keeps_every_member_of_the_group_it_falls_in(|i| keys::claim(&spread_id(i.into())));
     }
 
     #[test]
@@ -441,25 +437,22 @@ mod tests {
             label: None,
         };
         split_keeps_every_member_of_the_group_it_falls_in(|i| {
-            let content = id_of(i % 97 + 1_000_000);
-            keys::by_scope("people_returned", "all", &scope, &content, &id_of(i))
+            let content = spread_id(u64::from(i % 97) + 1_000_000);
+            keys::by_scope(
+                "people_returned",
+                "all",
+                &scope,
+                &content,
+                &spread_id(i.into()),
+            )
         });
     }
 }
 
 #[cfg(test)]
 mod random_splits {
+    use super::super::testing::Rng;
     use super::*;
-
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-    }
 
     fn key(rng: &mut Rng) -> Vec<u8> {
         let r = rng.next();

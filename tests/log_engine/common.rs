@@ -33,14 +33,16 @@ pub fn source_event(id: &str) -> Event {
 }
 
 pub fn claim(source: &str, metric: &str, n: i64) -> Claim {
+    claim_on(source, metric, n, FuzzyDate::Unknown)
+}
+
+/// A claim about an event on `date`.
+pub fn claim_on(source: &str, metric: &str, n: i64, date: FuzzyDate) -> Claim {
     Claim::new(ClaimFields {
         metric: Slug::new(metric).unwrap(),
         breakdown: Breakdown::default(),
         quantity: Quantity::Exact(n),
-        scope: Scope::Event {
-            date: FuzzyDate::Unknown,
-            label: None,
-        },
+        scope: Scope::Event { date, label: None },
         source: SourceId::new(source).unwrap(),
         speaker: None,
         cites: None,

@@ -3,7 +3,8 @@
 //! checkpoint), it holds the same bytes.
 
 use crate::common::{
-    check, claim, claim_event, copy_dir, open, opts, origin, segment_files, source_event, SEED,
+    check, claim, claim_event, claim_on, copy_dir, open, opts, origin, segment_files, source_event,
+    SEED,
 };
 use claimlog::{import, Correction, Event, Hash32, Retraction, Store, Text};
 use std::path::Path;
@@ -446,26 +447,6 @@ fn bulk_batch_whose_sort_fails_at_commit_appends_nothing() {
     assert!(r.ok(), "{:?}", r.problem);
 }
 
-fn claim_on(source: &str, n: i64, date: claimlog::FuzzyDate) -> Event {
-    use claimlog::{Breakdown, Claim, ClaimFields, Quantity, Scope, Slug, SourceId};
-    Event::ClaimAdded(
-        Claim::new(ClaimFields {
-            metric: Slug::new("people_returned").unwrap(),
-            breakdown: Breakdown::default(),
-            quantity: Quantity::Exact(n),
-            scope: Scope::Event { date, label: None },
-            source: SourceId::new(source).unwrap(),
-            speaker: None,
-            cites: None,
-            url: None,
-            published: claimlog::FuzzyDate::Unknown,
-            quote: Text::new(format!("{n} people came home")).unwrap(),
-            note: None,
-        })
-        .unwrap(),
-    )
-}
-
 /// The cache's packed groups (project/packed.rs) stay small however many
 /// claims share one scope part. Groups keyed by the scope part grew with
 /// them: 5000 claims about one month made groups of about 50 KB, and
@@ -481,11 +462,23 @@ fn groups_stay_small_however_many_claims_share_a_scope_part() {
     let may = claimlog::FuzzyDate::Month(2025, 5);
     let mut b = s.bulk_batch([]).unwrap();
     for i in 0..5000 {
-        b.push(claim_on("alpha", i, may)).unwrap();
+        b.push(Event::ClaimAdded(claim_on(
+            "alpha",
+            "people_returned",
+            i,
+            may,
+        )))
+        .unwrap();
     }
     b.commit().unwrap();
     for i in 0..50 {
-        s.append(vec![claim_on("alpha", 10_000 + i, may)]).unwrap();
+        s.append(vec![Event::ClaimAdded(claim_on(
+            "alpha",
+            "people_returned",
+            10_000 + i,
+            may,
+        ))])
+        .unwrap();
     }
     let biggest = s
         .cache()
