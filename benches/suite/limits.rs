@@ -24,32 +24,50 @@ pub fn log_bytes(store: &Path) -> u64 {
         .sum()
 }
 
-/// `k` frames of `frame` bytes, each written and fdatasync'd on its own,
-/// into a new file beside the store (same file system). Seconds taken.
+/// A file beside the store (same file system) that takes frames of
+/// `frame` bytes, each written and fdatasync'd on its own: claimlog's own
+/// I/O pattern with nothing else.
 ///
-/// `overwrite`: the file is first filled with zeros and synced, and the
-/// frames overwrite it, so an fdatasync never has to commit a new file size
-/// or newly allocated blocks (what SQLite's reused WAL file gets); otherwise
-/// the file grows with every frame, as claimlog's segments do.
-pub fn write_sync_loop(store: &Path, k: usize, frame: usize, overwrite: bool) -> f64 {
-    use std::io::{Seek, SeekFrom};
-    let path = store.join("raw-write-sync.tmp");
-    let mut f = std::fs::File::create(&path).expect("raw file");
-    let frame = frame.max(FRAME_OVERHEAD);
-    let total = HEADER_LEN as usize + if overwrite { k * frame } else { 0 };
-    f.write_all(&vec![0u8; total]).expect("write");
-    f.sync_all().expect("sync");
-    f.seek(SeekFrom::Start(HEADER_LEN)).expect("seek");
-    let buf: Vec<u8> = (0..frame).map(|i| i as u8).collect();
-    let t = Instant::now();
-    for _ in 0..k {
-        f.write_all(&buf).expect("write");
-        f.sync_data().expect("fdatasync");
+/// `overwrite`: the file is first filled with zeros for `k` frames and
+/// synced, and the frames overwrite it, so an fdatasync never has to
+/// commit a new file size or newly allocated blocks (what SQLite's reused
+/// WAL file gets); otherwise the file grows with every frame, as claimlog's
+/// segments do.
+pub struct SyncLoop {
+    file: std::fs::File,
+    path: PathBuf,
+    buf: Vec<u8>,
+}
+
+impl SyncLoop {
+    pub fn new(store: &Path, name: &str, k: usize, frame: usize, overwrite: bool) -> SyncLoop {
+        use std::io::{Seek, SeekFrom};
+        let path = store.join(name);
+        let mut file = std::fs::File::create(&path).expect("raw file");
+        let frame = frame.max(FRAME_OVERHEAD);
+        let total = HEADER_LEN as usize + if overwrite { k * frame } else { 0 };
+        file.write_all(&vec![0u8; total]).expect("write");
+        file.sync_all().expect("sync");
+        file.seek(SeekFrom::Start(HEADER_LEN)).expect("seek");
+        let buf = (0..frame).map(|i| i as u8).collect();
+        SyncLoop { file, path, buf }
     }
-    let secs = t.elapsed().as_secs_f64();
-    drop(f);
-    let _ = std::fs::remove_file(&path);
-    secs
+
+    /// Writes and syncs `k` more frames; seconds taken.
+    pub fn run(&mut self, k: usize) -> f64 {
+        let t = Instant::now();
+        for _ in 0..k {
+            self.file.write_all(&self.buf).expect("write");
+            self.file.sync_data().expect("fdatasync");
+        }
+        t.elapsed().as_secs_f64()
+    }
+}
+
+impl Drop for SyncLoop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// Reads every segment sequentially and checks the blake3 chain of its

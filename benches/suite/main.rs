@@ -105,29 +105,62 @@ pub fn claim_events(jsonl: &str, k: usize) -> Vec<Event> {
     out
 }
 
+/// Rounds of `suite append`: the store's appends and the two raw loops
+/// take turns, so that a drift of the machine over the run (other I/O,
+/// the disk's state) falls on all three alike.
+const APPEND_ROUNDS: usize = 10;
+
 fn append(f: &Flags) {
     let n = get(f, "n");
     let dir = PathBuf::from(get(f, "store"));
     let k = num(f, "count", 1000.0) as usize;
-    let events = claim_events(&files(f)[0], k);
+    let mut events = claim_events(&files(f)[0], k).into_iter();
     let k = events.len();
     let mut store = Store::open(&dir, StoreOptions::default()).expect("open store");
     let seg_before = limits::log_bytes(&dir);
-    let t = Instant::now();
-    for e in events {
+    // The raw loops write frames of the store's average size: measured on
+    // a first round of appends, which is not timed.
+    let warm = (k / (APPEND_ROUNDS + 1)).max(1);
+    for e in events.by_ref().take(warm) {
         store.append(vec![e]).expect("append");
     }
-    let secs = t.elapsed().as_secs_f64();
+    let frame = (limits::log_bytes(&dir) - seg_before) / warm as u64;
+    let timed = events.len();
+    let mut raw = limits::SyncLoop::new(&dir, "raw-append.tmp", timed, frame as usize, false);
+    let mut over = limits::SyncLoop::new(&dir, "raw-overwrite.tmp", timed, frame as usize, true);
+    let (mut t_store, mut t_raw, mut t_over) = (0.0, 0.0, 0.0);
+    let mut ratios = Vec::new();
+    for round in 0..APPEND_ROUNDS {
+        let share = timed / APPEND_ROUNDS + usize::from(round < timed % APPEND_ROUNDS);
+        let t = Instant::now();
+        for e in events.by_ref().take(share) {
+            store.append(vec![e]).expect("append");
+        }
+        // A round ends when its last write has reached the cache.
+        store.cache().settle().expect("settle");
+        let s = t.elapsed().as_secs_f64();
+        let r = raw.run(share);
+        t_over += over.run(share);
+        t_store += s;
+        t_raw += r;
+        ratios.push(r / s);
+    }
     store.flush().expect("flush");
-    let frame = (limits::log_bytes(&dir) - seg_before) / k as u64;
     drop(store);
-    result(n, "append.claimlog", k as f64 / secs, "appends/s");
-    result(n, "append.count", k as f64, "appends");
+    ratios.sort_by(f64::total_cmp);
+    result(n, "append.claimlog", timed as f64 / t_store, "appends/s");
+    result(n, "append.count", timed as f64, "appends");
     result(n, "append.frame_bytes", frame as f64, "bytes");
-    let raw = limits::write_sync_loop(&dir, k, frame as usize, false);
-    result(n, "append.raw", k as f64 / raw, "appends/s");
-    let over = limits::write_sync_loop(&dir, k, frame as usize, true);
-    result(n, "append.raw_overwrite", k as f64 / over, "appends/s");
+    result(n, "append.raw", timed as f64 / t_raw, "appends/s");
+    result(
+        n,
+        "append.raw_overwrite",
+        timed as f64 / t_over,
+        "appends/s",
+    );
+    result(n, "append.rounds", APPEND_ROUNDS as f64, "rounds");
+    result(n, "append.round_ratio_min", ratios[0], "x");
+    result(n, "append.round_ratio_max", ratios[ratios.len() - 1], "x");
 }
 
 fn scan(f: &Flags) {

@@ -87,8 +87,11 @@ pub fn run(path: &str) {
         let (ca, ra) = (g("append.claimlog"), g("append.raw"));
         row(
             &format!(
-                "durable single append, appends/s ({} appends)",
-                fmt(g("append.count"))
+                "durable single append, appends/s ({} appends in {} rounds alternating with the limits; rounds' ratios {}–{})",
+                fmt(g("append.count")),
+                fmt(g("append.rounds")),
+                x(g("append.round_ratio_min")),
+                x(g("append.round_ratio_max")),
             ),
             ca,
             ra,
