@@ -6,6 +6,7 @@
 //! files) -> `store` (the writer, the cache, verification) -> `project`
 //! (folds) -> `query`; the CLI sits on top in the binary.
 
+mod ahead;
 mod chain;
 pub mod checkpoint;
 mod event;

@@ -11,15 +11,15 @@
 //!    crashes too: see docs/FORMAT.md, "Frame").
 
 use super::compact::{LineSet, Packed, Ref, Refs};
-use super::input::{parse_line, Parsed, Target};
-use super::lines::{next_line, Line, MAX_LINE_BYTES};
+use super::file_lines::FileLines;
+use super::input::{Parsed, Target};
 use crate::event::{Correction, Event, Hash32, Retraction};
 use crate::model::Source;
 use crate::project::{claim_content_hash, Cache, ClaimEntry, ClaimStatus};
 use crate::store::{Store, StoreError};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::io::{BufRead, BufReader, Seek};
+use std::io::BufRead;
 use thiserror::Error;
 
 /// Imports of at least this many events write the cache once, sorted
@@ -118,40 +118,6 @@ pub trait Lines {
     ) -> Result<u64, IngestError>;
 }
 
-/// Lines of a seekable file (the input, or a spool of it).
-pub struct FileLines(pub std::fs::File);
-
-impl Lines for FileLines {
-    fn each(
-        &mut self,
-        f: &mut dyn FnMut(u64, Item) -> Result<(), IngestError>,
-    ) -> Result<u64, IngestError> {
-        self.0.rewind()?;
-        let mut r = BufReader::with_capacity(1 << 16, &self.0);
-        let mut buf = Vec::new();
-        let mut n = 0u64;
-        while let Some(line) = next_line(&mut r, &mut buf)? {
-            n += 1;
-            let item = match line {
-                Line::TooLong => Item::Bad(format!(
-                    "line is longer than the limit of {MAX_LINE_BYTES} bytes"
-                )),
-                Line::BadUtf8 { valid_up_to } => Item::Bad(format!(
-                    "not valid UTF-8 (first bad byte at byte {})",
-                    valid_up_to + 1
-                )),
-                Line::Text(t) if t.trim().is_empty() => Item::Blank,
-                Line::Text(t) => match parse_line(&t) {
-                    Ok(p) => Item::Parsed(p),
-                    Err(m) => Item::Bad(m),
-                },
-            };
-            f(n, item)?;
-        }
-        Ok(n)
-    }
-}
-
 /// Items already parsed (the CLI's single commands).
 pub struct ParsedLines(pub Vec<(u64, Parsed)>);
 
@@ -227,6 +193,10 @@ struct Planner {
     /// Single commands (`claim add`), not a file: a claim identical only
     /// to ended claims is added again, as asked.
     commands: bool,
+    /// Whether the store holds any claim: into one that holds none (a
+    /// first import), no line can be a claim recorded before, and pass 1
+    /// need not look.
+    store_has_claims: bool,
     outcome: Outcome,
 }
 
@@ -598,8 +568,12 @@ impl Planner {
                 // later line ending this one decides (`replay`). With only
                 // ended ones, a file's line is the oldest (importing it
                 // again does not undo a retraction); a command adds anew.
-                let twins: Vec<_> = cache
-                    .same_content(&c, &content)?
+                let recorded = if self.store_has_claims {
+                    cache.same_content(&c, &content)?
+                } else {
+                    Vec::new()
+                };
+                let twins: Vec<_> = recorded
                     .into_iter()
                     .filter(|t| {
                         !self.consumed.contains(&t.id) && !self.ended_existing.contains(&t.id)
@@ -718,9 +692,11 @@ fn plan_and_append(
 ) -> Result<Outcome, IngestError> {
     let mut p = Planner {
         commands,
+        store_has_claims: store.cache().has_claims().map_err(StoreError::from)?,
         ..Planner::default()
     };
     let mut records = 0u64;
+    let started = std::time::Instant::now();
     let lines = {
         let cache = store.cache();
         input.each(&mut |n, item| {
@@ -735,6 +711,7 @@ fn plan_and_append(
             Ok(())
         })?
     };
+    tracing::debug!("import: pass 1 (check) in {:?}", started.elapsed());
     if records == 0 && p.errors.is_empty() {
         return Err(IngestError::Empty);
     }
@@ -847,6 +824,7 @@ fn plan_and_append(
             "the input changed between the two reads",
         )));
     }
+    tracing::debug!("import: pass 2 (append) done at {:?}", started.elapsed());
     batch.commit()?;
     outcome.claim_ids = claim_ids;
     outcome.first_seq = first;

@@ -321,26 +321,32 @@ pub struct Sorted {
 impl Sorted {
     /// Writes every entry into the cache in key order, then `cp` (with
     /// none, the cache stays dirty: see `Sink::applied`).
+    ///
+    /// The runs are merged one thread ahead of the writing: merging is
+    /// about a third of the load, and sled's writes go best from one thread.
     pub fn load(self, cache: &Cache, cp: Option<Checkpoint>) -> Result<(), ProjectError> {
         let started = std::time::Instant::now();
         let expected = self.expected;
-        let yielded = std::cell::Cell::new(0u64);
-        let entries = self
+        let merged = self
             .sorted
             .map(|e| e.map(|e| (e.key, e.val)).map_err(sort_err))
-            .filter(|e| !matches!(e, Ok((key, _)) if key.is_empty()))
-            .inspect(|_| yielded.set(yielded.get() + 1))
-            // A short stream fails before the checkpoint is written.
-            .chain(std::iter::from_fn(|| {
-                let n = yielded.get();
-                (n != expected).then(|| {
-                    yielded.set(expected);
-                    Err(ProjectError::Bulk(format!(
-                        "the sort returned {n} of the {expected} entries given to it"
-                    )))
-                })
-            }));
-        cache.load_sorted(entries, cp)?;
+            .filter(|e| !matches!(e, Ok((key, _)) if key.is_empty()));
+        crate::ahead::ahead(merged, |merged| {
+            let yielded = std::cell::Cell::new(0u64);
+            let entries = merged
+                .inspect(|_| yielded.set(yielded.get() + 1))
+                // A short stream fails before the checkpoint is written.
+                .chain(std::iter::from_fn(|| {
+                    let n = yielded.get();
+                    (n != expected).then(|| {
+                        yielded.set(expected);
+                        Err(ProjectError::Bulk(format!(
+                            "the sort returned {n} of the {expected} entries given to it"
+                        )))
+                    })
+                }));
+            cache.load_sorted(entries, cp)
+        })?;
         tracing::debug!("bulk load: written in {:?}", started.elapsed());
         Ok(())
     }

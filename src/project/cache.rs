@@ -179,12 +179,10 @@ impl Cache {
         entries: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), ProjectError>>,
         cp: Option<Checkpoint>,
     ) -> Result<(), ProjectError> {
-        let tree = self.settled()?;
         // Into a cache without claims (a rebuild, a first open), no group
         // has anything to keep: reading each before writing it is waste.
-        let fresh = [keys::CLAIM, keys::BY_SCOPE]
-            .iter()
-            .all(|p| tree.scan_prefix(p).next().is_none());
+        let fresh = !self.has_claims()?;
+        let tree = self.settled()?;
         tree.insert(keys::DIRTY, &[][..])?;
         packed::write_sorted(tree, entries.map(|kv| kv.map(|(k, v)| (k, Some(v)))), fresh)?;
         if let Some(cp) = cp {
@@ -465,6 +463,18 @@ impl Cache {
     pub fn memo_put(&self, key: &[u8], value: &[u8]) -> Result<(), ProjectError> {
         self.memo.insert(key, value)?;
         Ok(())
+    }
+
+    /// Whether any claim is recorded (active or ended).
+    pub fn has_claims(&self) -> Result<bool, ProjectError> {
+        let tree = self.settled()?;
+        for family in [keys::CLAIM, keys::BY_SCOPE] {
+            if let Some(kv) = tree.scan_prefix(family).next() {
+                kv?;
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The first recorded active claim identical to `claim` (whose

@@ -1,0 +1,72 @@
+//! Running an iterator one thread ahead of its consumer: for passes whose
+//! producing half (parsing lines, merging sorted runs) needs nothing the
+//! consuming half holds, so that on two cores the two halves overlap.
+
+use std::sync::mpsc::sync_channel;
+
+/// Items handed over at once: enough that the channel costs nothing per
+/// item, few enough that the batches in flight stay small.
+const BATCH: usize = 256;
+/// Batches produced ahead of the consumer at most.
+const DEPTH: usize = 4;
+
+/// Calls `consume` with the items of `items`, in order, while a second
+/// thread produces them at most `BATCH * DEPTH` items ahead. When `consume`
+/// returns early, the producer stops at its next hand-over.
+pub fn ahead<T, R>(
+    items: impl Iterator<Item = T> + Send,
+    consume: impl FnOnce(&mut dyn Iterator<Item = T>) -> R,
+) -> R
+where
+    T: Send,
+{
+    std::thread::scope(|s| {
+        let (tx, rx) = sync_channel::<Vec<T>>(DEPTH);
+        s.spawn(move || {
+            let mut items = items;
+            loop {
+                let batch: Vec<T> = items.by_ref().take(BATCH).collect();
+                let last = batch.len() < BATCH;
+                if batch.is_empty() || tx.send(batch).is_err() || last {
+                    return;
+                }
+            }
+        });
+        // Dropped before the scope waits for the producer, which may be
+        // blocked handing over a batch no one will take.
+        let mut received = rx.into_iter().flatten();
+        let r = consume(&mut received);
+        drop(received);
+        r
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn every_item_arrives_in_order() {
+        for n in [0, 1, BATCH - 1, BATCH, BATCH + 1, BATCH * DEPTH * 3 + 7] {
+            let got: Vec<usize> = ahead(0..n, |it| it.collect());
+            assert_eq!(got, (0..n).collect::<Vec<_>>(), "{n} items");
+        }
+    }
+
+    #[test]
+    fn a_consumer_that_stops_early_stops_the_producer() {
+        let produced = AtomicUsize::new(0);
+        let total = BATCH * DEPTH * 100;
+        let first: Vec<usize> = ahead(
+            (0..total).inspect(|_| {
+                produced.fetch_add(1, Ordering::Relaxed);
+            }),
+            |it| it.take(10).collect(),
+        );
+        assert_eq!(first, (0..10).collect::<Vec<_>>());
+        // The batches in the channel, the one being sent, the one being
+        // filled: nowhere near all of them.
+        assert!(produced.load(Ordering::Relaxed) <= BATCH * (DEPTH + 3));
+    }
+}
