@@ -2,7 +2,9 @@
 //! producing half (parsing lines, merging sorted runs) needs nothing the
 //! consuming half holds, so that on two cores the two halves overlap.
 
+use std::cell::Cell;
 use std::sync::mpsc::sync_channel;
+use std::time::{Duration, Instant};
 
 /// Items handed over at once: enough that the channel costs nothing per
 /// item, few enough that the batches in flight stay small.
@@ -22,21 +24,42 @@ where
 {
     std::thread::scope(|s| {
         let (tx, rx) = sync_channel::<Vec<T>>(DEPTH);
-        s.spawn(move || {
+        let producer = s.spawn(move || {
             let mut items = items;
+            let mut blocked = Duration::ZERO;
             loop {
                 let batch: Vec<T> = items.by_ref().take(BATCH).collect();
                 let last = batch.len() < BATCH;
+                let t = Instant::now();
                 if batch.is_empty() || tx.send(batch).is_err() || last {
-                    return;
+                    return blocked;
                 }
+                blocked += t.elapsed();
             }
         });
+        // How long each side waited for the other: which one bounds the pass.
+        let waited = Cell::new(Duration::ZERO);
+        let mut received = std::iter::from_fn(|| {
+            let t = Instant::now();
+            let batch = rx.recv().ok();
+            waited.set(waited.get() + t.elapsed());
+            batch
+        })
+        .flatten();
+        let r = consume(&mut received);
         // Dropped before the scope waits for the producer, which may be
         // blocked handing over a batch no one will take.
-        let mut received = rx.into_iter().flatten();
-        let r = consume(&mut received);
         drop(received);
+        drop(rx);
+        let blocked = match producer.join() {
+            Ok(blocked) => blocked,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        tracing::debug!(
+            "ahead: consumer waited {:?} for items, producer {:?} for room",
+            waited.get(),
+            blocked
+        );
         r
     })
 }
