@@ -123,6 +123,22 @@ struct StoredClaimRef<'a> {
     claim: &'a Claim,
 }
 
+fn value(
+    seq: u64,
+    recorded_at_ms: i64,
+    replaces: &Option<Hash32>,
+    status: &ClaimStatus,
+    claim: &Claim,
+) -> Vec<u8> {
+    super::fold::enc(&StoredClaimRef {
+        seq,
+        recorded_at_ms,
+        replaces,
+        status,
+        claim,
+    })
+}
+
 #[derive(Decode)]
 struct StoredClaim {
     seq: u64,
@@ -135,13 +151,24 @@ struct StoredClaim {
 impl ClaimEntry {
     /// The value stored under the entry's `g/` key.
     pub(crate) fn to_value(&self) -> Vec<u8> {
-        super::fold::enc(&StoredClaimRef {
-            seq: self.seq,
-            recorded_at_ms: self.recorded_at_ms,
-            replaces: &self.replaces,
-            status: &self.status,
-            claim: &self.claim,
-        })
+        value(
+            self.seq,
+            self.recorded_at_ms,
+            &self.replaces,
+            &self.status,
+            &self.claim,
+        )
+    }
+
+    /// The value of a new, active entry: what `to_value` gives, without
+    /// building the entry (which would copy the claim).
+    pub(crate) fn active_value(
+        seq: u64,
+        recorded_at_ms: i64,
+        replaces: &Option<Hash32>,
+        claim: &Claim,
+    ) -> Vec<u8> {
+        value(seq, recorded_at_ms, replaces, &ClaimStatus::Active, claim)
     }
 
     /// The entry stored as `value` under `g/` key `key`.

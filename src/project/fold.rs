@@ -181,16 +181,11 @@ fn add_claim(
             enc(&(&claim.metric, &claim.breakdown, year)),
         );
     }
-    let entry = ClaimEntry {
-        id,
-        seq: rec.seq,
-        recorded_at_ms: rec.recorded_at_ms,
-        replaces,
-        status: ClaimStatus::Active,
-        claim: claim.clone(),
-    };
     kv.put(keys::claim(&id), keys::without_id(&at));
-    kv.put(at, entry.to_value());
+    kv.put(
+        at,
+        ClaimEntry::active_value(rec.seq, rec.recorded_at_ms, &replaces, claim),
+    );
     Ok(())
 }
 
