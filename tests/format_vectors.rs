@@ -1220,3 +1220,36 @@ fn segment_vector_is_a_store_that_verifies() {
     assert!(report.torn_tail.is_some());
     assert_eq!(report.records, 2);
 }
+
+/// The first pass of a replay reads only the envelope and the event tag
+/// (`ends_a_claim`): it must name exactly the retractions and corrections.
+#[test]
+fn ends_a_claim_reads_the_tag_of_every_golden_record() {
+    let file = load();
+    let mut ending = 0;
+    for f in &file.records {
+        let bytes = unhex(&f.record_hex);
+        let r = decode_record(&bytes).expect("decodes");
+        let ends = matches!(r.event, Event::ClaimRetracted(_) | Event::ClaimCorrected(_));
+        ending += usize::from(ends);
+        assert_eq!(
+            claimlog::ends_a_claim(&bytes).ok(),
+            Some(ends),
+            "{}",
+            f.description
+        );
+    }
+    assert!(
+        ending >= 2,
+        "the vectors hold a retraction and a correction"
+    );
+    for v in &file.invalid_records {
+        if let Some(CodecError::Version(_)) = decode_record(&unhex(&v.hex)).err() {
+            assert!(
+                claimlog::ends_a_claim(&unhex(&v.hex)).is_err(),
+                "{}",
+                v.description
+            );
+        }
+    }
+}

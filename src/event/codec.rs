@@ -3,6 +3,8 @@
 //! re-encode to themselves, so every record has exactly one encoding.
 
 use super::types::{Record, FORMAT_VERSION};
+use super::Hash32;
+use crate::model::Name;
 use thiserror::Error;
 
 /// No record may exceed this many bytes (docs/FORMAT.md).
@@ -68,6 +70,25 @@ pub fn decode_record(bytes: &[u8]) -> Result<Record, CodecError> {
     }
     Ok(r)
 }
+
+/// Whether the record in `bytes` retracts or corrects a claim, read from
+/// its envelope and its event's tag alone (the tag follows the envelope;
+/// docs/FORMAT.md): for a pass that needs only those records, without
+/// decoding the rest. Says nothing of whether the rest would decode.
+pub fn ends_a_claim(bytes: &[u8]) -> Result<bool, CodecError> {
+    type Head = (u32, u64, Hash32, i64, Option<Name>, u32);
+    let ((format, _, _, _, _, tag), _): (Head, usize) = bincode::decode_from_slice(bytes, config())
+        .map_err(|e| CodecError::Decode(e.to_string()))?;
+    if format != FORMAT_VERSION {
+        return Err(CodecError::Version(format));
+    }
+    Ok(tag == RETRACTED_TAG || tag == CORRECTED_TAG)
+}
+
+/// The tags of `Event::ClaimRetracted` and `Event::ClaimCorrected`: their
+/// places in the enum (frozen).
+const RETRACTED_TAG: u32 = 3;
+const CORRECTED_TAG: u32 = 4;
 
 /// A bincode writer that fails as soon as what is written differs from
 /// `expected`.

@@ -2,7 +2,7 @@
 //! log into it, and cut off a torn tail.
 
 use super::{check_frame, lock, Head, Store, StoreError, StoreOptions};
-use crate::event::{decode_record, Hash32, Record};
+use crate::event::{decode_record, ends_a_claim, Hash32, Record};
 use crate::log::{segment_path, LogWriter, Position, ScanEnd, Scanner, HEADER_LEN};
 use crate::project::{apply, Cache, Checkpoint, Sink, Targets};
 use std::path::Path;
@@ -48,12 +48,16 @@ fn first_pass(
         if limit.is_some_and(|l| frame.pos >= l) {
             break;
         }
-        match decode_record(&frame.bytes) {
-            Ok(rec) => targets.note(&rec),
-            Err(_) => {
-                whole = false;
-                break;
-            }
+        // Only retractions and corrections name targets: the rest are not
+        // decoded here (the replay checks every record).
+        let noted = match ends_a_claim(&frame.bytes) {
+            Ok(false) => Ok(()),
+            Ok(true) => decode_record(&frame.bytes).map(|rec| targets.note(&rec)),
+            Err(e) => Err(e),
+        };
+        if noted.is_err() {
+            whole = false;
+            break;
         }
         seq += 1;
         prev = frame.stored_hash;
