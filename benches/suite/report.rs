@@ -89,7 +89,7 @@ pub fn run(path: &str) {
             &format!(
                 "durable single append, appends/s ({} appends in {} rounds alternating with the limits; rounds' ratios {}–{})",
                 fmt(g("append.count")),
-                fmt(g("append.rounds")),
+                g("append.rounds").map_or("—".into(), |r| format!("{r:.0}")),
                 x(g("append.round_ratio_min")),
                 x(g("append.round_ratio_max")),
             ),
