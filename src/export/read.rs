@@ -22,6 +22,21 @@ pub trait SnapshotHandler {
     fn totals_end(&mut self) -> Result<(), String> {
         Ok(())
     }
+    /// Whether the handler reads only each event's record bytes: the
+    /// reader then gives them to `event_bytes` and skips the rest of each
+    /// event (its `record` JSON above all) without building it.
+    fn bytes_only(&self) -> bool {
+        false
+    }
+    fn event_bytes(&mut self, _bytes: String) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// An event of which only the record bytes are wanted (`bytes_only`).
+#[derive(serde::Deserialize)]
+struct EventBytes {
+    bytes: String,
 }
 
 struct Top<'a, H>(&'a mut H);
@@ -66,6 +81,16 @@ impl<'de, H: SnapshotHandler> Visitor<'de> for Events<'_, H> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0u64;
+        if self.0.bytes_only() {
+            while let Some(e) = seq
+                .next_element::<EventBytes>()
+                .map_err(|e| A::Error::custom(format!("events[{i}]: {e}")))?
+            {
+                self.0.event_bytes(e.bytes).map_err(A::Error::custom)?;
+                i += 1;
+            }
+            return Ok(());
+        }
         while let Some(e) = seq
             .next_element::<SnapshotEvent>()
             .map_err(|e| A::Error::custom(format!("events[{i}]: {e}")))?

@@ -231,3 +231,43 @@ fn verify_snapshot_of_a_pipe_reads_it_once() {
         .stdout(predicate::str::starts_with("ok: 42 events"));
     writer.join().unwrap();
 }
+
+// verify-snapshot of a file reads it twice: the first pass names the claims
+// later events retract or correct, so that the replay keeps them where it
+// can read them back. The seed store has neither; this store has both, and
+// its snapshot must verify (a claim the first pass failed to name would be
+// "not found" when its retraction is replayed).
+
+#[test]
+fn verify_snapshot_of_a_file_replays_retractions_and_corrections() {
+    let fx = Fixture::seed();
+    let claim = SEED
+        .lines()
+        .find(|l| l.contains(r#""type":"claim""#))
+        .expect("a seed claim");
+    let mut moved: serde_json::Value = serde_json::from_str(claim).unwrap();
+    moved["quantity"] = serde_json::json!({"exact": 63});
+    let mut corrected = moved.clone();
+    corrected["quantity"] = serde_json::json!({"exact": 64});
+    corrected.as_object_mut().unwrap().remove("type");
+    let mut other = moved.clone();
+    other["quantity"] = serde_json::json!({"exact": 65});
+    let lines = [
+        moved.to_string(),
+        other.to_string(),
+        r#"{"type":"retract","line":1,"reason":"withdrawn by the outlet"}"#.to_string(),
+        serde_json::json!({"type": "correct", "line": 2, "reason": "the outlet corrected it", "new": corrected})
+            .to_string(),
+    ];
+    fx.import("ends.jsonl", &(lines.join("\n") + "\n"));
+    let snap = fx.export("ends.json", false);
+    cli()
+        .arg("verify-snapshot")
+        .arg(&snap)
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(format!(
+            "ok: {} events",
+            SEED_EVENTS + 4
+        )));
+}
