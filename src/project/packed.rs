@@ -49,6 +49,8 @@ const CLAIM_SUFFIX: usize = keys::CONTENT_BYTES + 32;
 /// Members of a group: (bytes shared with the group key, rest of the key,
 /// value).
 type Stored = Vec<(u32, Vec<u8>, Vec<u8>)>;
+/// `Stored` read in place, borrowing from the group's value.
+type StoredRef<'a> = Vec<(u32, &'a [u8], &'a [u8])>;
 /// A group in memory: whole logical keys and their values, in key order.
 type Members = Vec<(Vec<u8>, Vec<u8>)>;
 /// A logical key and its value, or why it could not be read.
@@ -165,13 +167,39 @@ pub(crate) fn get(tree: &sled::Tree, key: &[u8]) -> Result<Option<Vec<u8>>, Proj
     let Some(f) = family(key) else {
         return Ok(tree.get(key)?.map(|v| v.to_vec()));
     };
-    let Some((_, members)) = covering(tree, f, key)? else {
+    let Some((group, value)) = last_group(tree, Bound::Included(f), Bound::Included(key))? else {
         return Ok(None);
     };
-    Ok(members
-        .binary_search_by(|(k, _)| k[..].cmp(key))
-        .ok()
-        .map(|at| members[at].1.clone()))
+    member(&group, &value, key)
+}
+
+/// The value of member `key` of group `group` (stored as `value`), read
+/// in place: a lookup (each single append makes a few) decodes no other
+/// member and copies only the value it returns.
+fn member(group: &[u8], value: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>, ProjectError> {
+    let (stored, _): (StoredRef, usize) =
+        bincode::borrow_decode_from_slice(value, bincode::config::standard()).map_err(|e| {
+            ProjectError::BadValue {
+                key: String::from_utf8_lossy(group).into_owned(),
+                reason: e.to_string(),
+            }
+        })?;
+    // As `decode` does, refuse a group with any member that claims more
+    // shared bytes than the group key has.
+    if stored
+        .iter()
+        .any(|(shared, _, _)| usize::try_from(*shared).map_or(true, |n| n > group.len()))
+    {
+        return Err(ProjectError::BadValue {
+            key: String::from_utf8_lossy(group).into_owned(),
+            reason: "a member shares more bytes than the group key has".into(),
+        });
+    }
+    let found = stored.binary_search_by(|(shared, rest, _)| {
+        let head = &group[..*shared as usize];
+        head.iter().chain(rest.iter()).cmp(key.iter())
+    });
+    Ok(found.ok().map(|at| stored[at].2.to_vec()))
 }
 
 /// The logical entries with keys in `from..to` (no end if `None`), in key
@@ -476,6 +504,34 @@ mod tests {
             },
             label: None,
         }
+    }
+
+    #[test]
+    fn a_member_read_in_place_is_what_decoding_the_group_gives() {
+        let group = keys::claim(&hash(1));
+        let members: Members = (1..40u64)
+            .map(|i| (keys::claim(&hash(i)), vec![i as u8; i as usize % 7]))
+            .filter(|(k, _)| k >= &group)
+            .collect::<BTreeMap<_, _>>()
+            .into_iter()
+            .collect();
+        let value = encode(&group, &members);
+        let decoded = decode(&group, &value).unwrap();
+        assert_eq!(decoded, members);
+        for (k, v) in &members {
+            assert_eq!(member(&group, &value, k).unwrap().as_ref(), Some(v));
+        }
+        for i in 40..80u64 {
+            assert_eq!(
+                member(&group, &value, &keys::claim(&hash(i))).unwrap(),
+                None
+            );
+        }
+        // A member that shares more bytes than the group key has: refused
+        // by both, whichever key is looked up.
+        let bad = enc(&vec![(u32::MAX, b"x".to_vec(), b"v".to_vec())]);
+        assert!(decode(&group, &bad).is_err());
+        assert!(member(&group, &bad, &members[0].0).is_err());
     }
 
     #[test]
