@@ -80,26 +80,29 @@ impl<'de, H: SnapshotHandler> Visitor<'de> for Events<'_, H> {
         f.write_str("an array of events")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut i = 0u64;
         if self.0.bytes_only() {
-            while let Some(e) = seq
-                .next_element::<EventBytes>()
-                .map_err(|e| A::Error::custom(format!("events[{i}]: {e}")))?
-            {
-                self.0.event_bytes(e.bytes).map_err(A::Error::custom)?;
-                i += 1;
-            }
-            return Ok(());
+            each_event(&mut seq, |e: EventBytes| self.0.event_bytes(e.bytes))
+        } else {
+            each_event(&mut seq, |e: SnapshotEvent| self.0.event(e))
         }
-        while let Some(e) = seq
-            .next_element::<SnapshotEvent>()
-            .map_err(|e| A::Error::custom(format!("events[{i}]: {e}")))?
-        {
-            self.0.event(e).map_err(A::Error::custom)?;
-            i += 1;
-        }
-        Ok(())
     }
+}
+
+/// Reads the events of `seq` as `T`s, each handed to `f`; a bad one is
+/// named by its index.
+fn each_event<'de, A: SeqAccess<'de>, T: serde::Deserialize<'de>>(
+    seq: &mut A,
+    mut f: impl FnMut(T) -> Result<(), String>,
+) -> Result<(), A::Error> {
+    let mut i = 0u64;
+    while let Some(e) = seq
+        .next_element::<T>()
+        .map_err(|e| A::Error::custom(format!("events[{i}]: {e}")))?
+    {
+        f(e).map_err(A::Error::custom)?;
+        i += 1;
+    }
+    Ok(())
 }
 
 impl<'de, H: SnapshotHandler> DeserializeSeed<'de> for Totals<'_, H> {

@@ -179,10 +179,10 @@ impl Cache {
         entries: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), ProjectError>>,
         cp: Option<Checkpoint>,
     ) -> Result<(), ProjectError> {
+        let tree = self.settled()?;
         // Into a cache without claims (a rebuild, a first open), no group
         // has anything to keep: reading each before writing it is waste.
-        let fresh = !self.has_claims()?;
-        let tree = self.settled()?;
+        let fresh = !holds_claims(tree)?;
         tree.insert(keys::DIRTY, &[][..])?;
         packed::write_sorted(tree, entries.map(|kv| kv.map(|(k, v)| (k, Some(v)))), fresh)?;
         if let Some(cp) = cp {
@@ -467,14 +467,7 @@ impl Cache {
 
     /// Whether any claim is recorded (active or ended).
     pub fn has_claims(&self) -> Result<bool, ProjectError> {
-        let tree = self.settled()?;
-        for family in [keys::CLAIM, keys::BY_SCOPE] {
-            if let Some(kv) = tree.scan_prefix(family).next() {
-                kv?;
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        holds_claims(self.settled()?)
     }
 
     /// The first recorded active claim identical to `claim` (whose
@@ -633,6 +626,17 @@ impl Cache {
 }
 
 /// Claim entries decoded from a range of `g/` keys.
+/// Whether `tree` holds any claim entry (of either packed family).
+fn holds_claims(tree: &sled::Tree) -> Result<bool, ProjectError> {
+    for family in [keys::CLAIM, keys::BY_SCOPE] {
+        if let Some(kv) = tree.scan_prefix(family).next() {
+            kv?;
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 fn entries<'a>(
     kvs: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), ProjectError>> + 'a,
 ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + 'a {

@@ -601,6 +601,21 @@ mod tests {
         assert_eq!(get(&tree, &last).unwrap().as_deref(), Some(&b"old"[..]));
     }
 
+    /// Writes `writes` to the tree (not a fresh load) and to the model.
+    pub(super) fn write_both(
+        tree: &sled::Tree,
+        model: &mut BTreeMap<Vec<u8>, Vec<u8>>,
+        writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    ) {
+        write_sorted(tree, writes.iter().map(|(k, v)| Ok((k, v.as_ref()))), false).unwrap();
+        for (k, v) in writes {
+            match v {
+                Some(v) => model.insert(k, v),
+                None => model.remove(&k),
+            };
+        }
+    }
+
     /// Rounds of writes (some removing, some adding boundaries) against a
     /// BTreeMap: every key read back, every range between keys of the
     /// model and around them, and the tree's bytes equal to a fresh load
@@ -636,18 +651,7 @@ mod tests {
                 }
             }
             writes.insert(keys::source("s"), Some(round.to_be_bytes().to_vec()));
-            write_sorted(
-                &tree,
-                writes.iter().map(|(k, v)| Ok((k, v.as_ref()))),
-                false,
-            )
-            .unwrap();
-            for (k, v) in writes {
-                match v {
-                    Some(v) => model.insert(k, v),
-                    None => model.remove(&k),
-                };
-            }
+            write_both(&tree, &mut model, writes);
             for (k, v) in &model {
                 assert_eq!(get(&tree, k).unwrap().as_ref(), Some(v), "round {round}");
             }
@@ -690,6 +694,7 @@ mod tests {
 #[cfg(test)]
 mod random_histories {
     use super::super::testing::{id, Rng};
+    use super::tests::write_both;
     use super::*;
     use std::collections::BTreeMap;
 
@@ -773,18 +778,7 @@ mod random_histories {
                     writes.insert(k.clone(), v);
                 }
                 history.push(writes.clone());
-                write_sorted(
-                    &tree,
-                    writes.iter().map(|(k, v)| Ok((k, v.as_ref()))),
-                    false,
-                )
-                .unwrap();
-                for (k, v) in writes {
-                    match v {
-                        Some(v) => model.insert(k, v),
-                        None => model.remove(&k),
-                    };
-                }
+                write_both(&tree, &mut model, writes);
                 let ctx = || format!("seed {seed} round {round} history {history:?}");
                 for k in &space {
                     assert_eq!(
