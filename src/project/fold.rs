@@ -20,9 +20,17 @@ pub const CLAIM_CONTENT_CONTEXT: &str = "claimlog 2026-11 claim content v1";
 
 /// Hash of a claim's canonical encoding: equal claims, equal hashes.
 pub fn claim_content_hash(c: &Claim) -> Hash32 {
-    let bytes = bincode::encode_to_vec(c, bincode::config::standard())
-        .expect("a validated claim always encodes");
-    Hash32(blake3::derive_key(CLAIM_CONTENT_CONTEXT, &bytes))
+    // One buffer per thread: a bulk load hashes every claim it folds, and
+    // a fresh vector each time was a measurable share of its allocations.
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUF.with_borrow_mut(|bytes| {
+        bytes.clear();
+        bincode::encode_into_std_write(c, bytes, bincode::config::standard())
+            .expect("a validated claim always encodes");
+        Hash32(blake3::derive_key(CLAIM_CONTENT_CONTEXT, bytes))
+    })
 }
 
 pub(crate) fn enc<T: bincode::Encode>(v: &T) -> Vec<u8> {
@@ -106,6 +114,49 @@ impl Overlay {
         self.get(key)?.map(|b| dec(key, &b)).transpose()
     }
 
+    /// Whether `key` holds a value, without copying it.
+    pub fn has(&self, key: &[u8]) -> Result<bool, ProjectError> {
+        match self.pending.get(key) {
+            Some(v) => Ok(v.is_some()),
+            None => Ok(self.get(key)?.is_some()),
+        }
+    }
+
+    /// `put` for the small keys the fold writes on most records (counts,
+    /// day versions): a pending key is overwritten in place, not copied
+    /// again, and a value equal to the current one is not written at all
+    /// (a single append then leaves sled's entry alone).
+    pub fn set(&mut self, key: &[u8], val: &[u8]) -> Result<(), ProjectError> {
+        debug_assert!(!self.spill.as_ref().is_some_and(|s| s.takes(key)));
+        if let Some(slot) = self.pending.get_mut(key) {
+            match slot {
+                Some(v) => {
+                    v.clear();
+                    v.extend_from_slice(val);
+                }
+                None => *slot = Some(val.to_vec()),
+            }
+            return Ok(());
+        }
+        if self.get(key)?.as_deref() != Some(val) {
+            self.pending.insert(key.to_vec(), Some(val.to_vec()));
+        }
+        Ok(())
+    }
+
+    /// `set` of a key whose value is a function of the key alone (the
+    /// `y/` list): once it is pending, there is nothing to build or write.
+    pub fn set_derived(
+        &mut self,
+        key: &[u8],
+        value: impl FnOnce() -> Vec<u8>,
+    ) -> Result<(), ProjectError> {
+        if self.pending.contains_key(key) {
+            return Ok(());
+        }
+        self.set(key, &value())
+    }
+
     pub fn put(&mut self, key: Vec<u8>, val: Vec<u8>) {
         if let Some(spill) = self.spill.as_mut().filter(|s| s.takes(&key)) {
             spill.out.push((key, val));
@@ -138,12 +189,11 @@ fn bump(kv: &mut Overlay, kind: &str) -> Result<(), ProjectError> {
         }
         None => 0,
     };
-    kv.put(key, (n + 1).to_be_bytes().to_vec());
-    Ok(())
+    kv.set(&key, &(n + 1).to_be_bytes())
 }
 
 fn require_source(kv: &Overlay, seq: u64, field: &str, id: &str) -> Result<(), ProjectError> {
-    if kv.get(&keys::source(id))?.is_none() {
+    if !kv.has(&keys::source(id))? {
         return Err(semantic(
             seq,
             format!("{field}: source {id:?} is not registered (add it with `claimlog source add` or a source line first)"),
@@ -166,20 +216,19 @@ fn add_claim(
     // The entry lives under its scope-index key, so that totals read a key
     // range and nothing else, and a claim's twins are found by content in
     // it; `c/<id>` points to that key.
+    let breakdown = claim.breakdown.to_string();
     let at = keys::by_scope(
         claim.metric.as_str(),
-        &claim.breakdown.to_string(),
+        &breakdown,
         &claim.scope,
         &claim_content_hash(claim),
         &id,
     );
-    touch_day(kv, claim, rec.seq);
-    let breakdown = claim.breakdown.to_string();
+    touch_day(kv, claim, &breakdown, rec.seq)?;
     for year in std::iter::once(None).chain(claim.scope.years().map(Some)) {
-        kv.put(
-            keys::year(claim.metric.as_str(), &breakdown, year),
-            enc(&(&claim.metric, &claim.breakdown, year)),
-        );
+        kv.set_derived(&keys::year(claim.metric.as_str(), &breakdown, year), || {
+            enc(&(&claim.metric, &claim.breakdown, year))
+        })?;
     }
     kv.put(keys::claim(&id), keys::without_id(&at));
     kv.put(
@@ -191,17 +240,23 @@ fn add_claim(
 
 /// Records that event `seq` changed what is known of the day of `claim`,
 /// if it is about an event on one known day (keys::DAY_VERSION).
-fn touch_day(kv: &mut Overlay, claim: &Claim, seq: u64) {
+fn touch_day(
+    kv: &mut Overlay,
+    claim: &Claim,
+    breakdown: &str,
+    seq: u64,
+) -> Result<(), ProjectError> {
     if let crate::model::Scope::Event {
         date: crate::model::FuzzyDate::Day(d),
         ..
     } = claim.scope
     {
-        kv.put(
-            keys::day_version(claim.metric.as_str(), &claim.breakdown.to_string(), d),
-            seq.to_be_bytes().to_vec(),
-        );
+        kv.set(
+            &keys::day_version(claim.metric.as_str(), breakdown, d),
+            &seq.to_be_bytes(),
+        )?;
     }
+    Ok(())
 }
 
 /// Ends an active claim's life; returns its entry as it was.
@@ -226,7 +281,7 @@ fn end_claim(
             format!("claim {} is already {}", id.short(), entry.status.name()),
         ));
     }
-    touch_day(kv, &entry.claim, seq);
+    touch_day(kv, &entry.claim, &entry.claim.breakdown.to_string(), seq)?;
     let old = entry.clone();
     entry.status = status;
     kv.put(key, entry.to_value());
