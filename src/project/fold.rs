@@ -124,28 +124,25 @@ impl Overlay {
 
     /// `put` for the small keys the fold writes on most records (counts,
     /// day versions): a pending key is overwritten in place, not copied
-    /// again, and a value equal to the current one is not written at all
-    /// (a single append then leaves sled's entry alone).
-    pub fn set(&mut self, key: &[u8], val: &[u8]) -> Result<(), ProjectError> {
+    /// again.
+    pub fn set(&mut self, key: &[u8], val: &[u8]) {
         debug_assert!(!self.spill.as_ref().is_some_and(|s| s.takes(key)));
-        if let Some(slot) = self.pending.get_mut(key) {
-            match slot {
-                Some(v) => {
-                    v.clear();
-                    v.extend_from_slice(val);
-                }
-                None => *slot = Some(val.to_vec()),
+        match self.pending.get_mut(key) {
+            Some(Some(v)) => {
+                v.clear();
+                v.extend_from_slice(val);
             }
-            return Ok(());
+            Some(slot) => *slot = Some(val.to_vec()),
+            None => {
+                self.pending.insert(key.to_vec(), Some(val.to_vec()));
+            }
         }
-        if self.get(key)?.as_deref() != Some(val) {
-            self.pending.insert(key.to_vec(), Some(val.to_vec()));
-        }
-        Ok(())
     }
 
     /// `set` of a key whose value is a function of the key alone (the
-    /// `y/` list): once it is pending, there is nothing to build or write.
+    /// `y/` list): once it is pending, there is nothing to build, and a
+    /// value already in the cache is not written again (a single append
+    /// then leaves sled's entry alone).
     pub fn set_derived(
         &mut self,
         key: &[u8],
@@ -154,7 +151,11 @@ impl Overlay {
         if self.pending.contains_key(key) {
             return Ok(());
         }
-        self.set(key, &value())
+        let value = value();
+        if self.get(key)?.as_deref() != Some(&value[..]) {
+            self.set(key, &value);
+        }
+        Ok(())
     }
 
     pub fn put(&mut self, key: Vec<u8>, val: Vec<u8>) {
@@ -189,7 +190,8 @@ fn bump(kv: &mut Overlay, kind: &str) -> Result<(), ProjectError> {
         }
         None => 0,
     };
-    kv.set(&key, &(n + 1).to_be_bytes())
+    kv.set(&key, &(n + 1).to_be_bytes());
+    Ok(())
 }
 
 fn require_source(kv: &Overlay, seq: u64, field: &str, id: &str) -> Result<(), ProjectError> {
@@ -224,7 +226,7 @@ fn add_claim(
         &claim_content_hash(claim),
         &id,
     );
-    touch_day(kv, claim, &breakdown, rec.seq)?;
+    touch_day(kv, claim, &breakdown, rec.seq);
     for year in std::iter::once(None).chain(claim.scope.years().map(Some)) {
         kv.set_derived(&keys::year(claim.metric.as_str(), &breakdown, year), || {
             enc(&(&claim.metric, &claim.breakdown, year))
@@ -240,12 +242,7 @@ fn add_claim(
 
 /// Records that event `seq` changed what is known of the day of `claim`,
 /// if it is about an event on one known day (keys::DAY_VERSION).
-fn touch_day(
-    kv: &mut Overlay,
-    claim: &Claim,
-    breakdown: &str,
-    seq: u64,
-) -> Result<(), ProjectError> {
+fn touch_day(kv: &mut Overlay, claim: &Claim, breakdown: &str, seq: u64) {
     if let crate::model::Scope::Event {
         date: crate::model::FuzzyDate::Day(d),
         ..
@@ -254,9 +251,8 @@ fn touch_day(
         kv.set(
             &keys::day_version(claim.metric.as_str(), breakdown, d),
             &seq.to_be_bytes(),
-        )?;
+        );
     }
-    Ok(())
 }
 
 /// Ends an active claim's life; returns its entry as it was.
@@ -281,7 +277,7 @@ fn end_claim(
             format!("claim {} is already {}", id.short(), entry.status.name()),
         ));
     }
-    touch_day(kv, &entry.claim, &entry.claim.breakdown.to_string(), seq)?;
+    touch_day(kv, &entry.claim, &entry.claim.breakdown.to_string(), seq);
     let old = entry.clone();
     entry.status = status;
     kv.put(key, entry.to_value());
