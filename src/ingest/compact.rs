@@ -111,9 +111,82 @@ impl LineSet {
     }
 }
 
+/// What each claim line of an input stands for, in about a bit a line: a
+/// line stands for the claim it adds unless told otherwise, and only the
+/// others (a duplicate, a line that is a recorded claim, a line whose
+/// claim a later line corrected: a few in a hundred) keep their `Ref`.
+/// Before, every claim line kept 16 bytes: 17 MB of an import of 1M lines,
+/// most of what pass 1 holds besides the content map.
+#[derive(Default)]
+pub struct LineClaims {
+    lines: LineSet,
+    other: HashMap<u64, Packed>,
+}
+
+impl LineClaims {
+    /// What claim line `line` stands for; None if it is not a claim line.
+    pub fn get(&self, refs: &Refs, line: u64) -> Option<Ref> {
+        if !self.lines.contains(line) {
+            return None;
+        }
+        Some(match self.other.get(&line) {
+            Some(p) => refs.unpack(*p),
+            None => Ref::Planned(line),
+        })
+    }
+
+    pub fn set(&mut self, refs: &mut Refs, line: u64, r: Ref) {
+        self.lines.insert(line);
+        let p = refs.pack(r);
+        if p == Packed(line) {
+            self.other.remove(&line);
+        } else {
+            self.other.insert(line, p);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Against a map from line to ref, through sets that replace a line's
+    /// own claim by others and back.
+    #[test]
+    fn line_claims_hold_what_a_map_holds() {
+        let mut refs = Refs::default();
+        let mut lc = LineClaims::default();
+        let mut model = std::collections::BTreeMap::new();
+        let ids: Vec<Hash32> = (0..5u8).map(|i| Hash32([i; 32])).collect();
+        // A fixed pseudo-random walk: lines, and what each is set to.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..5000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let line = x % 700;
+            let r = match (x >> 20) % 4 {
+                0 | 1 => Ref::Planned(line),
+                2 => Ref::Planned((x >> 32) % 700),
+                _ => Ref::Existing(ids[((x >> 32) % 5) as usize]),
+            };
+            lc.set(&mut refs, line, r);
+            model.insert(line, r);
+        }
+        for line in 0..800 {
+            assert_eq!(
+                lc.get(&refs, line),
+                model.get(&line).copied(),
+                "line {line}"
+            );
+        }
+        // Only the lines standing for another claim than their own are kept.
+        let others = model
+            .iter()
+            .filter(|(l, r)| **r != Ref::Planned(**l))
+            .count();
+        assert_eq!(lc.other.len(), others);
+    }
 
     #[test]
     fn packed_refs_unpack_to_what_was_packed() {

@@ -10,7 +10,7 @@
 //!    as it grows and acknowledged once, at the end (all or nothing, across
 //!    crashes too: see docs/FORMAT.md, "Frame").
 
-use super::compact::{LineSet, Packed, Ref, Refs};
+use super::compact::{LineClaims, LineSet, Packed, Ref, Refs};
 use super::file_lines::FileLines;
 use super::input::{Parsed, Target};
 use crate::event::{Correction, Event, Hash32, Retraction};
@@ -165,8 +165,8 @@ struct Planner {
     sources: BTreeMap<String, Source>,
     /// The ids `Packed` refs name.
     refs: Refs,
-    /// (line, what that line's claim is now), in line order.
-    line_claims: Vec<(u64, Packed)>,
+    /// What each claim line stands for now.
+    line_claims: LineClaims,
     /// Claims added by this input, by content, in CONTENT_SHARDS maps by
     /// the key's low bits: one map of a million entries grows by building
     /// its doubled table beside the old one (75 MB at once, the peak of an
@@ -246,18 +246,11 @@ impl Planner {
     }
 
     fn line_claim(&self, n: u64) -> Option<Ref> {
-        self.line_claims
-            .binary_search_by_key(&n, |x| x.0)
-            .ok()
-            .map(|i| self.refs.unpack(self.line_claims[i].1))
+        self.line_claims.get(&self.refs, n)
     }
 
     fn set_line_claim(&mut self, n: u64, r: Ref) {
-        let r = self.refs.pack(r);
-        match self.line_claims.binary_search_by_key(&n, |x| x.0) {
-            Ok(i) => self.line_claims[i].1 = r,
-            Err(i) => self.line_claims.insert(i, (n, r)),
-        }
+        self.line_claims.set(&mut self.refs, n, r);
     }
 
     fn resolve(&mut self, cache: &Cache, line: u64, t: &Target) -> Result<Option<Ref>, StoreError> {
