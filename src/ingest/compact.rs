@@ -111,6 +111,86 @@ impl LineSet {
     }
 }
 
+/// The first half of a content hash: enough to tell claims of one input
+/// apart (a collision among a million claims has odds near 1e-27) at half
+/// the memory. Four u32s, aligned to 4 bytes, so that with a u32 value a
+/// map entry takes 20 bytes (two u64s and a u64 took 24; a u128, 32).
+pub type ContentKey = [u32; 4];
+
+pub fn content_key(h: &Hash32) -> ContentKey {
+    let word = |i: usize| u32::from_le_bytes([h.0[i], h.0[i + 1], h.0[i + 2], h.0[i + 3]]);
+    [word(0), word(4), word(8), word(12)]
+}
+
+/// Maps by the key's low bits: one map of a million entries grows by
+/// building its doubled table beside the old one; sixteen grow one at a
+/// time.
+const CONTENT_SHARDS: usize = 16;
+
+/// The `Packed` refs that fit 32 bits: a line or an id index below 2^31,
+/// the top bit saying which (as `EXISTING` does in 64).
+const NARROW_EXISTING: u32 = 1 << 31;
+
+fn narrow(p: Packed) -> Option<u32> {
+    let v = u32::try_from(p.0 & !EXISTING)
+        .ok()
+        .filter(|v| *v < NARROW_EXISTING)?;
+    Some(if p.0 & EXISTING != 0 {
+        v | NARROW_EXISTING
+    } else {
+        v
+    })
+}
+
+fn widen(v: u32) -> Packed {
+    let flag = if v & NARROW_EXISTING != 0 {
+        EXISTING
+    } else {
+        0
+    };
+    Packed(u64::from(v & !NARROW_EXISTING) | flag)
+}
+
+/// The claims of an input by content: import's largest use of memory in
+/// its first pass (an entry per claim line). Refs that fit 32 bits, all
+/// of them in any file of fewer than 2^31 lines, take 20-byte entries;
+/// any other goes to a map of full refs.
+#[derive(Default)]
+pub struct ContentMap {
+    narrow: [HashMap<ContentKey, u32>; CONTENT_SHARDS],
+    wide: HashMap<ContentKey, Packed>,
+}
+
+impl ContentMap {
+    fn shard(&self, key: &ContentKey) -> usize {
+        // Keys are hash bits: the low ones are as even as any.
+        key[0] as usize % CONTENT_SHARDS
+    }
+
+    pub fn get(&self, key: &ContentKey) -> Option<Packed> {
+        match self.narrow[self.shard(key)].get(key) {
+            Some(v) => Some(widen(*v)),
+            None => self.wide.get(key).copied(),
+        }
+    }
+
+    pub fn insert(&mut self, key: ContentKey, p: Packed) {
+        let shard = self.shard(&key);
+        match narrow(p) {
+            Some(v) => {
+                self.narrow[shard].insert(key, v);
+                if !self.wide.is_empty() {
+                    self.wide.remove(&key);
+                }
+            }
+            None => {
+                self.narrow[shard].remove(&key);
+                self.wide.insert(key, p);
+            }
+        }
+    }
+}
+
 /// What each claim line of an input stands for, in about a bit a line: a
 /// line stands for the claim it adds unless told otherwise, and only the
 /// others (a duplicate, a line that is a recorded claim, a line whose
@@ -149,6 +229,43 @@ impl LineClaims {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Against a map of full refs, through refs narrow and wide (lines
+    /// and id indices on both sides of 2^31) replacing each other.
+    #[test]
+    fn content_map_holds_what_a_map_of_full_refs_holds() {
+        let mut map = ContentMap::default();
+        let mut model = HashMap::new();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let refs = [0, 1, (1 << 31) - 1, 1 << 31, (1 << 32) + 5, EXISTING - 1];
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let key = [(x % 500) as u32, 7, 8, 9];
+            let v = refs[((x >> 16) % 6) as usize].min(x >> 40);
+            let p = if (x >> 12).is_multiple_of(2) {
+                Packed(v)
+            } else {
+                Packed(EXISTING | v)
+            };
+            map.insert(key, p);
+            model.insert(key, p);
+        }
+        for k in 0..600u32 {
+            let key = [k, 7, 8, 9];
+            assert_eq!(map.get(&key), model.get(&key).copied(), "key {k}");
+        }
+        for p in [
+            Packed(0),
+            Packed((1 << 31) - 1),
+            Packed(EXISTING | ((1 << 31) - 1)),
+        ] {
+            assert_eq!(narrow(p).map(widen), Some(p));
+        }
+        assert_eq!(narrow(Packed(1 << 31)), None);
+        assert_eq!(narrow(Packed(EXISTING | (1 << 31))), None);
+    }
 
     /// Against a map from line to ref, through sets that replace a line's
     /// own claim by others and back.

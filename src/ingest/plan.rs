@@ -10,7 +10,7 @@
 //!    as it grows and acknowledged once, at the end (all or nothing, across
 //!    crashes too: see docs/FORMAT.md, "Frame").
 
-use super::compact::{LineClaims, LineSet, Packed, Ref, Refs};
+use super::compact::{content_key, ContentKey, ContentMap, LineClaims, LineSet, Ref, Refs};
 use super::file_lines::FileLines;
 use super::input::{Parsed, Target};
 use crate::event::{Correction, Event, Hash32, Retraction};
@@ -135,30 +135,6 @@ impl Lines for ParsedLines {
     }
 }
 
-/// The first half of a content hash: enough to tell claims of one input
-/// apart (a collision among a million claims has odds near 1e-27) at half
-/// the memory. Two u64s, not a u128: a u128 is aligned to 16 bytes, which
-/// made each map entry 32 bytes instead of 24 (import's largest use of
-/// memory at 1M lines).
-type ContentKey = [u64; 2];
-
-fn short(h: &Hash32) -> ContentKey {
-    let half = |i: usize| {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&h.0[i..i + 8]);
-        u64::from_le_bytes(b)
-    };
-    [half(0), half(8)]
-}
-
-const CONTENT_SHARDS: usize = 16;
-
-/// The map of `Planner::contents` a content key lives in (keys are hash
-/// bits: the low ones are as even as any).
-fn shard(key: &ContentKey) -> usize {
-    (key[0] as usize) % CONTENT_SHARDS
-}
-
 #[derive(Default)]
 struct Planner {
     errors: Vec<LineError>,
@@ -167,11 +143,8 @@ struct Planner {
     refs: Refs,
     /// What each claim line stands for now.
     line_claims: LineClaims,
-    /// Claims added by this input, by content, in CONTENT_SHARDS maps by
-    /// the key's low bits: one map of a million entries grows by building
-    /// its doubled table beside the old one (75 MB at once, the peak of an
-    /// import of 1M lines); sixteen grow one at a time.
-    contents: [HashMap<ContentKey, Packed>; CONTENT_SHARDS],
+    /// Claims added by this input, by content.
+    contents: ContentMap,
     ended_existing: BTreeSet<Hash32>,
     ended_planned: HashSet<u64>,
     /// Lines to append.
@@ -310,14 +283,12 @@ impl Planner {
 
     /// The claim of this input with content `key`, if any.
     fn content(&self, key: &ContentKey) -> Option<Ref> {
-        self.contents[shard(key)]
-            .get(key)
-            .map(|p| self.refs.unpack(*p))
+        self.contents.get(key).map(|p| self.refs.unpack(p))
     }
 
     fn set_content(&mut self, key: ContentKey, r: Ref) {
         let r = self.refs.pack(r);
-        self.contents[shard(&key)].insert(key, r);
+        self.contents.insert(key, r);
     }
 
     fn step(&mut self, line: u64) -> u64 {
@@ -499,7 +470,7 @@ impl Planner {
             // Later lines like the corrected claim are that claim, as they
             // were when this line was first imported.
             self.consumed.insert(new);
-            self.set_content(short(&content), Ref::Existing(new));
+            self.set_content(content_key(&content), Ref::Existing(new));
             if let Some(t) = target {
                 self.set_line_claim(t, Ref::Existing(new));
             }
@@ -543,7 +514,7 @@ impl Planner {
                     return Ok(());
                 }
                 let content = claim_content_hash(&c);
-                let key = short(&content);
+                let key = content_key(&content);
                 if let Some(r) = self.content(&key).filter(|r| self.live(r)) {
                     // The same claim as an earlier line of this input.
                     self.count_twin(line, r);
@@ -623,7 +594,7 @@ impl Planner {
                 }
                 let sources_ok = self.check_claim_sources(cache, line, &new, "new.")?;
                 // A correction must not produce a second copy of an active claim.
-                let copy = match self.content(&short(&content)) {
+                let copy = match self.content(&content_key(&content)) {
                     Some(Ref::Planned(i)) if !self.ended_planned.contains(&i) => {
                         Some("a claim earlier in this input".to_string())
                     }
@@ -645,7 +616,7 @@ impl Planner {
                         if let Some(l) = target.line {
                             self.set_line_claim(l, me);
                         }
-                        self.set_content(short(&content), me);
+                        self.set_content(content_key(&content), me);
                         self.outcome.corrected += 1;
                     }
                 }
