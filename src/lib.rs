@@ -22,8 +22,8 @@ mod store;
 
 pub use chain::{check_link, record_hash, LinkError, RECORD_HASH_CONTEXT};
 pub use event::{
-    decode_record, encode_record, ends_a_claim, CodecError, Correction, Event, Genesis, Hash32,
-    Record, Retraction, FORMAT_VERSION, MAX_RECORD_BYTES,
+    claim_range, decode_record, encode_record, ends_a_claim, CodecError, Correction, Event,
+    Genesis, Hash32, Record, Retraction, FORMAT_VERSION, MAX_RECORD_BYTES,
 };
 pub use ingest::{
     apply_parsed, import, import_file, import_lines, parse_claim_value, parse_line, FileLines,

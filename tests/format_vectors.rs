@@ -1253,3 +1253,40 @@ fn ends_a_claim_reads_the_tag_of_every_golden_record() {
         }
     }
 }
+
+/// The fold takes a claim's bytes from its record's (`claim_range`)
+/// instead of encoding the claim again: in every golden record that adds
+/// a claim, the range must be exactly the claim's own encoding, and
+/// records that add none have none.
+#[test]
+fn claim_range_is_the_claims_own_encoding_in_every_golden_record() {
+    let file = load();
+    let mut adding = 0;
+    for f in &file.records {
+        let bytes = unhex(&f.record_hex);
+        let r = decode_record(&bytes).expect("decodes");
+        let claim = match &r.event {
+            Event::ClaimAdded(c) => Some(c),
+            Event::ClaimCorrected(c) => Some(&c.new),
+            _ => None,
+        };
+        let range = claimlog::claim_range(&r, bytes.len());
+        match claim {
+            Some(c) => {
+                adding += 1;
+                let own = bincode::encode_to_vec(c, bincode::config::standard()).unwrap();
+                assert_eq!(
+                    range.map(|x| &bytes[x]),
+                    Some(&own[..]),
+                    "{}",
+                    f.description
+                );
+            }
+            None => assert_eq!(range, None, "{}", f.description),
+        }
+    }
+    assert!(
+        adding >= 2,
+        "the vectors hold an added and a corrected claim"
+    );
+}

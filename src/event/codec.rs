@@ -2,7 +2,7 @@
 //! endian, variable-length integers). Decoding accepts only bytes that
 //! re-encode to themselves, so every record has exactly one encoding.
 
-use super::types::{Record, FORMAT_VERSION};
+use super::types::{Event, Record, FORMAT_VERSION};
 use super::Hash32;
 use crate::model::Name;
 use thiserror::Error;
@@ -85,10 +85,46 @@ pub fn ends_a_claim(bytes: &[u8]) -> Result<bool, CodecError> {
     Ok(tag == RETRACTED_TAG || tag == CORRECTED_TAG)
 }
 
-/// The tags of `Event::ClaimRetracted` and `Event::ClaimCorrected`: their
-/// places in the enum (frozen).
+/// The tags of `Event::ClaimAdded`, `Event::ClaimRetracted` and
+/// `Event::ClaimCorrected`: their places in the enum (frozen).
+const ADDED_TAG: u32 = 2;
 const RETRACTED_TAG: u32 = 3;
 const CORRECTED_TAG: u32 = 4;
+
+/// Where the claim record `rec` adds (a `ClaimAdded`'s claim, a
+/// `ClaimCorrected`'s new one; none for other events) lies in its
+/// canonical bytes, `len` of them. A record's encoding is its fields'
+/// encodings back to back (docs/FORMAT.md), so those bytes are the claim's
+/// own canonical encoding: whoever holds the record's bytes need not
+/// encode the claim again (the fold hashes it and stores it).
+pub fn claim_range(rec: &Record, len: usize) -> Option<std::ops::Range<usize>> {
+    let head = |tag: u32| {
+        encoded_len(&(
+            rec.format,
+            rec.seq,
+            &rec.prev,
+            rec.recorded_at_ms,
+            &rec.recorded_by,
+            tag,
+        ))
+    };
+    let (start, end) = match &rec.event {
+        Event::ClaimAdded(_) => (head(ADDED_TAG)?, len),
+        // The replaced claim's id (32 bytes), the new claim, the reason.
+        Event::ClaimCorrected(c) => (
+            head(CORRECTED_TAG)? + 32,
+            len.checked_sub(encoded_len(&c.reason)?)?,
+        ),
+        _ => return None,
+    };
+    (start <= end).then_some(start..end)
+}
+
+fn encoded_len<T: bincode::Encode>(v: &T) -> Option<usize> {
+    let mut w = bincode::enc::write::SizeWriter::default();
+    bincode::encode_into_writer(v, &mut w, config()).ok()?;
+    Some(w.bytes_written)
+}
 
 /// A bincode writer that fails as soon as what is written differs from
 /// `expected`.

@@ -5,6 +5,8 @@ mod codec;
 mod hash;
 mod types;
 
-pub use codec::{decode_record, encode_record, ends_a_claim, CodecError, MAX_RECORD_BYTES};
+pub use codec::{
+    claim_range, decode_record, encode_record, ends_a_claim, CodecError, MAX_RECORD_BYTES,
+};
 pub use hash::Hash32;
 pub use types::{Correction, Event, Genesis, Record, Retraction, FORMAT_VERSION};

@@ -171,6 +171,19 @@ impl ClaimEntry {
         value(seq, recorded_at_ms, replaces, &ClaimStatus::Active, claim)
     }
 
+    /// `active_value` from the claim's canonical bytes: a value is its
+    /// fields' encodings back to back, the claim's last.
+    pub(crate) fn active_value_of_bytes(
+        seq: u64,
+        recorded_at_ms: i64,
+        replaces: &Option<Hash32>,
+        claim: &[u8],
+    ) -> Vec<u8> {
+        let mut v = super::fold::enc(&(seq, recorded_at_ms, replaces, &ClaimStatus::Active));
+        v.extend_from_slice(claim);
+        v
+    }
+
     /// The entry stored as `value` under `g/` key `key`.
     pub(crate) fn from_value(key: &[u8], value: &[u8]) -> Result<ClaimEntry, super::ProjectError> {
         let s: StoredClaim = super::fold::dec(key, value)?;

@@ -33,6 +33,28 @@ pub fn claim_content_hash(c: &Claim) -> Hash32 {
     })
 }
 
+/// The claim a record adds, as its caller already holds it: its
+/// canonical bytes (`event::claim_range` of the record's bytes) and their
+/// content hash. With it the fold encodes no claim again: a claim's
+/// content hash and its stored value were two encodings of each claim on
+/// the fold's thread, the bound of a bulk import's second pass and of a
+/// replay.
+#[derive(Clone, Copy)]
+pub struct ClaimBytes<'a> {
+    pub bytes: &'a [u8],
+    pub content: Hash32,
+}
+
+impl<'a> ClaimBytes<'a> {
+    /// `bytes` must be a claim's canonical encoding.
+    pub fn of(bytes: &'a [u8]) -> ClaimBytes<'a> {
+        ClaimBytes {
+            bytes,
+            content: Hash32(blake3::derive_key(CLAIM_CONTENT_CONTEXT, bytes)),
+        }
+    }
+}
+
 pub(crate) fn enc<T: bincode::Encode>(v: &T) -> Vec<u8> {
     bincode::encode_to_vec(v, bincode::config::standard()).expect("cache values always encode")
 }
@@ -209,6 +231,7 @@ fn add_claim(
     rec: &Record,
     id: Hash32,
     claim: &Claim,
+    encoded: Option<ClaimBytes>,
     replaces: Option<Hash32>,
 ) -> Result<(), ProjectError> {
     require_source(kv, rec.seq, "source", claim.source.as_str())?;
@@ -218,12 +241,21 @@ fn add_claim(
     // The entry lives under its scope-index key, so that totals read a key
     // range and nothing else, and a claim's twins are found by content in
     // it; `c/<id>` points to that key.
+    if let Some(e) = &encoded {
+        debug_assert_eq!(
+            e.bytes,
+            enc(claim),
+            "ClaimBytes are not the claim's encoding"
+        );
+        debug_assert_eq!(e.content, claim_content_hash(claim));
+    }
     let breakdown = claim.breakdown.to_string();
+    let content = encoded.map_or_else(|| claim_content_hash(claim), |e| e.content);
     let at = keys::by_scope(
         claim.metric.as_str(),
         &breakdown,
         &claim.scope,
-        &claim_content_hash(claim),
+        &content,
         &id,
     );
     touch_day(kv, claim, &breakdown, rec.seq);
@@ -233,10 +265,17 @@ fn add_claim(
         })?;
     }
     kv.put(keys::claim(&id), keys::without_id(&at));
-    kv.put(
-        at,
-        ClaimEntry::active_value(rec.seq, rec.recorded_at_ms, &replaces, claim),
+    let value = match encoded {
+        Some(e) => {
+            ClaimEntry::active_value_of_bytes(rec.seq, rec.recorded_at_ms, &replaces, e.bytes)
+        }
+        None => ClaimEntry::active_value(rec.seq, rec.recorded_at_ms, &replaces, claim),
+    };
+    debug_assert_eq!(
+        value,
+        ClaimEntry::active_value(rec.seq, rec.recorded_at_ms, &replaces, claim)
     );
+    kv.put(at, value);
     Ok(())
 }
 
@@ -284,10 +323,12 @@ fn end_claim(
     Ok(old)
 }
 
-/// Applies record `rec`, whose hash is `hash`, found at `pos`.
+/// Applies record `rec`, whose hash is `hash`, found at `pos`; `claim`:
+/// the bytes of the claim it adds, when the caller holds them.
 pub fn apply(
     kv: &mut Overlay,
     rec: &Record,
+    claim: Option<ClaimBytes>,
     hash: Hash32,
     pos: Position,
 ) -> Result<(), ProjectError> {
@@ -333,7 +374,7 @@ pub fn apply(
                 }),
             );
         }
-        Event::ClaimAdded(c) => add_claim(kv, rec, hash, c, None)?,
+        Event::ClaimAdded(c) => add_claim(kv, rec, hash, c, claim, None)?,
         Event::ClaimRetracted(r) => {
             end_claim(
                 kv,
@@ -359,7 +400,7 @@ pub fn apply(
                     recorded_at_ms: rec.recorded_at_ms,
                 },
             )?;
-            add_claim(kv, rec, hash, &c.new, Some(c.old))?;
+            add_claim(kv, rec, hash, &c.new, claim, Some(c.old))?;
         }
     }
     Ok(())

@@ -13,12 +13,15 @@ pub use verify::{verify, Problem, Report};
 
 use crate::chain::{check_link, record_hash};
 use crate::event::{
-    decode_record, encode_record, CodecError, Event, Genesis, Hash32, Record, FORMAT_VERSION,
+    claim_range, decode_record, encode_record, CodecError, Event, Genesis, Hash32, Record,
+    FORMAT_VERSION,
 };
 use crate::log::MORE_IN_BATCH;
 use crate::log::{encode_frame, LogError, LogWriter, Position, DEFAULT_SEGMENT_BYTES, HEADER_LEN};
 use crate::model::{Name, Origin};
-use crate::project::{apply, BulkLoad, Cache, Checkpoint, Overlay, ProjectError, Targets};
+use crate::project::{
+    apply, BulkLoad, Cache, Checkpoint, ClaimBytes, Overlay, ProjectError, Targets,
+};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -557,7 +560,8 @@ impl<'a> Batch<'a> {
             }
             None => &mut self.overlay,
         };
-        if let Err(e) = apply(overlay, rec, hash, self.pos) {
+        let claim = claim_range(rec, bytes.len()).map(|r| ClaimBytes::of(&bytes[r]));
+        if let Err(e) = apply(overlay, rec, claim, hash, self.pos) {
             self.failed = true;
             return Err(match e {
                 ProjectError::Semantic { reason, .. } => StoreError::Rejected { index, reason },

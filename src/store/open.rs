@@ -2,9 +2,9 @@
 //! log into it, and cut off a torn tail.
 
 use super::{check_frame, lock, Head, Store, StoreError, StoreOptions};
-use crate::event::{decode_record, ends_a_claim, Hash32, Record};
+use crate::event::{claim_range, decode_record, ends_a_claim, Hash32, Record};
 use crate::log::{segment_path, LogWriter, Position, ScanEnd, Scanner, HEADER_LEN};
-use crate::project::{apply, Cache, Checkpoint, Sink, Targets};
+use crate::project::{apply, Cache, Checkpoint, ClaimBytes, Sink, Targets};
 use std::path::Path;
 
 pub(crate) struct ReplayEnd {
@@ -147,7 +147,11 @@ pub(crate) fn replay(
                     Step::Frame(frame) => frame,
                     Step::End(end) => return Ok(end),
                 };
-                apply(sink.overlay(), &frame.rec, frame.hash, frame.pos).map_err(|e| {
+                let claim = frame.claim.clone().map(|(r, content)| ClaimBytes {
+                    bytes: &frame.bytes[r],
+                    content,
+                });
+                apply(sink.overlay(), &frame.rec, claim, frame.hash, frame.pos).map_err(|e| {
                     StoreError::Corrupt {
                         seq: next_seq,
                         reason: e.to_string(),
@@ -226,6 +230,10 @@ pub(crate) fn replay(
 /// A frame of the replay, checked: its record and where it lies.
 struct Checked {
     rec: Record,
+    /// The record's bytes, and where in them the claim it adds is with
+    /// that claim's content hash (made on the reading thread).
+    bytes: Vec<u8>,
+    claim: Option<(std::ops::Range<usize>, Hash32)>,
     hash: Hash32,
     pos: Position,
     end: Position,
@@ -281,12 +289,16 @@ fn checked_frames(
             prev = frame.stored_hash;
             segment = frame.pos.segment;
             seq += 1;
+            let claim = claim_range(&rec, frame.bytes.len())
+                .map(|r| (r.clone(), ClaimBytes::of(&frame.bytes[r]).content));
             Ok(Step::Frame(Checked {
                 rec,
+                claim,
                 hash: frame.stored_hash,
                 pos: frame.pos,
                 end: frame.end(),
                 more: frame.more,
+                bytes: frame.bytes,
             }))
         };
         let step = step();

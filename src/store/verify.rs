@@ -4,10 +4,10 @@
 
 use super::read_ahead::{Body, ReadAhead};
 use super::{check_frame, decode_frame, lock, Head, StoreError};
-use crate::event::Hash32;
+use crate::event::{claim_range, Hash32};
 use crate::log::{list_segments, Position, ScanEnd, Scanner};
 use crate::project::witness::{self, Witness};
-use crate::project::{apply, Cache};
+use crate::project::{apply, Cache, ClaimBytes};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -169,7 +169,8 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
         if let (Some(ov), Some(sc), Checked::Record(rec)) =
             (overlay.as_mut(), scratch.as_ref(), &rec)
         {
-            if let Err(e) = apply(ov, rec, item.stored_hash, item.pos) {
+            let claim = claim_range(rec, bytes.len()).map(|r| ClaimBytes::of(&bytes[r]));
+            if let Err(e) = apply(ov, rec, claim, item.stored_hash, item.pos) {
                 report.problem = Some(Problem {
                     seq,
                     kind: "invalid event".into(),
