@@ -33,15 +33,15 @@ pub fn claim_content_hash(c: &Claim) -> Hash32 {
     })
 }
 
-/// The claim a record adds, as its caller already holds it: its
-/// canonical bytes (`event::claim_range` of the record's bytes) and their
-/// content hash. With it the fold encodes no claim again: a claim's
-/// content hash and its stored value were two encodings of each claim on
-/// the fold's thread, the bound of a bulk import's second pass and of a
-/// replay.
+/// What the caller already knows of the claim a record adds: its content
+/// hash, and its canonical bytes (`event::claim_range` of the record's
+/// bytes) when it holds them on the fold's thread. With both the fold
+/// encodes no claim again; with the hash alone, once (for its value).
+/// Each was an encoding of every claim on the fold's thread, the bound of
+/// a bulk import's second pass and of a replay.
 #[derive(Clone, Copy)]
 pub struct ClaimBytes<'a> {
-    pub bytes: &'a [u8],
+    pub bytes: Option<&'a [u8]>,
     pub content: Hash32,
 }
 
@@ -49,10 +49,15 @@ impl<'a> ClaimBytes<'a> {
     /// `bytes` must be a claim's canonical encoding.
     pub fn of(bytes: &'a [u8]) -> ClaimBytes<'a> {
         ClaimBytes {
-            bytes,
-            content: Hash32(blake3::derive_key(CLAIM_CONTENT_CONTEXT, bytes)),
+            bytes: Some(bytes),
+            content: content_of(bytes),
         }
     }
+}
+
+/// The content hash of a claim from its canonical encoding.
+pub fn content_of(claim_bytes: &[u8]) -> Hash32 {
+    Hash32(blake3::derive_key(CLAIM_CONTENT_CONTEXT, claim_bytes))
 }
 
 pub(crate) fn enc<T: bincode::Encode>(v: &T) -> Vec<u8> {
@@ -247,11 +252,9 @@ fn add_claim(
     // range and nothing else, and a claim's twins are found by content in
     // it; `c/<id>` points to that key.
     if let Some(e) = &encoded {
-        debug_assert_eq!(
-            e.bytes,
-            enc(claim),
-            "ClaimBytes are not the claim's encoding"
-        );
+        if let Some(b) = e.bytes {
+            debug_assert_eq!(b, enc(claim), "ClaimBytes are not the claim's encoding");
+        }
         debug_assert_eq!(e.content, claim_content_hash(claim));
     }
     let breakdown = claim.breakdown.to_string();
@@ -270,10 +273,8 @@ fn add_claim(
         })?;
     }
     kv.put(keys::claim(&id), keys::without_id(&at));
-    let value = match encoded {
-        Some(e) => {
-            ClaimEntry::active_value_of_bytes(rec.seq, rec.recorded_at_ms, &replaces, e.bytes)
-        }
+    let value = match encoded.and_then(|e| e.bytes) {
+        Some(b) => ClaimEntry::active_value_of_bytes(rec.seq, rec.recorded_at_ms, &replaces, b),
         None => ClaimEntry::active_value(rec.seq, rec.recorded_at_ms, &replaces, claim),
     };
     debug_assert_eq!(
