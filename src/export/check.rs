@@ -6,7 +6,7 @@ use super::standard::standard_queries;
 use super::types::{record_value, HeadJson, SnapshotEvent, SNAPSHOT_FORMAT};
 use crate::chain::{check_link, record_hash};
 use crate::checkpoint::{open_note, Checkpoint, Verifier};
-use crate::event::{claim_range, decode_record, ends_a_claim, Event, Hash32};
+use crate::event::{decode_record, ends_a_claim, Event, Hash32};
 use crate::log::Position;
 use crate::merkle::{hash_leaf, RootBuilder};
 use crate::project::{apply, Cache, ClaimBytes, Sink, SourceEntry, Targets};
@@ -107,7 +107,7 @@ impl EventChecker {
             self.store_id = Some(hex::encode(g.store_id));
         }
         if let (Some(sink), Some(c)) = (self.sink.as_mut(), self.cache.as_ref()) {
-            let claim = claim_range(&rec, bytes.len()).map(|r| ClaimBytes::of(&bytes[r]));
+            let claim = ClaimBytes::in_record(&rec, &bytes);
             apply(
                 sink.overlay(),
                 &rec,

@@ -9,7 +9,7 @@ use super::keys;
 use super::packed;
 use super::writer::{InFlight, Pending};
 use super::ProjectError;
-use crate::event::{Event, Hash32, Record};
+use crate::event::{claim_range, Event, Hash32, Record};
 use crate::log::Position;
 use crate::model::Claim;
 use std::collections::BTreeMap;
@@ -29,7 +29,7 @@ pub fn claim_content_hash(c: &Claim) -> Hash32 {
         bytes.clear();
         bincode::encode_into_std_write(c, bytes, bincode::config::standard())
             .expect("a validated claim always encodes");
-        Hash32(blake3::derive_key(CLAIM_CONTENT_CONTEXT, bytes))
+        content_of(bytes)
     })
 }
 
@@ -46,17 +46,19 @@ pub struct ClaimBytes<'a> {
 }
 
 impl<'a> ClaimBytes<'a> {
-    /// `bytes` must be a claim's canonical encoding.
-    pub fn of(bytes: &'a [u8]) -> ClaimBytes<'a> {
-        ClaimBytes {
-            bytes: Some(bytes),
-            content: content_of(bytes),
-        }
+    /// The claim record `rec` adds, if it adds one, from the record's
+    /// canonical bytes `bytes`.
+    pub fn in_record(rec: &Record, bytes: &'a [u8]) -> Option<ClaimBytes<'a>> {
+        let claim = &bytes[claim_range(rec, bytes.len())?];
+        Some(ClaimBytes {
+            bytes: Some(claim),
+            content: content_of(claim),
+        })
     }
 }
 
 /// The content hash of a claim from its canonical encoding.
-pub fn content_of(claim_bytes: &[u8]) -> Hash32 {
+fn content_of(claim_bytes: &[u8]) -> Hash32 {
     Hash32(blake3::derive_key(CLAIM_CONTENT_CONTEXT, claim_bytes))
 }
 

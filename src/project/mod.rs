@@ -17,7 +17,7 @@ mod writer;
 pub use bulk::{remove_stale_runs, BulkLoad, Sink, Targets};
 pub use cache::Cache;
 pub use entries::{Checkpoint, ClaimEntry, ClaimStatus, GenesisEntry, Location, SourceEntry};
-pub use fold::{apply, claim_content_hash, content_of, ClaimBytes, Overlay};
+pub use fold::{apply, claim_content_hash, ClaimBytes, Overlay};
 
 use thiserror::Error;
 

@@ -13,8 +13,7 @@ pub use verify::{verify, Problem, Report};
 
 use crate::chain::{check_link, record_hash};
 use crate::event::{
-    claim_range, decode_record, encode_record, CodecError, Event, Genesis, Hash32, Record,
-    FORMAT_VERSION,
+    decode_record, encode_record, CodecError, Event, Genesis, Hash32, Record, FORMAT_VERSION,
 };
 use crate::log::MORE_IN_BATCH;
 use crate::log::{encode_frame, LogError, LogWriter, Position, DEFAULT_SEGMENT_BYTES, HEADER_LEN};
@@ -560,7 +559,7 @@ impl<'a> Batch<'a> {
             }
             None => &mut self.overlay,
         };
-        let claim = claim_range(rec, bytes.len()).map(|r| ClaimBytes::of(&bytes[r]));
+        let claim = ClaimBytes::in_record(rec, &bytes);
         if let Err(e) = apply(overlay, rec, claim, hash, self.pos) {
             self.failed = true;
             return Err(match e {

@@ -2,9 +2,9 @@
 //! log into it, and cut off a torn tail.
 
 use super::{check_frame, lock, Head, Store, StoreError, StoreOptions};
-use crate::event::{claim_range, decode_record, ends_a_claim, Hash32, Record};
+use crate::event::{decode_record, ends_a_claim, Hash32, Record};
 use crate::log::{segment_path, LogWriter, Position, ScanEnd, Scanner, HEADER_LEN};
-use crate::project::{apply, content_of, Cache, Checkpoint, ClaimBytes, Sink, Targets};
+use crate::project::{apply, Cache, Checkpoint, ClaimBytes, Sink, Targets};
 use std::path::Path;
 
 pub(crate) struct ReplayEnd {
@@ -290,7 +290,7 @@ fn checked_frames(
             prev = frame.stored_hash;
             segment = frame.pos.segment;
             seq += 1;
-            let claim = claim_range(&rec, frame.bytes.len()).map(|r| content_of(&frame.bytes[r]));
+            let claim = ClaimBytes::in_record(&rec, &frame.bytes).map(|c| c.content);
             Ok(Step::Frame(Checked {
                 rec,
                 claim,

@@ -4,7 +4,7 @@
 
 use super::read_ahead::{Body, ReadAhead};
 use super::{check_frame, decode_frame, lock, Head, StoreError};
-use crate::event::{claim_range, Hash32};
+use crate::event::Hash32;
 use crate::log::{list_segments, Position, ScanEnd, Scanner};
 use crate::project::witness::{self, Witness};
 use crate::project::{apply, Cache, ClaimBytes};
@@ -169,7 +169,7 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
         if let (Some(ov), Some(sc), Checked::Record(rec)) =
             (overlay.as_mut(), scratch.as_ref(), &rec)
         {
-            let claim = claim_range(rec, bytes.len()).map(|r| ClaimBytes::of(&bytes[r]));
+            let claim = ClaimBytes::in_record(rec, bytes);
             if let Err(e) = apply(ov, rec, claim, item.stored_hash, item.pos) {
                 report.problem = Some(Problem {
                     seq,
