@@ -168,7 +168,6 @@ impl LogWriter {
         if self.poisoned {
             return Err(LogError::Poisoned);
         }
-        let path = segment_path(&self.dir, self.segment);
         let res =
             self.file.write_all(frames).and_then(
                 |()| {
@@ -181,7 +180,8 @@ impl LogWriter {
             );
         if let Err(e) = res {
             self.abort();
-            return Err(io_err(&path)(e));
+            // The path is made here only: it was allocated on every append.
+            return Err(io_err(&segment_path(&self.dir, self.segment))(e));
         }
         self.len += u64::try_from(frames.len()).unwrap_or(u64::MAX);
         Ok(())

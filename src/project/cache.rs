@@ -3,7 +3,7 @@
 //! and rebuilt from the log.
 
 use super::entries::{Checkpoint, ClaimEntry, GenesisEntry, Location, SourceEntry, CACHE_VERSION};
-use super::fold::{claim_content_hash, dec, enc, Overlay};
+use super::fold::{claim_content_hash, dec, enc, Known, Overlay};
 use super::keys;
 use super::packed;
 use super::witness;
@@ -32,6 +32,8 @@ pub struct Cache {
     /// The query layer's memo of resolved figures (see `memo_range`): not a
     /// projection, not compared by verify, cleared with the cache.
     memo: sled::Tree,
+    /// Keys the tree holds for good (fold.rs), shared with every overlay.
+    known: Arc<Known>,
     _db: sled::Db,
     path: PathBuf,
 }
@@ -86,6 +88,7 @@ impl Cache {
             writer: Writer::new(tree.clone()),
             tree,
             memo: db.open_tree("memo")?,
+            known: Arc::default(),
             _db: db,
             path: path.to_path_buf(),
         };
@@ -127,6 +130,7 @@ impl Cache {
             writer: Writer::new(tree.clone()),
             tree,
             memo: db.open_tree("memo")?,
+            known: Arc::default(),
             _db: db,
             path: PathBuf::new(),
         };
@@ -147,6 +151,7 @@ impl Cache {
         }
         self.memo.clear()?;
         self.tree.clear()?;
+        self.known.clear();
         self.tree
             .insert(keys::VERSION, &CACHE_VERSION.to_be_bytes())?;
         Ok(())
@@ -193,7 +198,11 @@ impl Cache {
     }
 
     pub fn begin(&self) -> Overlay {
-        Overlay::new(self.tree.clone(), Arc::clone(&self.writer.in_flight))
+        Overlay::new(
+            self.tree.clone(),
+            Arc::clone(&self.writer.in_flight),
+            Arc::clone(&self.known),
+        )
     }
 
     /// Commits an overlay together with the checkpoint. The writes land in
@@ -685,5 +694,67 @@ mod concurrent_reads {
             misses, 0,
             "{misses} of {reads} fold reads missed claim key x"
         );
+    }
+}
+
+#[cfg(test)]
+mod known_keys {
+    use super::*;
+
+    fn commit(cache: &Cache, key: &[u8], value: &[u8]) {
+        let mut ov = cache.begin();
+        ov.put(key.to_vec(), value.to_vec());
+        cache.commit_partial(ov).unwrap();
+    }
+
+    /// A source found once is remembered (fold.rs, `Known`); emptying the
+    /// cache forgets it, as it forgets the source itself.
+    #[test]
+    fn a_cleared_cache_forgets_the_sources_it_had_found() {
+        let cache = Cache::temporary().unwrap();
+        let s = keys::source("s");
+        assert!(!cache.begin().has(&s).unwrap());
+        commit(&cache, &s, b"entry");
+        // Found while in flight, then in the tree.
+        assert!(cache.begin().has(&s).unwrap());
+        cache.settle().unwrap();
+        assert!(cache.begin().has(&s).unwrap());
+        cache.clear().unwrap();
+        assert!(!cache.begin().has(&s).unwrap());
+    }
+
+    /// A `y/` key the cache holds is not written again, and after the cache
+    /// is emptied it is.
+    #[test]
+    fn a_derived_key_is_written_again_only_once_the_cache_lost_it() {
+        let cache = Cache::temporary().unwrap();
+        let y = b"y/m\0\0".to_vec();
+        let mut ov = cache.begin();
+        ov.set_derived(&y, || b"v".to_vec()).unwrap();
+        assert_eq!(ov.pending.get(&y), Some(&Some(b"v".to_vec())));
+        cache.commit_partial(ov).unwrap();
+        cache.settle().unwrap();
+        for _ in 0..2 {
+            let mut ov = cache.begin();
+            ov.set_derived(&y, || b"v".to_vec()).unwrap();
+            assert!(ov.pending.is_empty(), "rewrote a key the cache holds");
+        }
+        cache.clear().unwrap();
+        let mut ov = cache.begin();
+        ov.set_derived(&y, || b"v".to_vec()).unwrap();
+        assert_eq!(ov.pending.get(&y), Some(&Some(b"v".to_vec())));
+    }
+
+    /// A key only pending in one overlay (a batch not committed) is not
+    /// remembered for the next.
+    #[test]
+    fn a_source_of_an_uncommitted_batch_is_not_remembered() {
+        let cache = Cache::temporary().unwrap();
+        let s = keys::source("s");
+        let mut ov = cache.begin();
+        ov.put(s.clone(), b"entry".to_vec());
+        assert!(ov.has(&s).unwrap());
+        drop(ov);
+        assert!(!cache.begin().has(&s).unwrap());
     }
 }

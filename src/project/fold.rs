@@ -12,8 +12,8 @@ use super::ProjectError;
 use crate::event::{claim_range, Event, Hash32, Record};
 use crate::log::Position;
 use crate::model::Claim;
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 /// blake3 `derive_key` context for claim content hashes (duplicate detection).
 pub const CLAIM_CONTENT_CONTEXT: &str = "claimlog 2026-11 claim content v1";
@@ -75,11 +75,40 @@ pub(crate) fn dec<T: bincode::Decode<()>>(key: &[u8], b: &[u8]) -> Result<T, Pro
         })
 }
 
+/// Keys the cache holds for good, as far as the fold can tell: a source
+/// once registered (`has`), a `y/` key once written (`set_derived`, whose
+/// value is a function of its key). The fold removes no key, so a key
+/// found committed (in flight or in the tree) stays, with that value,
+/// until the cache is emptied (`Cache::clear` empties this too).
+///
+/// Why: a single append looked both up in sled on every claim, about half
+/// of its checks' time, while the cache's worker was writing beside it.
+/// Bounded by the sources and the metric-years recorded.
+#[derive(Default)]
+pub struct Known(Mutex<HashSet<Vec<u8>>>);
+
+impl Known {
+    fn contains(&self, key: &[u8]) -> bool {
+        self.lock().contains(key)
+    }
+    fn insert(&self, key: &[u8]) {
+        self.lock().insert(key.to_vec());
+    }
+    pub(crate) fn clear(&self) {
+        self.lock().clear();
+    }
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<Vec<u8>>> {
+        // A set of keys cannot be left half-made by a panic.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// Pending writes over the cache tree: reads see the writes made so far,
 /// then those still being written by the cache's worker, then the tree.
 pub struct Overlay {
     tree: sled::Tree,
     in_flight: Arc<InFlight>,
+    known: Arc<Known>,
     pub(crate) pending: Pending,
     /// Set while filling an empty cache (project/bulk.rs): writes the fold
     /// never reads back go here instead of `pending`.
@@ -112,10 +141,11 @@ impl Spill {
 }
 
 impl Overlay {
-    pub(crate) fn new(tree: sled::Tree, in_flight: Arc<InFlight>) -> Self {
+    pub(crate) fn new(tree: sled::Tree, in_flight: Arc<InFlight>, known: Arc<Known>) -> Self {
         Overlay {
             tree,
             in_flight,
+            known,
             pending: BTreeMap::new(),
             spill: None,
         }
@@ -143,12 +173,20 @@ impl Overlay {
         self.get(key)?.map(|b| dec(key, &b)).transpose()
     }
 
-    /// Whether `key` holds a value, without copying it.
+    /// Whether `key` holds a value, without copying it. A key found
+    /// committed is remembered (`Known`).
     pub fn has(&self, key: &[u8]) -> Result<bool, ProjectError> {
-        match self.pending.get(key) {
-            Some(v) => Ok(v.is_some()),
-            None => Ok(self.get(key)?.is_some()),
+        if let Some(v) = self.pending.get(key) {
+            return Ok(v.is_some());
         }
+        if self.known.contains(key) {
+            return Ok(true);
+        }
+        let found = self.get(key)?.is_some();
+        if found {
+            self.known.insert(key);
+        }
+        Ok(found)
     }
 
     /// `put` for the small keys the fold writes on most records (counts,
@@ -182,11 +220,20 @@ impl Overlay {
         value: impl FnOnce() -> Vec<u8>,
     ) -> Result<(), ProjectError> {
         // A key pending removal is not "already written".
-        if matches!(self.pending.get(key), Some(Some(_))) {
-            return Ok(());
+        match self.pending.get(key) {
+            Some(Some(_)) => return Ok(()),
+            Some(None) => {}
+            None if self.known.contains(key) => return Ok(()),
+            None => {}
         }
         let value = value();
-        if self.get(key)?.as_deref() != Some(&value[..]) {
+        let committed = match self.pending.get(key) {
+            Some(_) => None,
+            None => self.get(key)?,
+        };
+        if committed.as_deref() == Some(&value[..]) {
+            self.known.insert(key);
+        } else {
             self.set(key, &value);
         }
         Ok(())
@@ -420,7 +467,7 @@ mod tests {
 
     fn overlay() -> Overlay {
         let db = sled::Config::new().temporary(true).open().unwrap();
-        Overlay::new(db.open_tree("t").unwrap(), Arc::default())
+        Overlay::new(db.open_tree("t").unwrap(), Arc::default(), Arc::default())
     }
 
     /// A key pending removal is written again by `set_derived`, as `put`
