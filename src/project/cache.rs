@@ -209,13 +209,13 @@ impl Cache {
     /// the tree on the cache's worker thread (project/writer.rs), atomically
     /// as far as any reader, or a reopen after a crash, can tell.
     pub fn commit(&self, overlay: Overlay, cp: Checkpoint) -> Result<(), ProjectError> {
-        self.writer.send(overlay.pending, Some(cp))
+        self.writer.send(overlay.into_pending(), Some(cp))
     }
 
     /// Commits part of a batch that is not acknowledged yet, marking the
     /// cache dirty until `commit` (see `keys::DIRTY`).
     pub fn commit_partial(&self, overlay: Overlay) -> Result<(), ProjectError> {
-        self.writer.send(overlay.pending, None)
+        self.writer.send(overlay.into_pending(), None)
     }
 
     /// Fails if a write to the cache has failed: the store must then be

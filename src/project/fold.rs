@@ -12,7 +12,7 @@ use super::ProjectError;
 use crate::event::{claim_range, Event, Hash32, Record};
 use crate::log::Position;
 use crate::model::Claim;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// blake3 `derive_key` context for claim content hashes (duplicate detection).
@@ -103,13 +103,20 @@ impl Known {
     }
 }
 
+/// An overlay's writes: `None` removes the key. Unordered: the fold only
+/// looks keys up, and a large batch's overlay holds tens of thousands
+/// (day versions, the claims later records end), where a B-tree's lookups
+/// were a tenth of a bulk import's fold. Ordered when committed
+/// (`into_pending`).
+pub(crate) type Writes = HashMap<Vec<u8>, Option<Vec<u8>>>;
+
 /// Pending writes over the cache tree: reads see the writes made so far,
 /// then those still being written by the cache's worker, then the tree.
 pub struct Overlay {
     tree: sled::Tree,
     in_flight: Arc<InFlight>,
     known: Arc<Known>,
-    pub(crate) pending: Pending,
+    pub(crate) pending: Writes,
     /// Set while filling an empty cache (project/bulk.rs): writes the fold
     /// never reads back go here instead of `pending`.
     pub(crate) spill: Option<Spill>,
@@ -146,9 +153,14 @@ impl Overlay {
             tree,
             in_flight,
             known,
-            pending: BTreeMap::new(),
+            pending: Writes::new(),
             spill: None,
         }
+    }
+
+    /// The writes in key order, as the cache's worker takes them.
+    pub(crate) fn into_pending(self) -> Pending {
+        self.pending.into_iter().collect()
     }
 
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, ProjectError> {
