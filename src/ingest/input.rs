@@ -8,7 +8,9 @@ use serde::Deserialize;
 /// Which claim a retraction or correction is about: a claim id (or a unique
 /// prefix of at least 4 hex digits) already in the store, or the line number
 /// of a claim earlier in the same file.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema, bincode::Encode, bincode::Decode,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -49,8 +51,9 @@ pub enum ImportLine {
     Correct(CorrectLine),
 }
 
-/// A parsed line: claims already validated across fields.
-#[derive(Debug, Clone)]
+/// A parsed line: claims already validated across fields. Its bincode
+/// form is an import's spool (spool.rs); decoding it validates again.
+#[derive(Debug, Clone, bincode::Encode, bincode::Decode)]
 pub enum Parsed {
     Source(Source),
     Claim(Claim),

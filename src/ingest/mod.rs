@@ -6,6 +6,7 @@ mod file_lines;
 mod input;
 mod lines;
 mod plan;
+mod spool;
 
 pub use file_lines::FileLines;
 pub use input::{parse_claim_value, parse_line, ImportLine, Parsed, Target};

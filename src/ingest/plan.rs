@@ -13,6 +13,7 @@
 use super::compact::{content_key, ContentKey, ContentMap, LineClaims, LineSet, Ref, Refs};
 use super::file_lines::FileLines;
 use super::input::{Parsed, Target};
+use super::spool::Spool;
 use crate::event::{Correction, Event, Hash32, Retraction};
 use crate::model::Source;
 use crate::project::{claim_content_hash, Cache, ClaimEntry, ClaimStatus};
@@ -661,6 +662,13 @@ fn plan_and_append(
     };
     let mut records = 0u64;
     let started = std::time::Instant::now();
+    // Pass 2 reads what pass 1 parsed, spooled (spool.rs); single commands
+    // are in memory already.
+    let mut spool = if commands {
+        None
+    } else {
+        Some(Spool::new(store.dir())?)
+    };
     let lines = {
         let cache = store.cache();
         input.each(&mut |n, item| {
@@ -669,6 +677,9 @@ fn plan_and_append(
                 Item::Bad(m) => p.err(n, m),
                 Item::Parsed(x) => {
                     records += 1;
+                    if let Some(spool) = spool.as_mut() {
+                        spool.push(n, &x)?;
+                    }
                     p.add(cache, n, x)?;
                 }
             }
@@ -728,17 +739,25 @@ fn plan_and_append(
         }
         .ok_or_else(|| {
             IngestError::Io(std::io::Error::other(format!(
-                "line {n} changed between the two reads"
+                "line {n} is not what the plan checked (an internal error)"
             )))
         })
     };
-    input.each(&mut |n, item| {
+    let mut spooled;
+    let second: &mut dyn Lines = match spool {
+        Some(spool) => {
+            spooled = spool.lines()?;
+            &mut spooled
+        }
+        None => input,
+    };
+    second.each(&mut |n, item| {
         if !emit.contains(n) {
             return Ok(());
         }
         let Item::Parsed(x) = item else {
             return Err(IngestError::Io(std::io::Error::other(format!(
-                "line {n} changed between the two reads"
+                "line {n} is not what the plan checked (an internal error)"
             ))));
         };
         let (event, is_claim) = match x {
@@ -785,7 +804,7 @@ fn plan_and_append(
     })?;
     if emitted != emit.len() {
         return Err(IngestError::Io(std::io::Error::other(
-            "the input changed between the two reads",
+            "the lines appended are not those the plan checked (an internal error)",
         )));
     }
     tracing::debug!("import: pass 2 (append) done at {:?}", started.elapsed());
