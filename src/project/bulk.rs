@@ -16,12 +16,10 @@
 //! spilled to the sort.
 
 use super::fold::{Overlay, Spill};
+use super::sorter::{SortedEntries, Sorter};
 use super::{Cache, Checkpoint, ProjectError};
 use crate::event::{Event, Hash32, Record};
-use extsort::{ExternalSorter, PushExternalSorter, Sortable};
-use std::cmp::Ordering;
 use std::collections::HashSet;
-use std::io::{Read, Write};
 
 /// Entries held in memory per sorted run: about 8 MB of claims. extsort
 /// keeps every run open until the merge, so a load holds one open file
@@ -158,55 +156,17 @@ impl Sink {
     }
 }
 
-/// One cache write on its way through the sort.
-struct Entry {
-    key: Vec<u8>,
-    val: Vec<u8>,
-}
-
-fn write_bytes<W: Write>(w: &mut W, b: &[u8]) -> std::io::Result<()> {
-    let len = u32::try_from(b.len()).map_err(std::io::Error::other)?;
-    w.write_all(&len.to_le_bytes())?;
-    w.write_all(b)
-}
-
-fn read_bytes<R: Read>(r: &mut R) -> std::io::Result<Vec<u8>> {
-    let mut len = [0u8; 4];
-    r.read_exact(&mut len)?;
-    let mut b = vec![0u8; u32::from_le_bytes(len) as usize];
-    r.read_exact(&mut b)?;
-    Ok(b)
-}
-
-impl Sortable for Entry {
-    fn encode<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
-        write_bytes(w, &self.key)?;
-        write_bytes(w, &self.val)
-    }
-
-    fn decode<R: Read>(r: &mut R) -> std::io::Result<Self> {
-        Ok(Entry {
-            key: read_bytes(r)?,
-            val: read_bytes(r)?,
-        })
-    }
-}
-
 fn sort_err(e: std::io::Error) -> ProjectError {
     ProjectError::Bulk(format!("sorting entries: {e}"))
-}
-
-type ByKey = fn(&Entry, &Entry) -> Ordering;
-
-fn by_key(a: &Entry, b: &Entry) -> Ordering {
-    a.key.cmp(&b.key)
 }
 
 /// A fill of an empty cache in progress: `overlay` for `apply`, then
 /// `spill` after each record, then `finish`.
 pub struct BulkLoad {
     overlay: Overlay,
-    sorter: PushExternalSorter<Entry, ByKey>,
+    // Before `_runs`: dropped first, it ends its thread before the runs'
+    // directory goes.
+    sorter: Sorter,
     /// Entries pushed into `sorter`: what its sorted stream must yield.
     pushed: u64,
     /// The sort's runs: beside the cache, or for a temporary cache (a
@@ -237,15 +197,13 @@ impl BulkLoad {
             ),
             _ => None,
         };
-        let mut sorter = ExternalSorter::new().with_segment_size(RUN_ENTRIES);
-        if let Some(runs) = &runs {
-            sorter = sorter.with_sort_dir(runs.path().to_path_buf());
-        }
+        let sorter = Sorter::start(RUN_ENTRIES, runs.as_ref().map(|r| r.path().to_path_buf()))
+            .map_err(sort_err)?;
         let mut overlay = cache.begin();
         overlay.spill = Some(Spill::new(targets));
         Ok(BulkLoad {
             overlay,
-            sorter: sorter.pushed_by(by_key as ByKey),
+            sorter,
             pushed: 0,
             _runs: runs,
         })
@@ -269,7 +227,7 @@ impl BulkLoad {
             return Ok(());
         };
         for (key, val) in spill.out.drain(..) {
-            self.sorter.push(Entry { key, val }).map_err(sort_err)?;
+            self.sorter.push(&key, &val).map_err(sort_err)?;
             self.pushed += 1;
         }
         Ok(())
@@ -283,7 +241,7 @@ impl BulkLoad {
         // the sort: no key is in both.
         for (key, val) in std::mem::take(&mut self.overlay.pending) {
             if let Some(val) = val {
-                self.sorter.push(Entry { key, val }).map_err(sort_err)?;
+                self.sorter.push(&key, &val).map_err(sort_err)?;
                 self.pushed += 1;
             }
         }
@@ -293,12 +251,7 @@ impl BulkLoad {
         // keeps a run in the buffer; `Sorted::load` skips it, and checks
         // that the stream yields every entry pushed.
         if self.pushed.is_multiple_of(RUN_ENTRIES as u64 + 1) {
-            self.sorter
-                .push(Entry {
-                    key: Vec::new(),
-                    val: Vec::new(),
-                })
-                .map_err(sort_err)?;
+            self.sorter.push(&[], &[]).map_err(sort_err)?;
         }
         let started = std::time::Instant::now();
         let sorted = self.sorter.done().map_err(sort_err)?;
@@ -313,7 +266,7 @@ impl BulkLoad {
 
 /// A bulk load's entries, sorted, waiting to be written.
 pub struct Sorted {
-    sorted: extsort::SortedIterator<Entry, ByKey>,
+    sorted: SortedEntries,
     expected: u64,
     _runs: Option<tempfile::TempDir>,
 }

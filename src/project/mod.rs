@@ -7,6 +7,7 @@ mod entries;
 mod fold;
 mod keys;
 mod packed;
+mod sorter;
 #[cfg(test)]
 mod testing;
 /// For the query layer's memo keys, which live beside the cache's.

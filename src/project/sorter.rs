@@ -1,0 +1,218 @@
+//! A bulk load's external sort, run on its own thread.
+//!
+//! Sorting each run and writing it to disk was a fifth of a bulk import's
+//! second pass on the fold's thread (perf, 1M lines), while the thread
+//! parsing the input ahead of it waited. The fold's thread now copies its
+//! entries into a batch buffer and hands batches over; the sort thread
+//! makes the entries from the buffer, so that every entry is allocated and
+//! freed by one thread (glibc frees across threads under the owning
+//! arena's lock).
+
+use extsort::{ExternalSorter, PushExternalSorter, Sortable};
+use std::cmp::Ordering;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::thread::JoinHandle;
+
+/// One cache write on its way through the sort.
+pub(crate) struct Entry {
+    pub(crate) key: Vec<u8>,
+    pub(crate) val: Vec<u8>,
+}
+
+fn write_bytes<W: Write>(w: &mut W, b: &[u8]) -> std::io::Result<()> {
+    let len = u32::try_from(b.len()).map_err(std::io::Error::other)?;
+    w.write_all(&len.to_le_bytes())?;
+    w.write_all(b)
+}
+
+fn read_bytes<R: Read>(r: &mut R) -> std::io::Result<Vec<u8>> {
+    let mut len = [0u8; 4];
+    r.read_exact(&mut len)?;
+    let mut b = vec![0u8; u32::from_le_bytes(len) as usize];
+    r.read_exact(&mut b)?;
+    Ok(b)
+}
+
+impl Sortable for Entry {
+    fn encode<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
+        write_bytes(w, &self.key)?;
+        write_bytes(w, &self.val)
+    }
+
+    fn decode<R: Read>(r: &mut R) -> std::io::Result<Self> {
+        Ok(Entry {
+            key: read_bytes(r)?,
+            val: read_bytes(r)?,
+        })
+    }
+}
+
+pub(crate) type ByKey = fn(&Entry, &Entry) -> Ordering;
+
+fn by_key(a: &Entry, b: &Entry) -> Ordering {
+    a.key.cmp(&b.key)
+}
+
+pub(crate) type SortedEntries = extsort::SortedIterator<Entry, ByKey>;
+
+/// Bytes of entries per batch handed to the sort thread.
+const BATCH_BYTES: usize = 1 << 20;
+
+type Done = std::io::Result<PushExternalSorter<Entry, ByKey>>;
+
+/// The sort's thread and the batch being filled for it.
+pub(crate) struct Sorter {
+    batch: Vec<u8>,
+    to_sort: Option<SyncSender<Vec<u8>>>,
+    thread: Option<JoinHandle<Done>>,
+}
+
+impl Sorter {
+    /// Starts a sort of runs of `run_entries` entries, written in `dir`
+    /// (or in a temporary directory of extsort's own).
+    pub(crate) fn start(run_entries: usize, dir: Option<PathBuf>) -> std::io::Result<Sorter> {
+        let mut options = ExternalSorter::new().with_segment_size(run_entries);
+        if let Some(dir) = dir {
+            options = options.with_sort_dir(dir);
+        }
+        let mut sorter = options.pushed_by(by_key as ByKey);
+        // Two batches queued at most: memory stays bounded when the sort
+        // falls behind.
+        let (to_sort, batches) = sync_channel::<Vec<u8>>(2);
+        let thread = std::thread::Builder::new()
+            .name("claimlog-sort".into())
+            .spawn(move || -> Done {
+                for batch in batches {
+                    let mut r = &batch[..];
+                    while !r.is_empty() {
+                        sorter.push(Entry::decode(&mut r)?)?;
+                    }
+                }
+                Ok(sorter)
+            })?;
+        Ok(Sorter {
+            batch: Vec::with_capacity(BATCH_BYTES),
+            to_sort: Some(to_sort),
+            thread: Some(thread),
+        })
+    }
+
+    /// Adds an entry to the sort. Errors of the sort thread come out here
+    /// (once it has stopped) or from `done`.
+    pub(crate) fn push(&mut self, key: &[u8], val: &[u8]) -> std::io::Result<()> {
+        write_bytes(&mut self.batch, key)?;
+        write_bytes(&mut self.batch, val)?;
+        if self.batch.len() >= BATCH_BYTES {
+            self.hand_over()?;
+        }
+        Ok(())
+    }
+
+    fn hand_over(&mut self) -> std::io::Result<()> {
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_BYTES));
+        let sent = match &self.to_sort {
+            Some(tx) => tx.send(batch).is_ok(),
+            None => false,
+        };
+        if sent {
+            Ok(())
+        } else {
+            // The thread stopped: its error says why.
+            Err(self
+                .join()
+                .err()
+                .unwrap_or_else(|| std::io::Error::other("the sort thread stopped taking entries")))
+        }
+    }
+
+    fn join(&mut self) -> Done {
+        self.to_sort = None;
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the sort thread panicked"))),
+            None => Err(std::io::Error::other("the sort has already ended")),
+        }
+    }
+
+    /// Waits for every entry to be sorted; the entries in key order.
+    pub(crate) fn done(mut self) -> std::io::Result<SortedEntries> {
+        if !self.batch.is_empty() {
+            self.hand_over()?;
+        }
+        self.join()?.done()
+    }
+}
+
+impl Drop for Sorter {
+    /// An abandoned sort ends its thread before its runs' directory goes.
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            let _ = self.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(i: u32) -> Vec<u8> {
+        // Pushed out of order: a permutation of 0..10_007 (a prime).
+        ((u64::from(i) * 7919 % 10_007) as u32)
+            .to_be_bytes()
+            .to_vec()
+    }
+
+    #[test]
+    fn entries_come_back_in_key_order_across_runs_and_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Sorter::start(300, Some(dir.path().to_path_buf())).unwrap();
+        // About 20 MB: several batches handed over, many runs.
+        let val = vec![7u8; 2000];
+        for i in 0..10_007u32 {
+            s.push(&key(i), &val).unwrap();
+        }
+        let keys: Vec<Vec<u8>> = s.done().unwrap().map(|e| e.unwrap().key).collect();
+        let want: Vec<Vec<u8>> = (0..10_007u32).map(|i| i.to_be_bytes().to_vec()).collect();
+        assert_eq!(keys, want);
+    }
+
+    #[test]
+    fn a_sort_that_cannot_write_its_runs_fails_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = dir.path().join("gone");
+        let mut s = Sorter::start(10, Some(gone)).unwrap();
+        let val = vec![1u8; 100];
+        let mut failed = None;
+        for i in 0..20_000u32 {
+            if let Err(e) = s.push(&key(i), &val) {
+                failed = Some(e);
+                break;
+            }
+        }
+        let err = match failed {
+            Some(e) => e,
+            None => s.done().err().expect("the sort had nowhere to write"),
+        };
+        assert_eq!(err.kind(), std::io::ErrorKind::NotFound, "{err}");
+    }
+
+    #[test]
+    fn an_abandoned_sort_ends_its_thread_before_it_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Sorter::start(10, Some(dir.path().to_path_buf())).unwrap();
+        for i in 0..5000u32 {
+            s.push(&key(i), &[0u8; 300]).unwrap();
+        }
+        // Two batches were still queued: without the join in `drop`, the
+        // thread would go on writing runs after it.
+        drop(s);
+        let before: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let after: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(before.len(), after.len());
+    }
+}
