@@ -17,6 +17,7 @@
 
 use super::fold::{Overlay, Spill};
 use super::sorter::{SortedEntries, Sorter};
+use super::{cache, packed};
 use super::{Cache, Checkpoint, ProjectError};
 use crate::event::{Event, Hash32, Record};
 use std::collections::HashSet;
@@ -275,31 +276,45 @@ impl Sorted {
     /// Writes every entry into the cache in key order, then `cp` (with
     /// none, the cache stays dirty: see `Sink::applied`).
     ///
-    /// The runs are merged one thread ahead of the writing: merging is
+    /// The runs are merged one thread ahead of the writing (and, into a
+    /// cache without claims, packed into groups there too): merging is
     /// about a third of the load, and sled's writes go best from one thread.
     pub fn load(self, cache: &Cache, cp: Option<Checkpoint>) -> Result<(), ProjectError> {
         let started = std::time::Instant::now();
         let expected = self.expected;
-        let merged = self
+        let mut merged = self
             .sorted
             .map(|e| e.map(|e| (e.key, e.val)).map_err(sort_err))
             .filter(|e| !matches!(e, Ok((key, _)) if key.is_empty()));
-        crate::ahead::ahead(merged, |merged| {
-            let yielded = std::cell::Cell::new(0u64);
-            let entries = merged
-                .inspect(|_| yielded.set(yielded.get() + 1))
-                // A short stream fails before the checkpoint is written.
-                .chain(std::iter::from_fn(|| {
-                    let n = yielded.get();
-                    (n != expected).then(|| {
-                        yielded.set(expected);
-                        Err(ProjectError::Bulk(format!(
-                            "the sort returned {n} of the {expected} entries given to it"
-                        )))
-                    })
-                }));
-            cache.load_sorted(entries, cp)
-        })?;
+        let (mut yielded, mut checked) = (0u64, false);
+        // A short stream fails before the checkpoint is written.
+        let counted = std::iter::from_fn(move || match merged.next() {
+            Some(e) => {
+                yielded += 1;
+                Some(e)
+            }
+            None if !checked => {
+                checked = true;
+                (yielded != expected).then(|| {
+                    Err(ProjectError::Bulk(format!(
+                        "the sort returned {yielded} of the {expected} entries given to it"
+                    )))
+                })
+            }
+            None => None,
+        });
+        // Into a cache without claims (a rebuild, a first open, a first
+        // import) the groups are packed on the merging thread: with the
+        // packing, the writing thread was the load's bound.
+        if cache.has_claims()? {
+            crate::ahead::ahead(counted, |entries| {
+                cache.load_sorted(entries, cache::Sorted::Logical { fresh: false }, cp)
+            })?;
+        } else {
+            crate::ahead::ahead(packed::pack_fresh(counted), |entries| {
+                cache.load_sorted(entries, cache::Sorted::Packed, cp)
+            })?;
+        }
         tracing::debug!("bulk load: written in {:?}", started.elapsed());
         Ok(())
     }

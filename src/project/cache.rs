@@ -17,6 +17,15 @@ use std::sync::Arc;
 /// A raw cache entry.
 pub type KeyValue = (Vec<u8>, Vec<u8>);
 
+/// What a sorted load's entries are (`Cache::load_sorted`).
+pub(crate) enum Sorted {
+    /// Logical keys, packed as they are written; `fresh`: into a tree
+    /// that holds no claims, so no group is read first.
+    Logical { fresh: bool },
+    /// The tree's own entries, packed already.
+    Packed,
+}
+
 /// A recorded claim with a given content (`Cache::same_content`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Twin {
@@ -179,17 +188,29 @@ impl Cache {
     /// (project/bulk.rs). Dirty until done, as a batch in parts is, and
     /// after, without `cp`. One thread: two, each writing half the key
     /// range, took a fifth longer.
+    ///
+    /// `Logical` entries are packed here (`packed::write_sorted`);
+    /// `Packed` ones are already the tree's entries (`packed::pack_fresh`),
+    /// for a cache that holds no claims (`holds_claims` false before).
     pub(crate) fn load_sorted(
         &self,
         entries: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), ProjectError>>,
+        kind: Sorted,
         cp: Option<Checkpoint>,
     ) -> Result<(), ProjectError> {
         let tree = self.settled()?;
-        // Into a cache without claims (a rebuild, a first open), no group
-        // has anything to keep: reading each before writing it is waste.
-        let fresh = !holds_claims(tree)?;
         tree.insert(keys::DIRTY, &[][..])?;
-        packed::write_sorted(tree, entries.map(|kv| kv.map(|(k, v)| (k, Some(v)))), fresh)?;
+        match kind {
+            Sorted::Packed => {
+                for e in entries {
+                    let (k, v) = e?;
+                    tree.insert(k, v)?;
+                }
+            }
+            Sorted::Logical { fresh } => {
+                packed::write_sorted(tree, entries.map(|kv| kv.map(|(k, v)| (k, Some(v)))), fresh)?
+            }
+        }
         if let Some(cp) = cp {
             tree.insert(keys::CHECKPOINT, enc(&cp))?;
             tree.remove(keys::DIRTY)?;
