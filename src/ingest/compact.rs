@@ -3,7 +3,7 @@
 //! to append, so their size is most of what import holds besides sled.
 
 use crate::event::Hash32;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// What a line of the input stands for: a recorded claim, or the claim the
 /// input appends at line N.
@@ -27,7 +27,7 @@ pub const MAX_LINE: u64 = EXISTING;
 #[derive(Default)]
 pub struct Refs {
     ids: Vec<Hash32>,
-    index: HashMap<Hash32, u64>,
+    index: foldhash::HashMap<Hash32, u64>,
 }
 
 impl Refs {
@@ -157,8 +157,8 @@ fn widen(v: u32) -> Packed {
 /// any other goes to a map of full refs.
 #[derive(Default)]
 pub struct ContentMap {
-    narrow: [HashMap<ContentKey, u32>; CONTENT_SHARDS],
-    wide: HashMap<ContentKey, Packed>,
+    narrow: [foldhash::HashMap<ContentKey, u32>; CONTENT_SHARDS],
+    wide: foldhash::HashMap<ContentKey, Packed>,
 }
 
 impl ContentMap {
@@ -200,7 +200,7 @@ impl ContentMap {
 #[derive(Default)]
 pub struct LineClaims {
     lines: LineSet,
-    other: HashMap<u64, Packed>,
+    other: foldhash::HashMap<u64, Packed>,
 }
 
 impl LineClaims {
@@ -235,7 +235,7 @@ mod tests {
     #[test]
     fn content_map_holds_what_a_map_of_full_refs_holds() {
         let mut map = ContentMap::default();
-        let mut model = HashMap::new();
+        let mut model = std::collections::HashMap::new();
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let refs = [0, 1, (1 << 31) - 1, 1 << 31, (1 << 32) + 5, EXISTING - 1];
         for _ in 0..20_000 {

@@ -154,7 +154,7 @@ struct Planner {
     targets: BTreeMap<u64, Ref>,
     /// Planned claim lines that a later line refers to: their ids are kept
     /// in pass 2.
-    referenced: HashSet<u64>,
+    referenced: foldhash::HashSet<u64>,
     /// Recorded claims a claim line of this input is (each at most one):
     /// a file imported again finds its claims, active or since ended.
     consumed: HashSet<Hash32>,
@@ -709,7 +709,7 @@ fn plan_and_append(
     // What the events will retract or correct: recorded claims by id, and
     // claim lines of this input, whose claims the batch must keep where its
     // fold can read them (Store::bulk_batch).
-    let mut ended_lines: HashSet<u64> = HashSet::new();
+    let mut ended_lines: foldhash::HashSet<u64> = Default::default();
     let mut ended_ids: Vec<Hash32> = Vec::new();
     for r in targets.values() {
         match r {
@@ -724,14 +724,14 @@ fn plan_and_append(
     } else {
         store.batch()
     };
-    let mut planned: HashMap<u64, Hash32> = HashMap::new();
+    let mut planned: foldhash::HashMap<u64, Hash32> = Default::default();
     let mut emitted = 0usize;
     let mut first: Option<u64> = None;
     let mut last = 0u64;
     let mut claim_ids = Vec::new();
     // The target of retract or correct line `n`, as pass 1 planned it: a
     // line that is not what it was then means the input changed.
-    let target_of = |n: u64, planned: &HashMap<u64, Hash32>| {
+    let target_of = |n: u64, planned: &foldhash::HashMap<u64, Hash32>| {
         match targets.get(&n) {
             Some(Ref::Existing(id)) => Some(*id),
             Some(Ref::Planned(i)) => planned.get(i).copied(),

@@ -20,7 +20,6 @@ use super::sorter::{SortedEntries, Sorter};
 use super::{cache, packed};
 use super::{Cache, Checkpoint, ProjectError};
 use crate::event::{Event, Hash32, Record};
-use std::collections::HashSet;
 
 /// Entries held in memory per sorted run: about 8 MB of claims. extsort
 /// keeps every run open until the merge, so a load holds one open file
@@ -51,7 +50,7 @@ pub fn remove_stale_runs(store_dir: &std::path::Path) {
 /// The ids of claims some record retracts or corrects: the only claims
 /// the fold looks up again.
 #[derive(Default)]
-pub struct Targets(HashSet<Hash32>);
+pub struct Targets(foldhash::HashSet<Hash32>);
 
 impl FromIterator<Hash32> for Targets {
     fn from_iter<I: IntoIterator<Item = Hash32>>(ids: I) -> Self {

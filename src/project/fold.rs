@@ -12,7 +12,7 @@ use super::ProjectError;
 use crate::event::{claim_range, Event, Hash32, Record};
 use crate::log::Position;
 use crate::model::Claim;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 /// blake3 `derive_key` context for claim content hashes (duplicate detection).
@@ -108,7 +108,7 @@ impl Known {
 /// (day versions, the claims later records end), where a B-tree's lookups
 /// were a tenth of a bulk import's fold. Ordered when committed
 /// (`into_pending`).
-pub(crate) type Writes = HashMap<Vec<u8>, Option<Vec<u8>>>;
+pub(crate) type Writes = foldhash::HashMap<Vec<u8>, Option<Vec<u8>>>;
 
 /// Pending writes over the cache tree: reads see the writes made so far,
 /// then those still being written by the cache's worker, then the tree.
@@ -153,7 +153,7 @@ impl Overlay {
             tree,
             in_flight,
             known,
-            pending: Writes::new(),
+            pending: Writes::default(),
             spill: None,
         }
     }
