@@ -47,6 +47,11 @@ impl Spool {
     /// The spooled lines, to be read from the start.
     pub fn lines(self) -> std::io::Result<SpoolLines> {
         let mut file = self.out.into_inner().map_err(|e| e.into_error())?;
+        tracing::debug!(
+            "import: spooled {} lines in {} bytes",
+            self.items,
+            file.stream_position()?
+        );
         file.rewind()?;
         Ok(SpoolLines {
             file,
