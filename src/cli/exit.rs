@@ -69,6 +69,8 @@ impl From<IngestError> for CliError {
         match e {
             IngestError::Store(s) => s.into(),
             IngestError::Io(_) => CliError::new(2, e),
+            // The store's disk, or a bug: not the input's fault.
+            IngestError::Spool(_) | IngestError::Internal(_) => CliError::new(3, e),
             other => CliError::bad_input(other),
         }
     }
@@ -83,5 +85,21 @@ impl From<std::io::Error> for CliError {
 impl From<anyhow::Error> for CliError {
     fn from(e: anyhow::Error) -> Self {
         CliError::new(3, e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An import that cannot write or read back its spool fails on the
+    /// store's disk, not on its input: exit 3, not 2 (a review: a full
+    /// disk was reported as a bad input file).
+    #[test]
+    fn spool_and_internal_errors_are_not_blamed_on_the_input() {
+        let io = || std::io::Error::other("x");
+        assert_eq!(CliError::from(IngestError::Io(io())).code, 2);
+        assert_eq!(CliError::from(IngestError::Spool(io())).code, 3);
+        assert_eq!(CliError::from(IngestError::Internal("x".into())).code, 3);
     }
 }

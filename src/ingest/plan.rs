@@ -1,12 +1,13 @@
 //! Deciding what an import appends, before anything is appended, in two
-//! passes over the input so that memory does not grow with its size:
+//! passes so that memory does not grow with the input's size:
 //!
 //! 1. **check**: every line is parsed and checked against the ledger and the
 //!    lines before it; all problems are collected. What is kept per line is
 //!    a decision (append or skip) and, for retractions and corrections, the
 //!    claim they target.
-//! 2. **append**: only if pass 1 found nothing wrong, the lines are read
-//!    again and the events pushed into one batch, which is written in parts
+//! 2. **append**: only if pass 1 found nothing wrong, the lines it checked
+//!    are read back from its spool (spool.rs; single commands from memory)
+//!    and the events pushed into one batch, which is written in parts
 //!    as it grows and acknowledged once, at the end (all or nothing, across
 //!    crashes too: see docs/FORMAT.md, "Frame").
 
@@ -50,6 +51,13 @@ pub enum IngestError {
     Empty,
     #[error("reading the input: {0}")]
     Io(#[from] std::io::Error),
+    /// Writing or reading back the import's spool (in the store's
+    /// directory): a problem of the store's disk, not of the input.
+    #[error("the import's spool in the store's directory: {0}")]
+    Spool(std::io::Error),
+    /// Pass 2 met something pass 1 did not plan: a bug, not bad input.
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -110,7 +118,8 @@ pub enum Item {
     Bad(String),
 }
 
-/// Input that can be read twice, line by line.
+/// Input read line by line: once for an import (pass 2 reads the spool),
+/// twice for single commands.
 pub trait Lines {
     /// Calls `f` for every line, numbered from 1; returns the number of lines.
     fn each(
@@ -667,7 +676,7 @@ fn plan_and_append(
     let mut spool = if commands {
         None
     } else {
-        Some(Spool::new(store.dir())?)
+        Some(Spool::new(store.dir()).map_err(IngestError::Spool)?)
     };
     let lines = {
         let cache = store.cache();
@@ -678,7 +687,7 @@ fn plan_and_append(
                 Item::Parsed(x) => {
                     records += 1;
                     if let Some(spool) = spool.as_mut() {
-                        spool.push(n, &x)?;
+                        spool.push(n, &x).map_err(IngestError::Spool)?;
                     }
                     p.add(cache, n, x)?;
                 }
@@ -737,16 +746,12 @@ fn plan_and_append(
             Some(Ref::Planned(i)) => planned.get(i).copied(),
             None => None,
         }
-        .ok_or_else(|| {
-            IngestError::Io(std::io::Error::other(format!(
-                "line {n} is not what the plan checked (an internal error)"
-            )))
-        })
+        .ok_or_else(|| IngestError::Internal(format!("line {n} is not what the plan checked")))
     };
     let mut spooled;
     let second: &mut dyn Lines = match spool {
         Some(spool) => {
-            spooled = spool.lines()?;
+            spooled = spool.lines().map_err(IngestError::Spool)?;
             &mut spooled
         }
         None => input,
@@ -756,9 +761,9 @@ fn plan_and_append(
             return Ok(());
         }
         let Item::Parsed(x) = item else {
-            return Err(IngestError::Io(std::io::Error::other(format!(
-                "line {n} is not what the plan checked (an internal error)"
-            ))));
+            return Err(IngestError::Internal(format!(
+                "line {n} is not what the plan checked"
+            )));
         };
         let (event, is_claim) = match x {
             Parsed::Source(s) => (Event::SourceRegistered(s), false),
@@ -803,9 +808,9 @@ fn plan_and_append(
         Ok(())
     })?;
     if emitted != emit.len() {
-        return Err(IngestError::Io(std::io::Error::other(
-            "the lines appended are not those the plan checked (an internal error)",
-        )));
+        return Err(IngestError::Internal(
+            "the lines appended are not those the plan checked".into(),
+        ));
     }
     tracing::debug!("import: pass 2 (append) done at {:?}", started.elapsed());
     batch.commit()?;

@@ -74,17 +74,16 @@ impl Lines for SpoolLines {
         &mut self,
         f: &mut dyn FnMut(u64, Item) -> Result<(), IngestError>,
     ) -> Result<u64, IngestError> {
-        self.file.rewind()?;
+        self.file.rewind().map_err(IngestError::Spool)?;
         let mut r = BufReader::with_capacity(1 << 16, &self.file);
         let items = (0..self.items).map(move |_| {
-            bincode::decode_from_std_read::<(u64, Parsed), _, _>(&mut r, config()).map_err(|e| {
-                std::io::Error::other(format!("the import's spool cannot be read back: {e}"))
-            })
+            bincode::decode_from_std_read::<(u64, Parsed), _, _>(&mut r, config())
+                .map_err(|e| std::io::Error::other(format!("it cannot be read back: {e}")))
         });
         ahead(items, |items| {
             let mut n = 0;
             for item in items {
-                let (line, parsed) = item?;
+                let (line, parsed) = item.map_err(IngestError::Spool)?;
                 n = line;
                 f(line, Item::Parsed(parsed))?;
             }

@@ -597,6 +597,9 @@ impl<'a> Batch<'a> {
         self.store
             .writer
             .write_part(&self.frames[..self.last_frame])?;
+        // From here a drop must cut the log back, whatever fails next (the
+        // sort, the cache: a review found frames left behind).
+        self.spilled = true;
         self.frames.drain(..self.last_frame);
         self.last_frame = 0;
         match self.bulk.as_mut() {
@@ -607,7 +610,6 @@ impl<'a> Batch<'a> {
                 self.cache_touched = true;
             }
         }
-        self.spilled = true;
         self.since_spill = 0;
         Ok(())
     }
