@@ -1,7 +1,6 @@
 use super::output::{open, print_json};
 use super::{CliError, CliResult};
 use claimlog::IngestError;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -22,7 +21,7 @@ pub fn run(store: &Path, a: Args) -> CliResult {
         a.file.display().to_string()
     };
     let result = if stdin {
-        claimlog::import(&mut s, BufReader::new(std::io::stdin().lock()))
+        claimlog::import(&mut s, std::io::stdin())
     } else {
         if let Err(e) = std::fs::File::open(&a.file) {
             return Err(CliError::bad_input(anyhow::anyhow!("{name}: {e}")));

@@ -1,12 +1,12 @@
-//! Lines of a seekable file, read and parsed one thread ahead of the
-//! caller's pass (the planner, or the appender): parsing is about a third
-//! of each pass, and it needs nothing the pass holds.
+//! Lines of a file, or of a stream read once (standard input), read and
+//! parsed one thread ahead of the planner's pass: parsing is about half
+//! of it, and it needs nothing the pass holds.
 
 use super::input::parse_line;
 use super::lines::{next_line, Line, MAX_LINE_BYTES};
 use super::plan::{IngestError, Item, Lines};
 use crate::ahead::ahead;
-use std::io::{BufReader, Seek};
+use std::io::{BufReader, Read, Seek};
 
 /// Lines of a seekable file (the input, or a spool of it).
 pub struct FileLines(pub std::fs::File);
@@ -31,11 +31,37 @@ impl Lines for FileLines {
     }
 }
 
-/// The numbered items of `file`'s lines; a read error ends them.
-fn items(
-    file: &std::fs::File,
-) -> impl Iterator<Item = Result<(u64, Item), std::io::Error>> + Send + '_ {
-    let mut r = BufReader::with_capacity(1 << 16, file);
+/// Lines of a stream that can be read once (standard input): an import
+/// reads its input once, pass 2 reading its spool.
+pub struct ReadLines<R>(pub Option<R>);
+
+impl<R: Read + Send> Lines for ReadLines<R> {
+    fn each(
+        &mut self,
+        f: &mut dyn FnMut(u64, Item) -> Result<(), IngestError>,
+    ) -> Result<u64, IngestError> {
+        let Some(input) = self.0.take() else {
+            return Err(IngestError::Internal(
+                "a stream was asked for its lines twice".into(),
+            ));
+        };
+        ahead(items(input), |items| {
+            let mut n = 0;
+            for item in items {
+                let (line, item) = item?;
+                n = line;
+                f(line, item)?;
+            }
+            Ok(n)
+        })
+    }
+}
+
+/// The numbered items of `input`'s lines; a read error ends them.
+fn items<R: Read + Send>(
+    input: R,
+) -> impl Iterator<Item = Result<(u64, Item), std::io::Error>> + Send {
+    let mut r = BufReader::with_capacity(1 << 16, input);
     let mut buf = Vec::new();
     let mut n = 0u64;
     let mut failed = false;
@@ -142,6 +168,28 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, IngestError::Empty));
         assert_eq!(calls, 300);
+    }
+
+    #[test]
+    fn a_stream_gives_the_items_a_file_gives_once() {
+        let lines = input();
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        let collect = |l: &mut dyn Lines| {
+            let mut seen = Vec::new();
+            l.each(&mut |n, item| {
+                seen.push((n, kind(&item)));
+                Ok(())
+            })
+            .map(|_| seen)
+        };
+        let from_file = collect(&mut FileLines(file_of(&lines))).unwrap();
+        let mut stream = ReadLines(Some(text.as_bytes()));
+        assert_eq!(collect(&mut stream).unwrap(), from_file);
+        // Read once: a second pass is a bug, and says so.
+        assert!(matches!(
+            collect(&mut stream),
+            Err(IngestError::Internal(_))
+        ));
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //!    crashes too: see docs/FORMAT.md, "Frame").
 
 use super::compact::{content_key, ContentKey, ContentMap, LineClaims, LineSet, Ref, Refs};
-use super::file_lines::FileLines;
+use super::file_lines::{FileLines, ReadLines};
 use super::input::{Parsed, Target};
 use super::spool::Spool;
 use crate::event::{Correction, Event, Hash32, Retraction};
@@ -21,7 +21,7 @@ use crate::project::{claim_content_hash, Cache, ClaimEntry, ClaimStatus};
 use crate::store::{Store, StoreError};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::io::BufRead;
+use std::io::Read;
 use thiserror::Error;
 
 /// Imports of at least this many events write the cache once, sorted
@@ -637,14 +637,12 @@ impl Planner {
 }
 
 /// Imports JSON Lines from `input` into `store`: all lines or none. The
-/// input is spooled to a temporary file so it can be read twice.
-pub fn import(store: &mut Store, mut input: impl BufRead) -> Result<Outcome, IngestError> {
-    let mut spool = tempfile::tempfile()?;
-    std::io::copy(&mut input, &mut spool)?;
-    run(store, &mut FileLines(spool))
+/// input is read once (pass 2 reads what pass 1 spooled).
+pub fn import(store: &mut Store, input: impl Read + Send) -> Result<Outcome, IngestError> {
+    run(store, &mut ReadLines(Some(input)))
 }
 
-/// Imports a JSON Lines file (read twice, not copied).
+/// Imports a JSON Lines file (read once).
 pub fn import_file(store: &mut Store, path: &std::path::Path) -> Result<Outcome, IngestError> {
     run(store, &mut FileLines(std::fs::File::open(path)?))
 }
