@@ -19,15 +19,7 @@ impl Lines for FileLines {
         f: &mut dyn FnMut(u64, Item) -> Result<(), IngestError>,
     ) -> Result<u64, IngestError> {
         self.0.rewind()?;
-        ahead(items(&self.0), |items| {
-            let mut n = 0;
-            for item in items {
-                let (line, item) = item?;
-                n = line;
-                f(line, item)?;
-            }
-            Ok(n)
-        })
+        each_line(&self.0, f)
     }
 }
 
@@ -45,16 +37,25 @@ impl<R: Read + Send> Lines for ReadLines<R> {
                 "a stream was asked for its lines twice".into(),
             ));
         };
-        ahead(items(input), |items| {
-            let mut n = 0;
-            for item in items {
-                let (line, item) = item?;
-                n = line;
-                f(line, item)?;
-            }
-            Ok(n)
-        })
+        each_line(input, f)
     }
+}
+
+/// Calls `f` with `input`'s items in line order, parsed one thread ahead;
+/// returns the last line's number.
+fn each_line<R: Read + Send>(
+    input: R,
+    f: &mut dyn FnMut(u64, Item) -> Result<(), IngestError>,
+) -> Result<u64, IngestError> {
+    ahead(items(input), |items| {
+        let mut n = 0;
+        for item in items {
+            let (line, item) = item?;
+            n = line;
+            f(line, item)?;
+        }
+        Ok(n)
+    })
 }
 
 /// The numbered items of `input`'s lines; a read error ends them.
