@@ -564,8 +564,14 @@ fn big_claim_event(source: &str, n: i64) -> Event {
 /// the sort). The push fails and the batch is dropped: nothing is left in
 /// the log, the store goes on, and a reopen and deep verify are clean.
 /// (A review found the frames left behind, and the next append written
-/// after them: the store could not be opened again.)
+/// after them: the store could not be opened again.) Only debug builds'
+/// small sort runs (64 entries) reach the disk within a first part; a
+/// release build's first part stays in memory (runs of 25 000 entries).
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "release sort runs are larger than a batch's first part"
+)]
 fn bulk_batch_whose_sort_fails_in_its_first_part_leaves_the_log_clean() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");
