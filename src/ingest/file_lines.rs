@@ -4,11 +4,10 @@
 
 use super::input::parse_line;
 use super::lines::{next_line, Line, MAX_LINE_BYTES};
-use super::plan::{IngestError, Item, Lines};
-use crate::ahead::ahead;
+use super::plan::{each_ahead, IngestError, Item, Lines};
 use std::io::{BufReader, Read, Seek};
 
-/// Lines of a seekable file (the input, or a spool of it).
+/// Lines of a file (an import's input).
 pub struct FileLines(pub std::fs::File);
 
 impl Lines for FileLines {
@@ -47,15 +46,7 @@ fn each_line<R: Read + Send>(
     input: R,
     f: &mut dyn FnMut(u64, Item) -> Result<(), IngestError>,
 ) -> Result<u64, IngestError> {
-    ahead(items(input), |items| {
-        let mut n = 0;
-        for item in items {
-            let (line, item) = item?;
-            n = line;
-            f(line, item)?;
-        }
-        Ok(n)
-    })
+    each_ahead(items(input).map(|i| i.map_err(IngestError::Io)), f)
 }
 
 /// The numbered items of `input`'s lines; a read error ends them.

@@ -118,6 +118,23 @@ pub enum Item {
     Bad(String),
 }
 
+/// Calls `f` with `items` in order, made one thread ahead (a file's lines
+/// parsed, a spool's decoded); returns the last line's number.
+pub(super) fn each_ahead(
+    items: impl Iterator<Item = Result<(u64, Item), IngestError>> + Send,
+    f: &mut dyn FnMut(u64, Item) -> Result<(), IngestError>,
+) -> Result<u64, IngestError> {
+    crate::ahead::ahead(items, |items| {
+        let mut n = 0;
+        for item in items {
+            let (line, item) = item?;
+            n = line;
+            f(line, item)?;
+        }
+        Ok(n)
+    })
+}
+
 /// Input read line by line: once for an import (pass 2 reads the spool),
 /// twice for single commands.
 pub trait Lines {
@@ -736,8 +753,8 @@ fn plan_and_append(
     let mut first: Option<u64> = None;
     let mut last = 0u64;
     let mut claim_ids = Vec::new();
-    // The target of retract or correct line `n`, as pass 1 planned it: a
-    // line that is not what it was then means the input changed.
+    // The target of retract or correct line `n`, as pass 1 planned it
+    // (none: pass 2 met a line pass 1 did not plan, a bug).
     let target_of = |n: u64, planned: &foldhash::HashMap<u64, Hash32>| {
         match targets.get(&n) {
             Some(Ref::Existing(id)) => Some(*id),

@@ -9,8 +9,7 @@
 //! appended is what was checked, whatever happens to the input meanwhile.
 
 use super::input::Parsed;
-use super::plan::{IngestError, Item, Lines};
-use crate::ahead::ahead;
+use super::plan::{each_ahead, IngestError, Item, Lines};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Seek};
 use std::path::Path;
@@ -78,17 +77,14 @@ impl Lines for SpoolLines {
         let mut r = BufReader::with_capacity(1 << 16, &self.file);
         let items = (0..self.items).map(move |_| {
             bincode::decode_from_std_read::<(u64, Parsed), _, _>(&mut r, config())
-                .map_err(|e| std::io::Error::other(format!("it cannot be read back: {e}")))
+                .map(|(line, parsed)| (line, Item::Parsed(parsed)))
+                .map_err(|e| {
+                    IngestError::Spool(std::io::Error::other(format!(
+                        "it cannot be read back: {e}"
+                    )))
+                })
         });
-        ahead(items, |items| {
-            let mut n = 0;
-            for item in items {
-                let (line, parsed) = item.map_err(IngestError::Spool)?;
-                n = line;
-                f(line, Item::Parsed(parsed))?;
-            }
-            Ok(n)
-        })
+        each_ahead(items, f)
     }
 }
 
@@ -113,14 +109,19 @@ mod tests {
             .collect()
     }
 
+    /// `lines` spooled, ready to be read.
+    fn spooled(lines: &[(u64, Parsed)]) -> SpoolLines {
+        let mut spool = Spool::new(&std::env::temp_dir()).unwrap();
+        for (n, p) in lines {
+            spool.push(*n, p).unwrap();
+        }
+        spool.lines().unwrap()
+    }
+
     #[test]
     fn a_spool_gives_back_every_line_it_took_in_order() {
         let lines = parsed();
-        let mut spool = Spool::new(&std::env::temp_dir()).unwrap();
-        for (n, p) in &lines {
-            spool.push(*n, p).unwrap();
-        }
-        let mut read = spool.lines().unwrap();
+        let mut read = spooled(&lines);
         // Twice: each pass starts from the beginning.
         for _ in 0..2 {
             let mut back = Vec::new();
@@ -142,12 +143,7 @@ mod tests {
 
     #[test]
     fn a_damaged_spool_is_an_error_not_a_short_read() {
-        let lines = parsed();
-        let mut spool = Spool::new(&std::env::temp_dir()).unwrap();
-        for (n, p) in &lines {
-            spool.push(*n, p).unwrap();
-        }
-        let mut read = spool.lines().unwrap();
+        let mut read = spooled(&parsed());
         read.file.set_len(1000).unwrap();
         let err = read.each(&mut |_, _| Ok(())).unwrap_err();
         assert!(err.to_string().contains("spool"), "{err}");

@@ -307,7 +307,7 @@ impl Sorted {
         // packing, the writing thread was the load's bound.
         if cache.has_claims()? {
             crate::ahead::ahead(counted, |entries| {
-                cache.load_sorted(entries, cache::Sorted::Logical { fresh: false }, cp)
+                cache.load_sorted(entries, cache::Sorted::Logical, cp)
             })?;
         } else {
             crate::ahead::ahead(packed::pack_fresh(counted), |entries| {

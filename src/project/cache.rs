@@ -19,9 +19,8 @@ pub type KeyValue = (Vec<u8>, Vec<u8>);
 
 /// What a sorted load's entries are (`Cache::load_sorted`).
 pub(crate) enum Sorted {
-    /// Logical keys, packed as they are written; `fresh`: into a tree
-    /// that holds no claims, so no group is read first.
-    Logical { fresh: bool },
+    /// Logical keys, packed as they are written, each group read first.
+    Logical,
     /// The tree's own entries, packed already.
     Packed,
 }
@@ -207,8 +206,8 @@ impl Cache {
                     tree.insert(k, v)?;
                 }
             }
-            Sorted::Logical { fresh } => {
-                packed::write_sorted(tree, entries.map(|kv| kv.map(|(k, v)| (k, Some(v)))), fresh)?
+            Sorted::Logical => {
+                packed::write_sorted(tree, entries.map(|kv| kv.map(|(k, v)| (k, Some(v)))), false)?
             }
         }
         if let Some(cp) = cp {

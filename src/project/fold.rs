@@ -231,19 +231,15 @@ impl Overlay {
         key: &[u8],
         value: impl FnOnce() -> Vec<u8>,
     ) -> Result<(), ProjectError> {
-        // A key pending removal is not "already written".
         match self.pending.get(key) {
             Some(Some(_)) => return Ok(()),
-            Some(None) => {}
             None if self.known.contains(key) => return Ok(()),
-            None => {}
+            // A key pending removal is not "already written": `get` sees
+            // no value for it.
+            _ => {}
         }
         let value = value();
-        let committed = match self.pending.get(key) {
-            Some(_) => None,
-            None => self.get(key)?,
-        };
-        if committed.as_deref() == Some(&value[..]) {
+        if self.get(key)?.as_deref() == Some(&value[..]) {
             self.known.insert(key);
         } else {
             self.set(key, &value);
