@@ -7,6 +7,7 @@
 //! (folds) -> `query`; the CLI sits on top in the binary.
 
 mod ahead;
+mod allocator;
 mod chain;
 pub mod checkpoint;
 mod event;
@@ -20,6 +21,7 @@ mod query;
 mod schema;
 mod store;
 
+pub use allocator::Allocator;
 pub use chain::{check_link, record_hash, LinkError, RECORD_HASH_CONTEXT};
 pub use event::{
     claim_range, decode_record, encode_record, ends_a_claim, CodecError, Correction, Event,

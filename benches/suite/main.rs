@@ -17,6 +17,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// What the claimlog binary runs on, so that in-process figures (single
+/// appends, queries) are the binary's.
+#[global_allocator]
+static ALLOCATOR: claimlog::Allocator = claimlog::Allocator;
+
 const USAGE: &str = "usage: suite <command> [--flag value]...
   append --store DIR --jsonl FILE --count K --n N   K durable single appends, and the raw write+fdatasync loop
   scan   --store DIR --n N                          raw read + blake3 chain over the segment files

@@ -1,0 +1,43 @@
+//! The allocator the binary runs on (src/allocator.rs) sets the mimalloc
+//! option it means to, by the option's name as mimalloc prints it: the
+//! option's number is written by hand from mimalloc's header.
+
+use std::ffi::{c_char, c_void, CStr};
+
+#[global_allocator]
+static ALLOCATOR: claimlog::Allocator = claimlog::Allocator;
+
+type Output = unsafe extern "C" fn(msg: *const c_char, arg: *mut c_void);
+
+extern "C" {
+    /// mimalloc 3 (include/mimalloc.h): prints every option by name.
+    fn mi_options_print_out(out: Output, arg: *mut c_void);
+}
+
+unsafe extern "C" fn collect(msg: *const c_char, arg: *mut c_void) {
+    // SAFETY: `arg` is the `String` passed below, alive for the call;
+    // mimalloc passes a NUL-terminated message.
+    let (text, msg) = unsafe { (&mut *(arg as *mut String), CStr::from_ptr(msg)) };
+    text.push_str(&msg.to_string_lossy());
+}
+
+fn options() -> String {
+    let mut text = String::with_capacity(1 << 16);
+    // SAFETY: `collect` matches mimalloc's output function type, and
+    // `text` outlives the call.
+    unsafe { mi_options_print_out(collect, &mut text as *mut String as *mut c_void) };
+    text
+}
+
+#[test]
+fn allocator_commits_mimalloc_arenas_on_demand() {
+    let v: Vec<u64> = (0..1000).collect();
+    assert_eq!(v.iter().sum::<u64>(), 499_500);
+    let text = options();
+    assert!(
+        text.contains("option 'arena_eager_commit': 0"),
+        "mimalloc's options:\n{text}"
+    );
+    // What is left at mimalloc's default: purging delayed, not disabled.
+    assert!(text.contains("option 'purge_delay': 10"), "{text}");
+}
