@@ -1,5 +1,5 @@
 //! The allocator the binary and the benchmark suite run on: mimalloc, with
-//! its arenas committed as they are used.
+//! its arenas committed as they are used and freed pages given back soon.
 //!
 //! Why mimalloc: a bulk import or rebuild hands millions of small buffers
 //! from one thread to another (parsed lines, decoded records, sort
@@ -8,14 +8,18 @@
 //! session). With mimalloc a 1M import took about 20 % less time and
 //! user CPU (docs/PERFORMANCE.md).
 //!
-//! Why the option: by default mimalloc commits its first arena eagerly on
-//! Linux and does not give purged memory back while it is committed, so
-//! the same import peaked at 150 MB instead of 60 MB. With
-//! `arena_eager_commit` off, purged pages go back to the system and the
-//! peak stays near glibc's. The option has to be set before the first
-//! arena exists, that is before the first allocation: environment
-//! variables are read too early to be set from `main`, so the first call
-//! into this allocator sets it.
+//! Why the options: mimalloc 3 as built here commits its first arena
+//! eagerly on Linux and keeps freed pages for a second (`purge_delay`
+//! 1000 ms) before giving them back, so the same import peaked at 150 MB
+//! and verify-snapshot at 110 MB instead of 60 and 72. With arenas
+//! committed on demand and pages purged after 3 ms, they peak at about 70
+//! and 86-88 MB, and the import keeps its gain (delays of 0, 1, 3 and
+//! 10 ms were measured: 0 ms gave 60 and 81 MB but made the import a
+//! quarter slower, in system time).
+//! The options have to be set before the first arena exists, that is
+//! before the first allocation: environment variables are read too early
+//! to be set from `main`, so the first call into this allocator sets
+//! them.
 //!
 //! The library never installs it: a program that links claimlog keeps
 //! its own allocator unless it names this one with `#[global_allocator]`.
@@ -23,26 +27,33 @@
 use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// `mi_option_arena_eager_commit` in mimalloc 3's `enum mi_option_e`
-/// (include/mimalloc.h), which libmimalloc-sys 0.1.49 does not name. The
-/// exact versions are pinned in Cargo.toml, and `tests/allocator.rs`
-/// reads the option back by its name.
+/// `mi_option_arena_eager_commit` and `mi_option_purge_delay` in
+/// mimalloc 3's `enum mi_option_e` (include/mimalloc.h), which
+/// libmimalloc-sys 0.1.49 does not name. The exact versions are pinned in
+/// Cargo.toml, and `tests/allocator.rs` reads the options back by name.
 const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+/// Milliseconds a freed page waits before it is given back.
+const PURGE_DELAY_MS: std::ffi::c_long = 3;
 
 static CONFIGURED: AtomicBool = AtomicBool::new(false);
 
-/// mimalloc with its arenas committed on demand; see the module comment.
+/// mimalloc with its arenas committed on demand and freed pages given
+/// back soon; see the module comment.
 pub struct Allocator;
 
 impl Allocator {
     #[inline]
     fn configure() {
-        // Relaxed is enough: setting the option twice, from two threads
-        // racing on the first allocations, sets the same value.
+        // Relaxed is enough: setting the options twice, from two threads
+        // racing on the first allocations, sets the same values.
         if !CONFIGURED.load(Ordering::Relaxed) {
             // SAFETY: mi_option_set takes any option number and value; it
             // does not allocate through this allocator.
-            unsafe { libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0) };
+            unsafe {
+                libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
+                libmimalloc_sys::mi_option_set(PURGE_DELAY, PURGE_DELAY_MS);
+            }
             CONFIGURED.store(true, Ordering::Relaxed);
         }
     }
