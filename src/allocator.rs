@@ -8,18 +8,21 @@
 //! session). With mimalloc a 1M import took about 20 % less time and
 //! user CPU (docs/PERFORMANCE.md).
 //!
-//! Why the options: mimalloc 3 as built here commits its first arena
-//! eagerly on Linux and keeps freed pages for a second (`purge_delay`
-//! 1000 ms) before giving them back, so the same import peaked at 150 MB
+//! Why the options: mimalloc 3 as built here commits its arenas eagerly
+//! where the system overcommits, as Linux does (`arena_eager_commit` 2),
+//! and keeps freed pages for a second (`purge_delay` 1000 ms) before
+//! giving them back, so the same import peaked at 150 MB
 //! and verify-snapshot at 110 MB instead of 60 and 72. With arenas
 //! committed on demand and pages purged after 3 ms, they peak at about 70
 //! and 86-88 MB, and the import keeps its gain (delays of 0, 1, 3 and
 //! 10 ms were measured: 0 ms gave 60 and 81 MB but made the import a
 //! quarter slower, in system time).
-//! The options have to be set before the first arena exists, that is
-//! before the first allocation: environment variables are read too early
-//! to be set from `main`, so the first call into this allocator sets
-//! them.
+//! `arena_eager_commit` has to be set before the first arena exists,
+//! that is before the first allocation, so the first call into this
+//! allocator sets both (setting `MIMALLOC_*` variables from `main` would
+//! be too late: mimalloc reads them at start-up). They are set as
+//! defaults: `MIMALLOC_ARENA_EAGER_COMMIT` or `MIMALLOC_PURGE_DELAY` in
+//! the environment still win.
 //!
 //! The library never installs it: a program that links claimlog keeps
 //! its own allocator unless it names this one with `#[global_allocator]`.
@@ -45,22 +48,22 @@ pub struct Allocator;
 impl Allocator {
     #[inline]
     fn configure() {
-        // Relaxed is enough: setting the options twice, from two threads
-        // racing on the first allocations, sets the same values.
-        if !CONFIGURED.load(Ordering::Relaxed) {
-            // SAFETY: mi_option_set takes any option number and value; it
-            // does not allocate through this allocator.
+        // Setting the defaults twice, from two threads racing on the
+        // first allocations, sets the same values.
+        if !CONFIGURED.load(Ordering::Acquire) {
+            // SAFETY: mi_option_set_default takes any option number and
+            // value, stores them, and does not allocate (options.c).
             unsafe {
-                libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
-                libmimalloc_sys::mi_option_set(PURGE_DELAY, PURGE_DELAY_MS);
+                libmimalloc_sys::mi_option_set_default(ARENA_EAGER_COMMIT, 0);
+                libmimalloc_sys::mi_option_set_default(PURGE_DELAY, PURGE_DELAY_MS);
             }
-            CONFIGURED.store(true, Ordering::Relaxed);
+            CONFIGURED.store(true, Ordering::Release);
         }
     }
 }
 
 // SAFETY: every call is passed to mimalloc's own GlobalAlloc, which upholds
-// the contract; `configure` only sets an option first.
+// the contract; `configure` only sets two options first.
 unsafe impl GlobalAlloc for Allocator {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {

@@ -37,6 +37,8 @@ fn option(text: &str, name: &str) -> Option<i64> {
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
+/// Run without `MIMALLOC_ARENA_EAGER_COMMIT` or `MIMALLOC_PURGE_DELAY` in
+/// the environment: they would win over the allocator's defaults.
 #[test]
 fn allocator_commits_mimalloc_arenas_on_demand_and_purges_soon() {
     let v: Vec<u64> = (0..1000).collect();
