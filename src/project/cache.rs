@@ -207,7 +207,7 @@ impl Cache {
                 }
             }
             Sorted::Logical => {
-                packed::write_sorted(tree, entries.map(|kv| kv.map(|(k, v)| (k, Some(v)))), false)?
+                packed::write_sorted(tree, entries.map(|kv| kv.map(|(k, v)| (k, Some(v)))))?
             }
         }
         if let Some(cp) = cp {

@@ -343,30 +343,18 @@ fn next_group(
 }
 
 /// Opens the group that holds `key` in `family` (its head group if no
-/// group is at or before it). With `fresh`, the tree holds no group: the
-/// stream alone says what each holds.
-fn open_for(
-    tree: &sled::Tree,
-    family: &'static [u8],
-    key: &[u8],
-    fresh: bool,
-) -> Result<Open, ProjectError> {
-    if fresh {
-        let mut head = Open::at(family, None);
-        head.next = Some(None);
-        return Ok(head);
-    }
+/// group is at or before it).
+fn open_for(tree: &sled::Tree, family: &'static [u8], key: &[u8]) -> Result<Open, ProjectError> {
     Ok(Open::at(family, covering(tree, family, key)?))
 }
 
 /// Writes `writes` (logical keys in ascending order; `None` removes) to
 /// the tree: packed keys group by group, one read and one write each,
-/// everything else as it is. With `fresh`, the tree holds no group yet
-/// (and each is written once, its members being adjacent): none is read.
+/// everything else as it is. A load into a tree without claims packs its
+/// groups without reading any: `pack_fresh`.
 pub(crate) fn write_sorted<K, V>(
     tree: &sled::Tree,
     writes: impl Iterator<Item = Result<(K, Option<V>), ProjectError>>,
-    fresh: bool,
 ) -> Result<(), ProjectError>
 where
     K: AsRef<[u8]>,
@@ -399,10 +387,10 @@ where
                     o
                 } else {
                     o.close(tree)?;
-                    open_for(tree, f, k, fresh)?
+                    open_for(tree, f, k)?
                 }
             }
-            None => open_for(tree, f, k, fresh)?,
+            None => open_for(tree, f, k)?,
         };
         let boundary = is_boundary(f, k);
         match v {
@@ -465,9 +453,9 @@ where
     Ok(())
 }
 
-/// What `write_sorted` with `fresh` writes, as tree entries in the order
-/// it writes them, made from `entries` (logical keys in ascending order)
-/// without a tree: a packed key joins the open group of its family, a
+/// What `write_sorted` writes into a tree without packed keys, as tree
+/// entries in the order it writes them, made from `entries` (logical keys
+/// in ascending order) without reading the tree: a packed key joins the open group of its family, a
 /// boundary starts the next group, and anything else closes the open
 /// group and is written as it is.
 ///
@@ -631,12 +619,12 @@ mod tests {
 
     /// The tree keys inserted, in order, while `write_sorted` writes 2000
     /// spread ids into `tree`.
-    fn inserts_while_loading(tree: &sled::Tree, fresh: bool) -> Vec<Vec<u8>> {
+    fn inserts_while_loading(tree: &sled::Tree) -> Vec<Vec<u8>> {
         let mut events = tree.watch_prefix(vec![]);
         let writes: BTreeMap<Vec<u8>, Vec<u8>> = (0..2000u64)
             .map(|i| (keys::claim(&hash(i)), i.to_be_bytes().to_vec()))
             .collect();
-        write_sorted(tree, writes.iter().map(|(k, v)| Ok((k, Some(v)))), fresh).unwrap();
+        write_sorted(tree, writes.iter().map(|(k, v)| Ok((k, Some(v))))).unwrap();
         let mut written = Vec::new();
         while let Ok(event) = events.next_timeout(std::time::Duration::from_millis(200)) {
             if let sled::Event::Insert { key, .. } = event {
@@ -646,15 +634,15 @@ mod tests {
         written
     }
 
-    /// A fresh load writes each group as soon as it is complete, in key
-    /// order: deferring a group's write until the next one was written
+    /// A load into an empty tree writes each group as soon as it is
+    /// complete, in key order: deferring a group's write until the next one was written
     /// (what a split needs only when members move) chained every group of
     /// a 1M load to the last, 400 MB held and written backwards.
     #[test]
     fn a_fresh_load_writes_its_groups_in_key_order_as_it_goes() {
         let db = sled::Config::new().temporary(true).open().unwrap();
         let tree = db.open_tree("t").unwrap();
-        let written = inserts_while_loading(&tree, true);
+        let written = inserts_while_loading(&tree);
         assert!(written.len() > 20, "{} groups", written.len());
         assert!(
             written.windows(2).all(|w| w[0] < w[1]),
@@ -662,13 +650,13 @@ mod tests {
         );
     }
 
-    /// `pack_fresh` makes the entries a fresh `write_sorted` inserts, in the
-    /// order it inserts them.
+    /// `pack_fresh` makes the entries `write_sorted` inserts into an empty
+    /// tree, in the order it inserts them.
     #[test]
     fn packing_away_from_the_tree_gives_a_fresh_loads_inserts_in_order() {
         let db = sled::Config::new().temporary(true).open().unwrap();
         let tree = db.open_tree("t").unwrap();
-        let written = inserts_while_loading(&tree, true);
+        let written = inserts_while_loading(&tree);
         let packed: Vec<Vec<u8>> = pack_fresh(
             (0..2000u64)
                 .map(|i| (keys::claim(&hash(i)), i.to_be_bytes().to_vec()))
@@ -694,8 +682,8 @@ mod tests {
         let db = sled::Config::new().temporary(true).open().unwrap();
         let tree = db.open_tree("t").unwrap();
         let last = keys::claim(&Hash32([0xff; 32]));
-        write_sorted(&tree, std::iter::once(Ok((&last, Some(b"old")))), false).unwrap();
-        let written = inserts_while_loading(&tree, false);
+        write_sorted(&tree, std::iter::once(Ok((&last, Some(b"old"))))).unwrap();
+        let written = inserts_while_loading(&tree);
         assert!(written.len() > 20, "{} writes", written.len());
         assert!(
             written.windows(3).all(|w| w[0] <= w[2]),
@@ -710,7 +698,7 @@ mod tests {
         model: &mut BTreeMap<Vec<u8>, Vec<u8>>,
         writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     ) {
-        write_sorted(tree, writes.iter().map(|(k, v)| Ok((k, v.as_ref()))), false).unwrap();
+        write_sorted(tree, writes.iter().map(|(k, v)| Ok((k, v.as_ref())))).unwrap();
         for (k, v) in writes {
             match v {
                 Some(v) => model.insert(k, v),
@@ -777,7 +765,7 @@ mod tests {
                 }
             }
             let fresh = db.open_tree(format!("fresh{round}")).unwrap();
-            write_sorted(&fresh, model.iter().map(|(k, v)| Ok((k, Some(v)))), true).unwrap();
+            write_sorted(&fresh, model.iter().map(|(k, v)| Ok((k, Some(v))))).unwrap();
             let bytes = |t: &sled::Tree| -> Vec<_> { t.iter().map(Result::unwrap).collect() };
             assert_eq!(bytes(&tree), bytes(&fresh), "round {round}");
         }
@@ -893,7 +881,7 @@ mod random_histories {
                 }
                 let fresh = db.open_tree("fresh").unwrap();
                 fresh.clear().unwrap();
-                write_sorted(&fresh, model.iter().map(|(k, v)| Ok((k, Some(v)))), true).unwrap();
+                write_sorted(&fresh, model.iter().map(|(k, v)| Ok((k, Some(v))))).unwrap();
                 assert_eq!(bytes(&tree), bytes(&fresh), "bytes {}", ctx());
                 // Packed away from the tree, as a bulk load into an empty
                 // cache does: the same entries, in ascending order.
@@ -960,12 +948,7 @@ mod concurrent_reads {
         let (a, b, x) = (c(1, 0x00), c(5, 0x00), c(6, 0x01));
         assert!(is_boundary(keys::CLAIM, &b) && !is_boundary(keys::CLAIM, &x));
         let v = b"v".to_vec();
-        write_sorted(
-            &tree,
-            [&a, &x].into_iter().map(|k| Ok((k, Some(&v)))),
-            false,
-        )
-        .unwrap();
+        write_sorted(&tree, [&a, &x].into_iter().map(|k| Ok((k, Some(&v))))).unwrap();
         let stop = AtomicBool::new(false);
         let (misses, reads) = (AtomicUsize::new(0), AtomicUsize::new(0));
         std::thread::scope(|s| {
@@ -979,7 +962,7 @@ mod concurrent_reads {
             });
             for i in 0..20_000 {
                 let w: Option<&Vec<u8>> = if i % 2 == 0 { Some(&v) } else { None };
-                write_sorted(&tree, std::iter::once(Ok((&b, w))), false).unwrap();
+                write_sorted(&tree, std::iter::once(Ok((&b, w)))).unwrap();
             }
             stop.store(true, Ordering::Relaxed);
         });

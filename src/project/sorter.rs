@@ -5,8 +5,9 @@
 //! parsing the input ahead of it waited. The fold's thread now copies its
 //! entries into a batch buffer and hands batches over; the sort thread
 //! makes the entries from the buffer, so that every entry is allocated and
-//! freed by one thread (glibc frees across threads under the owning
-//! arena's lock).
+//! freed by one thread (a free on another thread costs more: glibc's took
+//! the owning arena's lock; the binary now runs on mimalloc,
+//! src/allocator.rs, which queues it for the owner).
 
 use extsort::{ExternalSorter, PushExternalSorter, Sortable};
 use std::cmp::Ordering;

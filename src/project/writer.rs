@@ -155,7 +155,7 @@ fn apply_writes<'a>(
     tree: &sled::Tree,
     writes: impl Iterator<Item = (&'a Vec<u8>, &'a Option<Vec<u8>>)>,
 ) -> Result<(), ProjectError> {
-    packed::write_sorted(tree, writes.map(|(k, v)| Ok((k, v.as_ref()))), false)
+    packed::write_sorted(tree, writes.map(|(k, v)| Ok((k, v.as_ref()))))
 }
 
 impl Writer {
@@ -405,7 +405,7 @@ mod tests {
             .chain(second.writes.iter())
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        packed::write_sorted(&fresh, all.iter().map(|(k, v)| Ok((k, v.as_ref()))), true).unwrap();
+        packed::write_sorted(&fresh, all.iter().map(|(k, v)| Ok((k, v.as_ref())))).unwrap();
         // No group holds writes from both sides of the cut.
         for (key, _) in second.writes.iter() {
             let group = split.range(..=key.clone()).next_back().unwrap().unwrap().0;
@@ -514,8 +514,7 @@ mod random_splits {
                     };
                 }
                 fresh.clear().unwrap();
-                packed::write_sorted(&fresh, model.iter().map(|(k, v)| Ok((k, Some(v)))), true)
-                    .unwrap();
+                packed::write_sorted(&fresh, model.iter().map(|(k, v)| Ok((k, Some(v))))).unwrap();
                 let dump = |t: &sled::Tree| -> Vec<_> {
                     t.iter()
                         .map(Result::unwrap)

@@ -536,27 +536,13 @@ fn an_abandoned_batch_in_parts_leaves_no_source_or_metric_remembered() {
     assert_eq!(s.cache().dump().unwrap(), incremental);
 }
 
+/// `claim_event`'s claim with a quote and a note of about 4 KB each.
 fn big_claim_event(source: &str, n: i64) -> Event {
-    use claimlog::{Breakdown, Claim, ClaimFields, FuzzyDate, Quantity, Scope, Slug, SourceId};
-    Event::ClaimAdded(
-        Claim::new(ClaimFields {
-            metric: Slug::new("people_returned").unwrap(),
-            breakdown: Breakdown::default(),
-            quantity: Quantity::Exact(n),
-            scope: Scope::Event {
-                date: FuzzyDate::Unknown,
-                label: None,
-            },
-            source: SourceId::new(source).unwrap(),
-            speaker: None,
-            cites: None,
-            url: None,
-            published: FuzzyDate::Unknown,
-            quote: Text::new(format!("{n} {}", "q".repeat(3990))).unwrap(),
-            note: Some(Text::new("n".repeat(3990)).unwrap()),
-        })
-        .unwrap(),
-    )
+    use claimlog::Claim;
+    let mut f = claim(source, "people_returned", n).into_fields();
+    f.quote = Text::new(format!("{n} {}", "q".repeat(3990))).unwrap();
+    f.note = Some(Text::new("n".repeat(3990)).unwrap());
+    Event::ClaimAdded(Claim::new(f).unwrap())
 }
 
 /// The sort fails during a bulk batch's first write in parts
