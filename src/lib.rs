@@ -38,8 +38,8 @@ pub use model::{
     Period, Quantity, Scope, Slug, Source, SourceId, SourceKind, Text, Url,
 };
 pub use project::{
-    claim_content_hash, Cache, Checkpoint, ClaimEntry, ClaimStatus, GenesisEntry, Location,
-    ProjectError, SourceEntry,
+    claim_content_hash, Cache, Checkpoint, ClaimCore, ClaimEntry, ClaimStatus, GenesisEntry,
+    Location, ProjectError, SourceEntry, WholeEntry,
 };
 pub use query::{
     check, explain, independence_key, scope_key, total, total_brief, totals_over_log, Answer,

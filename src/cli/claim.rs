@@ -405,13 +405,14 @@ pub fn correct(store: &Path, a: CorrectArgs) -> CliResult {
         .cache()
         .claim(&id)?
         .ok_or_else(|| bad(format!("claim {} not found", id.short())))?;
-    let base = match serde_json::to_value(old.claim.fields()).map_err(anyhow::Error::from)? {
+    let old_claim = s.cache().full_claim(&old)?;
+    let base = match serde_json::to_value(old_claim.fields()).map_err(anyhow::Error::from)? {
         Value::Object(m) => m,
         _ => Map::new(),
     };
     let fields = a.flags.apply(base)?;
     let new = parse_claim_value(Value::Object(fields)).map_err(flag_error)?;
-    if new == old.claim {
+    if new == old_claim {
         return Err(bad(
             "the correction changes nothing: give the fields to change".into(),
         ));

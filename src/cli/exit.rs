@@ -58,6 +58,9 @@ impl From<claimlog::ProjectError> for CliError {
     fn from(e: claimlog::ProjectError) -> Self {
         let code = match e {
             claimlog::ProjectError::NotFound(_) => 2,
+            // The log disagrees with the cache about a claim: what verify
+            // reports as an inconsistency.
+            claimlog::ProjectError::Words { .. } => 1,
             _ => 3,
         };
         CliError::new(code, e)

@@ -15,7 +15,7 @@ pub struct ShowArgs {
 
 #[derive(Serialize)]
 struct Shown<'a> {
-    claim: &'a ClaimEntry,
+    claim: claimlog::WholeEntry<'a>,
     /// Every event that touched this claim or its predecessors, oldest first.
     events: Vec<serde_json::Value>,
 }
@@ -48,6 +48,7 @@ pub fn show(store: &Path, a: ShowArgs) -> CliResult {
         .cache()
         .claim(&id)?
         .ok_or_else(|| CliError::bad_input(anyhow::anyhow!("no claim {id}")))?;
+    let whole = s.cache().full_claim(&e)?;
     let seqs = history(&s, &e)?;
     let records = seqs
         .iter()
@@ -59,9 +60,12 @@ pub fn show(store: &Path, a: ShowArgs) -> CliResult {
             .map(|r| serde_json::to_value(record_json(r)))
             .collect::<Result<Vec<_>, _>>()
             .map_err(anyhow::Error::from)?;
-        return print_json(&Shown { claim: &e, events });
+        return print_json(&Shown {
+            claim: e.with_whole(&whole),
+            events,
+        });
     }
-    let c = &e.claim;
+    let c = &whole;
     println!("claim {}  ({})", e.id, e.status.name());
     println!(
         "  metric     {}{}",
@@ -165,7 +169,9 @@ pub fn claims(store: &Path, a: ClaimsArgs) -> CliResult {
     }
     out.sort_by_key(|e| e.seq);
     if a.json {
-        return print_json(&out);
+        let whole = s.whole_claims(out)?.collect::<Result<Vec<_>, _>>()?;
+        let listed: Vec<_> = whole.iter().map(|(e, c)| e.with_whole(c)).collect();
+        return print_json(&listed);
     }
     for e in &out {
         let c = &e.claim;

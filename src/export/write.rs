@@ -175,7 +175,8 @@ pub fn write_csv(
     .map_err(csv_err)?;
     let mut entries: Vec<_> = store.cache().claims().collect::<Result<_, _>>()?;
     entries.sort_by_key(|e: &crate::project::ClaimEntry| e.seq);
-    for e in entries {
+    for pair in store.whole_claims(entries)? {
+        let (e, whole) = pair?;
         let c = &e.claim;
         let q = c.quantity;
         let (low, high) = match q {
@@ -200,10 +201,10 @@ pub fn write_csv(
             text(Some(c.source.as_str())),
             text(c.speaker.as_ref().map(|s| s.as_str())),
             text(c.cites.as_ref().map(|s| s.as_str())),
-            text(c.url.as_ref().map(|s| s.as_str())),
+            text(whole.url.as_ref().map(|s| s.as_str())),
             c.published.to_string(),
-            text(Some(c.quote.as_str())),
-            text(c.note.as_ref().map(|s| s.as_str())),
+            text(Some(whole.quote.as_str())),
+            text(whole.note.as_ref().map(|s| s.as_str())),
         ])
         .map_err(csv_err)?;
     }

@@ -332,10 +332,14 @@ impl Planner {
     ) -> Result<Option<Option<Hash32>>, StoreError> {
         Ok(match (&entry.status, action) {
             (ClaimStatus::Retracted { .. }, Action::Retract) => Some(None),
-            (ClaimStatus::Corrected { by, .. }, Action::Correct(content)) => cache
-                .claim(by)?
-                .filter(|new| claim_content_hash(&new.claim) == content)
-                .map(|_| Some(*by)),
+            (ClaimStatus::Corrected { by, .. }, Action::Correct(content)) => {
+                match cache.claim(by)? {
+                    Some(new) if claim_content_hash(&cache.full_claim(&new)?) == content => {
+                        Some(Some(*by))
+                    }
+                    _ => None,
+                }
+            }
             _ => None,
         })
     }

@@ -2,11 +2,13 @@
 //! durable appends. This module knows bytes and hashes, not events: it never
 //! decodes a record (the store does).
 
+mod at;
 mod frame;
 mod scan;
 mod segment;
 mod writer;
 
+pub use at::read_frame_at;
 pub use frame::{encode_frame, FRAME_OVERHEAD, MORE_IN_BATCH};
 pub use scan::{Position, RawFrame, ScanEnd, Scanner};
 pub use segment::{list_segments, segment_path, HEADER_LEN, SEGMENT_MAGIC};

@@ -2,7 +2,9 @@
 //! damaged, of another version, or disagrees with the log, it is deleted
 //! and rebuilt from the log.
 
-use super::entries::{Checkpoint, ClaimEntry, GenesisEntry, Location, SourceEntry, CACHE_VERSION};
+use super::entries::{
+    Checkpoint, ClaimCore, ClaimEntry, GenesisEntry, Location, SourceEntry, CACHE_VERSION,
+};
 use super::fold::{claim_content_hash, dec, enc, Known, Overlay};
 use super::keys;
 use super::packed;
@@ -44,6 +46,9 @@ pub struct Cache {
     known: Arc<Known>,
     _db: sled::Db,
     path: PathBuf,
+    /// The log the cache was folded from, where the claims' words are
+    /// (`Cache::full_claim`); none for a snapshot's replay.
+    log_dir: Option<PathBuf>,
 }
 
 fn open_sled(path: &Path) -> Result<sled::Db, String> {
@@ -99,6 +104,7 @@ impl Cache {
             known: Arc::default(),
             _db: db,
             path: path.to_path_buf(),
+            log_dir: None,
         };
         if !version_ok {
             cache.clear()?;
@@ -116,11 +122,13 @@ impl Cache {
             return self.clear();
         }
         let path = self.path.clone();
+        let log_dir = self.log_dir.clone();
         // The old database closes (its writer finishing first) before its
         // directory goes.
         drop(std::mem::replace(self, Cache::temporary()?));
         let _ = std::fs::remove_dir_all(&path);
-        let (fresh, _) = Cache::open(&path)?;
+        let (mut fresh, _) = Cache::open(&path)?;
+        fresh.log_dir = log_dir;
         *self = fresh;
         Ok(())
     }
@@ -141,6 +149,7 @@ impl Cache {
             known: Arc::default(),
             _db: db,
             path: PathBuf::new(),
+            log_dir: None,
         };
         cache.clear()?;
         Ok(cache)
@@ -148,6 +157,16 @@ impl Cache {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Names the log this cache is folded from: the claims' words are
+    /// read from it.
+    pub fn set_log_dir(&mut self, dir: &Path) {
+        self.log_dir = Some(dir.to_path_buf());
+    }
+
+    pub(crate) fn log_dir(&self) -> Option<&Path> {
+        self.log_dir.as_deref()
     }
 
     /// Empties the cache (keeping only its version mark).
@@ -525,8 +544,11 @@ impl Cache {
         let mut twins = Vec::new();
         for e in self.settled_iter(move |t| entries(packed::scan_prefix(t, prefix))) {
             let e = e?;
-            // The key holds 8 bytes of the content hash: compare it whole.
-            if claim_content_hash(&e.claim) == *content {
+            // The key holds 8 bytes of the content hash: compare it whole,
+            // from the claim in the log when all the cache holds agrees.
+            if e.claim == ClaimCore::from(claim)
+                && claim_content_hash(&self.full_claim(&e)?) == *content
+            {
                 twins.push((
                     e.seq,
                     Twin {

@@ -2,12 +2,15 @@
 //! value here is a function of the log, rebuilt by replaying it.
 
 use crate::event::Hash32;
-use crate::model::{Claim, Origin, Source, Text};
+use crate::log::Position;
+use crate::model::{
+    Breakdown, Claim, FuzzyDate, Name, Origin, Quantity, Scope, Slug, Source, SourceId, Text,
+};
 use bincode::{Decode, Encode};
 use serde::Serialize;
 
 /// Bump when keys or values change: a cache of another version is rebuilt.
-pub const CACHE_VERSION: u32 = 16;
+pub const CACHE_VERSION: u32 = 17;
 
 /// The last record applied to the cache and where the log ends after it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
@@ -99,9 +102,69 @@ impl ClaimStatus {
     }
 }
 
+/// The fields of a claim that totals, checks and listings use: all but
+/// its words (quote, url, note), which stay in the log and are read back
+/// by the entry's frame (`Cache::full_claim`). Field order is the claim's
+/// without those three, so its encoding is the claim's bytes with theirs
+/// left out (`ClaimEntry::active_value_of_bytes`).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct ClaimCore {
+    pub metric: Slug,
+    pub breakdown: Breakdown,
+    pub quantity: Quantity,
+    pub scope: Scope,
+    pub source: SourceId,
+    pub speaker: Option<Name>,
+    pub cites: Option<SourceId>,
+    pub published: FuzzyDate,
+}
+
+impl From<&Claim> for ClaimCore {
+    fn from(c: &Claim) -> ClaimCore {
+        ClaimCore {
+            metric: c.metric.clone(),
+            breakdown: c.breakdown.clone(),
+            quantity: c.quantity,
+            scope: c.scope.clone(),
+            source: c.source.clone(),
+            speaker: c.speaker.clone(),
+            cites: c.cites.clone(),
+            published: c.published,
+        }
+    }
+}
+
+/// The fields of `ClaimCore`, borrowed from a claim, for encoding.
+#[derive(Encode)]
+struct CoreRef<'a> {
+    metric: &'a Slug,
+    breakdown: &'a Breakdown,
+    quantity: &'a Quantity,
+    scope: &'a Scope,
+    source: &'a SourceId,
+    speaker: &'a Option<Name>,
+    cites: &'a Option<SourceId>,
+    published: &'a FuzzyDate,
+}
+
+impl<'a> From<&'a Claim> for CoreRef<'a> {
+    fn from(c: &'a Claim) -> CoreRef<'a> {
+        CoreRef {
+            metric: &c.metric,
+            breakdown: &c.breakdown,
+            quantity: &c.quantity,
+            scope: &c.scope,
+            source: &c.source,
+            speaker: &c.speaker,
+            cites: &c.cites,
+            published: &c.published,
+        }
+    }
+}
+
 /// A claim as the cache knows it. Stored under its `g/` key without its
 /// id, which ends that key (`StoredClaim`).
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClaimEntry {
     pub id: Hash32,
     /// The record that introduced this claim (ClaimAdded or ClaimCorrected).
@@ -110,33 +173,46 @@ pub struct ClaimEntry {
     /// The claim this one corrected, if it came from a correction.
     pub replaces: Option<Hash32>,
     pub status: ClaimStatus,
-    pub claim: Claim,
+    /// Where the record `seq` starts in the log: its frame, whose hash is
+    /// `id`, holds the whole claim.
+    pub at: Position,
+    pub claim: ClaimCore,
 }
 
-/// A `g/` value: a `ClaimEntry` but its id (32 bytes a claim saved).
+/// An entry with its whole claim (`Cache::full_claim`), as commands
+/// print it in JSON.
+#[derive(Serialize)]
+pub struct WholeEntry<'a> {
+    pub id: Hash32,
+    pub seq: u64,
+    pub recorded_at_ms: i64,
+    pub replaces: Option<Hash32>,
+    pub status: &'a ClaimStatus,
+    pub claim: &'a Claim,
+}
+
+impl ClaimEntry {
+    /// This entry with `claim`, its whole claim, for printing.
+    pub fn with_whole<'a>(&'a self, claim: &'a Claim) -> WholeEntry<'a> {
+        WholeEntry {
+            id: self.id,
+            seq: self.seq,
+            recorded_at_ms: self.recorded_at_ms,
+            replaces: self.replaces,
+            status: &self.status,
+            claim,
+        }
+    }
+}
+
+/// The part of a `g/` value before the claim's core.
 #[derive(Encode)]
-struct StoredClaimRef<'a> {
+struct HeadRef<'a> {
     seq: u64,
     recorded_at_ms: i64,
     replaces: &'a Option<Hash32>,
     status: &'a ClaimStatus,
-    claim: &'a Claim,
-}
-
-fn value(
-    seq: u64,
-    recorded_at_ms: i64,
-    replaces: &Option<Hash32>,
-    status: &ClaimStatus,
-    claim: &Claim,
-) -> Vec<u8> {
-    super::fold::enc(&StoredClaimRef {
-        seq,
-        recorded_at_ms,
-        replaces,
-        status,
-        claim,
-    })
+    at: (u32, u64),
 }
 
 #[derive(Decode)]
@@ -145,42 +221,83 @@ struct StoredClaim {
     recorded_at_ms: i64,
     replaces: Option<Hash32>,
     status: ClaimStatus,
-    claim: Claim,
+    at: (u32, u64),
+    claim: ClaimCore,
+}
+
+fn head(
+    seq: u64,
+    recorded_at_ms: i64,
+    replaces: &Option<Hash32>,
+    status: &ClaimStatus,
+    at: Position,
+) -> Vec<u8> {
+    super::fold::enc(&HeadRef {
+        seq,
+        recorded_at_ms,
+        replaces,
+        status,
+        at: (at.segment, at.offset),
+    })
+}
+
+/// Bytes of `v`'s encoding.
+fn encoded_len<T: Encode>(v: &T) -> usize {
+    let mut w = bincode::enc::write::SizeWriter::default();
+    bincode::encode_into_writer(v, &mut w, bincode::config::standard())
+        .expect("a validated value always encodes");
+    w.bytes_written
 }
 
 impl ClaimEntry {
     /// The value stored under the entry's `g/` key.
     pub(crate) fn to_value(&self) -> Vec<u8> {
-        value(
+        let mut v = head(
             self.seq,
             self.recorded_at_ms,
             &self.replaces,
             &self.status,
-            &self.claim,
-        )
+            self.at,
+        );
+        bincode::encode_into_std_write(&self.claim, &mut v, bincode::config::standard())
+            .expect("a validated claim always encodes");
+        v
     }
 
-    /// The value of a new, active entry: what `to_value` gives, without
-    /// building the entry (which would copy the claim).
+    /// The value of a new, active entry for `claim`, recorded at `at`:
+    /// what `to_value` gives, without building the entry (which would copy
+    /// the claim).
     pub(crate) fn active_value(
         seq: u64,
         recorded_at_ms: i64,
         replaces: &Option<Hash32>,
+        at: Position,
         claim: &Claim,
     ) -> Vec<u8> {
-        value(seq, recorded_at_ms, replaces, &ClaimStatus::Active, claim)
+        let mut v = head(seq, recorded_at_ms, replaces, &ClaimStatus::Active, at);
+        bincode::encode_into_std_write(CoreRef::from(claim), &mut v, bincode::config::standard())
+            .expect("a validated claim always encodes");
+        v
     }
 
-    /// `active_value` from the claim's canonical bytes: a value is its
-    /// fields' encodings back to back, the claim's last.
+    /// `active_value` from the claim's canonical bytes `bytes` as well:
+    /// a value is its fields' encodings back to back, and the core's are
+    /// the claim's but for url, quote and note, so they are copied (the
+    /// claim tells only how long its last four fields' encodings are).
     pub(crate) fn active_value_of_bytes(
         seq: u64,
         recorded_at_ms: i64,
         replaces: &Option<Hash32>,
-        claim: &[u8],
+        at: Position,
+        claim: &Claim,
+        bytes: &[u8],
     ) -> Vec<u8> {
-        let mut v = super::fold::enc(&(seq, recorded_at_ms, replaces, &ClaimStatus::Active));
-        v.extend_from_slice(claim);
+        let words_end = bytes.len() - encoded_len(&claim.note) - encoded_len(&claim.quote);
+        let published = words_end - encoded_len(&claim.published);
+        let url = published - encoded_len(&claim.url);
+        let mut v = head(seq, recorded_at_ms, replaces, &ClaimStatus::Active, at);
+        v.extend_from_slice(&bytes[..url]);
+        v.extend_from_slice(&bytes[published..words_end]);
         v
     }
 
@@ -197,6 +314,10 @@ impl ClaimEntry {
             recorded_at_ms: s.recorded_at_ms,
             replaces: s.replaces,
             status: s.status,
+            at: Position {
+                segment: s.at.0,
+                offset: s.at.1,
+            },
             claim: s.claim,
         })
     }

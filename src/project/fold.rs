@@ -11,7 +11,7 @@ use super::writer::{InFlight, Pending};
 use super::ProjectError;
 use crate::event::{claim_range, Event, Hash32, Record};
 use crate::log::Position;
-use crate::model::Claim;
+use crate::model::{Claim, Scope};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
@@ -300,6 +300,7 @@ fn add_claim(
     claim: &Claim,
     encoded: Option<ClaimBytes>,
     replaces: Option<Hash32>,
+    pos: Position,
 ) -> Result<(), ProjectError> {
     require_source(kv, rec.seq, "source", claim.source.as_str())?;
     if let Some(c) = &claim.cites {
@@ -323,7 +324,7 @@ fn add_claim(
         &content,
         &id,
     );
-    touch_day(kv, claim, &breakdown, rec.seq);
+    touch_day(kv, claim.metric.as_str(), &claim.scope, &breakdown, rec.seq);
     for year in std::iter::once(None).chain(claim.scope.years().map(Some)) {
         kv.set_derived(&keys::year(claim.metric.as_str(), &breakdown, year), || {
             enc(&(&claim.metric, &claim.breakdown, year))
@@ -331,12 +332,14 @@ fn add_claim(
     }
     kv.put(keys::claim(&id), keys::without_id(&at));
     let value = match encoded.and_then(|e| e.bytes) {
-        Some(b) => ClaimEntry::active_value_of_bytes(rec.seq, rec.recorded_at_ms, &replaces, b),
-        None => ClaimEntry::active_value(rec.seq, rec.recorded_at_ms, &replaces, claim),
+        Some(b) => {
+            ClaimEntry::active_value_of_bytes(rec.seq, rec.recorded_at_ms, &replaces, pos, claim, b)
+        }
+        None => ClaimEntry::active_value(rec.seq, rec.recorded_at_ms, &replaces, pos, claim),
     };
     debug_assert_eq!(
         value,
-        ClaimEntry::active_value(rec.seq, rec.recorded_at_ms, &replaces, claim)
+        ClaimEntry::active_value(rec.seq, rec.recorded_at_ms, &replaces, pos, claim)
     );
     kv.put(at, value);
     Ok(())
@@ -344,14 +347,14 @@ fn add_claim(
 
 /// Records that event `seq` changed what is known of the day of `claim`,
 /// if it is about an event on one known day (keys::DAY_VERSION).
-fn touch_day(kv: &mut Overlay, claim: &Claim, breakdown: &str, seq: u64) {
-    if let crate::model::Scope::Event {
+fn touch_day(kv: &mut Overlay, metric: &str, scope: &Scope, breakdown: &str, seq: u64) {
+    if let Scope::Event {
         date: crate::model::FuzzyDate::Day(d),
         ..
-    } = claim.scope
+    } = scope
     {
         kv.set(
-            &keys::day_version(claim.metric.as_str(), breakdown, d),
+            &keys::day_version(metric, breakdown, *d),
             &seq.to_be_bytes(),
         );
     }
@@ -379,7 +382,13 @@ fn end_claim(
             format!("claim {} is already {}", id.short(), entry.status.name()),
         ));
     }
-    touch_day(kv, &entry.claim, &entry.claim.breakdown.to_string(), seq);
+    touch_day(
+        kv,
+        entry.claim.metric.as_str(),
+        &entry.claim.scope,
+        &entry.claim.breakdown.to_string(),
+        seq,
+    );
     let old = entry.clone();
     entry.status = status;
     kv.put(key, entry.to_value());
@@ -437,7 +446,7 @@ pub fn apply(
                 }),
             );
         }
-        Event::ClaimAdded(c) => add_claim(kv, rec, hash, c, claim, None)?,
+        Event::ClaimAdded(c) => add_claim(kv, rec, hash, c, claim, None, pos)?,
         Event::ClaimRetracted(r) => {
             end_claim(
                 kv,
@@ -463,7 +472,7 @@ pub fn apply(
                     recorded_at_ms: rec.recorded_at_ms,
                 },
             )?;
-            add_claim(kv, rec, hash, &c.new, claim, Some(c.old))?;
+            add_claim(kv, rec, hash, &c.new, claim, Some(c.old), pos)?;
         }
     }
     Ok(())

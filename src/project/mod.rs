@@ -13,11 +13,14 @@ mod testing;
 /// For the query layer's memo keys, which live beside the cache's.
 pub(crate) use keys::prefix_end;
 pub mod witness;
+mod words;
 mod writer;
 
 pub use bulk::{remove_stale_runs, BulkLoad, Sink, Targets};
 pub use cache::Cache;
-pub use entries::{Checkpoint, ClaimEntry, ClaimStatus, GenesisEntry, Location, SourceEntry};
+pub use entries::{
+    Checkpoint, ClaimCore, ClaimEntry, ClaimStatus, GenesisEntry, Location, SourceEntry, WholeEntry,
+};
 pub use fold::{apply, claim_content_hash, ClaimBytes, Overlay};
 
 use thiserror::Error;
@@ -40,4 +43,11 @@ pub enum ProjectError {
     /// Filling an empty cache in one sorted pass failed (project/bulk.rs).
     #[error("bulk load of the cache: {0}")]
     Bulk(String),
+    /// A claim's words could not be read back from the log (words.rs).
+    #[error("claim {id} (seq {seq}): its words cannot be read from the log: {reason}")]
+    Words {
+        id: String,
+        seq: u64,
+        reason: String,
+    },
 }

@@ -58,8 +58,14 @@ fn by_key(a: &Entry, b: &Entry) -> Ordering {
 
 pub(crate) type SortedEntries = extsort::SortedIterator<Entry, ByKey>;
 
-/// Bytes of entries per batch handed to the sort thread.
-const BATCH_BYTES: usize = 1 << 20;
+/// Bytes of entries per batch handed to the sort thread. Small in debug
+/// builds, as bulk.rs's runs are, so that tests reach the sort thread
+/// (and its failures) with a few hundred claims.
+const BATCH_BYTES: usize = if cfg!(debug_assertions) {
+    1 << 12
+} else {
+    1 << 20
+};
 
 type Done = std::io::Result<PushExternalSorter<Entry, ByKey>>;
 

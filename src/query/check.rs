@@ -74,6 +74,8 @@ fn slack(e: Estimate, t: Tolerance) -> Estimate {
     }
 }
 
+/// The claim as a finding names it; its quote is filled in last
+/// (`with_quotes`), from the log.
 fn cref(e: &ClaimEntry) -> ClaimRef {
     ClaimRef {
         id: e.id,
@@ -81,8 +83,26 @@ fn cref(e: &ClaimEntry) -> ClaimRef {
         value: e.claim.quantity.to_string(),
         source: e.claim.source.to_string(),
         cites: e.claim.cites.as_ref().map(|c| c.to_string()),
-        quote: e.claim.quote.to_string(),
+        quote: String::new(),
     }
+}
+
+/// Fills in the quote of every claim the findings name, read from the
+/// log (the cache does not keep claims' words): only for the claims
+/// findings name, not for every claim checked.
+fn with_quotes(
+    cache: &Cache,
+    entries: &[ClaimEntry],
+    findings: &mut [Finding],
+) -> Result<(), ProjectError> {
+    let by_id: BTreeMap<Hash32, &ClaimEntry> = entries.iter().map(|e| (e.id, e)).collect();
+    for r in findings.iter_mut().flat_map(|f| f.claims.iter_mut()) {
+        let e = by_id.get(&r.id).ok_or_else(|| {
+            ProjectError::NotFound(format!("claim {} of a finding", r.id.short()))
+        })?;
+        r.quote = cache.full_claim(e)?.quote.to_string();
+    }
+    Ok(())
 }
 
 /// The identity of "the same thing": claims with equal keys compete.
@@ -180,6 +200,7 @@ pub fn check(cache: &Cache, t: Tolerance) -> Result<Vec<Finding>, ProjectError> 
     out.sort_by(|a, b| {
         (b.severity, a.relation, &a.subject).cmp(&(a.severity, b.relation, &b.subject))
     });
+    with_quotes(cache, &entries, &mut out)?;
     Ok(out)
 }
 

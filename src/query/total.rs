@@ -92,8 +92,14 @@ fn role_of(e: &ClaimEntry, chosen: Option<&ClaimEntry>) -> Role {
     }
 }
 
-/// How claim `e` appears in a group, in `role`.
-pub(crate) fn view_of(e: &ClaimEntry, role: Role) -> ClaimView {
+/// How claim `e` appears in a group, in `role`: its words read from the
+/// log, where they are kept.
+pub(crate) fn view_of(
+    cache: &Cache,
+    e: &ClaimEntry,
+    role: Role,
+) -> Result<ClaimView, ProjectError> {
+    let whole = cache.full_claim(e)?;
     let ended = match &e.status {
         ClaimStatus::Retracted { seq, reason, .. } => {
             Some(format!("retracted at seq {seq}: {reason}"))
@@ -106,7 +112,7 @@ pub(crate) fn view_of(e: &ClaimEntry, role: Role) -> ClaimView {
         )),
         ClaimStatus::Active => None,
     };
-    ClaimView {
+    Ok(ClaimView {
         id: e.id,
         seq: e.seq,
         role,
@@ -117,11 +123,11 @@ pub(crate) fn view_of(e: &ClaimEntry, role: Role) -> ClaimView {
         speaker: e.claim.speaker.as_ref().map(|s| s.to_string()),
         cites: e.claim.cites.as_ref().map(|s| s.to_string()),
         published: e.claim.published,
-        quote: e.claim.quote.to_string(),
-        note: e.claim.note.as_ref().map(|s| s.to_string()),
-        url: e.claim.url.as_ref().map(|s| s.to_string()),
+        quote: whole.quote.to_string(),
+        note: whole.note.as_ref().map(|s| s.to_string()),
+        url: whole.url.as_ref().map(|s| s.to_string()),
         ended,
-    }
+    })
 }
 
 /// Which of a group's claims, in listing order (role, then seq), explain
@@ -301,10 +307,18 @@ impl Ctx<'_> {
         Ok(out)
     }
 
-    fn group(&self, key: String, label: String, entries: Vec<ClaimEntry>) -> Group {
+    fn group(
+        &self,
+        key: String,
+        label: String,
+        entries: Vec<ClaimEntry>,
+    ) -> Result<Group, ProjectError> {
         let (mut g, listed) = self.resolve(key, label, &entries, self.detail);
-        g.claims = listed.into_iter().map(|(r, e)| view_of(e, r)).collect();
-        g
+        g.claims = listed
+            .into_iter()
+            .map(|(r, e)| view_of(self.cache, e, r))
+            .collect::<Result<_, _>>()?;
+        Ok(g)
     }
 
     /// A group's figure, chosen claim and sources, with the claims `detail`
@@ -353,7 +367,7 @@ impl Ctx<'_> {
         (g, listed)
     }
 
-    fn stated(&self, claims: &[ClaimEntry], p: Period) -> Route {
+    fn stated(&self, claims: &[ClaimEntry], p: Period) -> Result<Route, ProjectError> {
         let entries: Vec<ClaimEntry> = claims
             .iter()
             .filter(|e| matches!(e.claim.scope, Scope::Period { from, to } if from == p.from && to == p.to))
@@ -367,11 +381,11 @@ impl Ctx<'_> {
             groups: vec![],
         };
         if !entries.is_empty() {
-            let g = self.group(format!("period:{p}"), format!("period {p}"), entries);
+            let g = self.group(format!("period:{p}"), format!("period {p}"), entries)?;
             route.estimate = g.estimate;
             route.groups.push(g);
         }
-        route
+        Ok(route)
     }
 
     fn summed(&self, claims: Vec<ClaimEntry>, p: Option<Period>) -> Result<Route, ProjectError> {
@@ -393,7 +407,7 @@ impl Ctx<'_> {
         let mut groups: Vec<Group> = groups
             .into_iter()
             .map(|(k, (label, entries))| self.group(k, label, entries))
-            .collect();
+            .collect::<Result<_, _>>()?;
         if uses_memo(self.q, self.detail) {
             groups.extend(self.days_resolved(p)?);
             groups.sort_by(|a, b| a.key.cmp(&b.key));
@@ -410,7 +424,7 @@ impl Ctx<'_> {
                 );
                 let ex =
                     self.visible_as(ex.collect::<Result<Vec<_>, _>>()?, Breakdown::default())?;
-                self.stated(&ex, p).estimate
+                self.stated(&ex, p)?.estimate
             }
             _ => None,
         };
@@ -520,17 +534,21 @@ impl Ctx<'_> {
                 Scope::Event { date, label } => event_text(*date, label.as_ref()),
                 _ => continue,
             };
-            // The memo keeps what explain lists, so either can read it.
             let (mut g, listed) = self.resolve(group_key, label, &entries, Detail::Derivation);
-            let views: Vec<ClaimView> = listed.into_iter().map(|(r, e)| view_of(e, r)).collect();
             self.cache.memo_put(&key, &memo::encode(version, &g))?;
-            self.cache.memo_put(
-                &memo::listed_key(&key),
-                &memo::encode_listed(version, &g, &views),
-            )?;
             if self.detail == Detail::Figures {
+                // What explain lists is memoised when explain asks: its
+                // claims' words are read from the log.
                 g.omitted = None;
             } else {
+                let views: Vec<ClaimView> = listed
+                    .into_iter()
+                    .map(|(r, e)| view_of(self.cache, e, r))
+                    .collect::<Result<_, _>>()?;
+                self.cache.memo_put(
+                    &memo::listed_key(&key),
+                    &memo::encode_listed(version, &g, &views),
+                )?;
                 g.claims = views;
             }
             out.push(g);
@@ -572,7 +590,7 @@ impl Ctx<'_> {
     fn cumulative_groups(
         &self,
         claims: &[ClaimEntry],
-    ) -> Vec<(Group, crate::model::FuzzyDate, crate::model::FuzzyDate)> {
+    ) -> Result<Vec<(Group, crate::model::FuzzyDate, crate::model::FuzzyDate)>, ProjectError> {
         let mut groups: BTreeMap<
             String,
             (
@@ -594,13 +612,13 @@ impl Ctx<'_> {
         groups
             .into_iter()
             .map(|(k, (label, since, as_of, entries))| {
-                (self.group(k, label, entries), since, as_of)
+                Ok((self.group(k, label, entries)?, since, as_of))
             })
             .collect()
     }
 
-    fn cumulative(&self, claims: &[ClaimEntry], p: Period) -> Route {
-        let groups = self.cumulative_groups(claims);
+    fn cumulative(&self, claims: &[ClaimEntry], p: Period) -> Result<Route, ProjectError> {
+        let groups = self.cumulative_groups(claims)?;
         let day = |d: crate::model::FuzzyDate| match d {
             crate::model::FuzzyDate::Day(d) => Some(d),
             _ => None,
@@ -639,19 +657,19 @@ impl Ctx<'_> {
                     "the running total starts inside the period (since {since})"
                 ));
                 route.groups.push(end.clone());
-                return route;
+                return Ok(route);
             }
             if let Some((sg, ..)) = start {
                 route.estimate = Some(end_est.minus(sg.estimate.expect("filtered")));
                 route.groups.push(sg.clone());
                 route.groups.push(end.clone());
-                return route;
+                return Ok(route);
             }
             route.notes.push(format!(
                 "a running total since {since} as of the period's end is on record, but none as of its start"
             ));
         }
-        route
+        Ok(route)
     }
 
     fn change(&self, claims: &[ClaimEntry], p: Period) -> Result<Route, ProjectError> {
@@ -675,10 +693,10 @@ impl Ctx<'_> {
             }
         }
         for (key, (period, baseline, entries)) in groups {
-            let g = self.group(key, format!("change {period} vs {baseline}"), entries);
+            let g = self.group(key, format!("change {period} vs {baseline}"), entries)?;
             let Some(delta) = g.estimate else { continue };
             let other = if period == p { baseline } else { period };
-            let stated = self.stated(claims, other);
+            let stated = self.stated(claims, other)?;
             match stated.estimate {
                 Some(o) => {
                     let est = if period == p {
@@ -709,8 +727,8 @@ impl Ctx<'_> {
         Ok(route)
     }
 
-    fn latest_cumulative(&self, claims: &[ClaimEntry]) -> Route {
-        let groups = self.cumulative_groups(claims);
+    fn latest_cumulative(&self, claims: &[ClaimEntry]) -> Result<Route, ProjectError> {
+        let groups = self.cumulative_groups(claims)?;
         let best = groups
             .into_iter()
             .filter(|(g, ..)| g.estimate.is_some())
@@ -719,7 +737,7 @@ impl Ctx<'_> {
             // brief totals in snapshots were made with; ranking by what a
             // group happens to list made explain disagree with them.
             .max_by_key(|(_, _, a)| a.bounds().map(|(_, b)| b));
-        self.latest_route(best.map(|(g, ..)| g))
+        Ok(self.latest_route(best.map(|(g, ..)| g)))
     }
 
     /// `latest_cumulative` of every running total of the metric, read
@@ -733,7 +751,7 @@ impl Ctx<'_> {
         let mut best: Option<(Rank, Group)> = None;
         let mut run: Vec<ClaimEntry> = Vec::new();
         let mut consider = |run: Vec<ClaimEntry>| -> Result<(), ProjectError> {
-            for (g, _, as_of) in self.cumulative_groups(&self.visible(run)?) {
+            for (g, _, as_of) in self.cumulative_groups(&self.visible(run)?)? {
                 if g.estimate.is_none() {
                     continue;
                 }
@@ -941,7 +959,7 @@ pub fn totals_over_log<E: From<ProjectError>>(
                 if visible.is_empty() {
                     resolved.remove(key);
                 } else {
-                    resolved.insert(key, ctx.group(key.to_string(), label, visible));
+                    resolved.insert(key, ctx.group(key.to_string(), label, visible)?);
                 }
                 continue;
             };
@@ -951,7 +969,7 @@ pub fn totals_over_log<E: From<ProjectError>>(
             if visible.is_empty() {
                 continue;
             }
-            let g = ctx.group(key.to_string(), label, visible);
+            let g = ctx.group(key.to_string(), label, visible)?;
             if g.estimate.is_some() {
                 let r = (as_of.bounds().map(|(_, b)| b), *key);
                 rank_of.insert(key, r);
@@ -966,7 +984,7 @@ pub fn totals_over_log<E: From<ProjectError>>(
         let counted_exchanges = match at.period {
             Some(p) if q.metric.as_str() != "exchanges" => {
                 let ex = ctx.visible_as(known(&exchange_refs, seq), Breakdown::default())?;
-                ctx.stated(&ex, p).estimate
+                ctx.stated(&ex, p)?.estimate
             }
             _ => None,
         };
@@ -1003,13 +1021,13 @@ impl Ctx<'_> {
         let (ctx, q) = (self, self.q);
         let routes = match q.period {
             Some(p) => vec![
-                ctx.stated(claims, p),
-                ctx.cumulative(claims, p),
+                ctx.stated(claims, p)?,
+                ctx.cumulative(claims, p)?,
                 ctx.change(claims, p)?,
                 summed,
             ],
             None if uses_memo(q, ctx.detail) => vec![ctx.latest_cumulative_streamed()?, summed],
-            None => vec![ctx.latest_cumulative(claims), summed],
+            None => vec![ctx.latest_cumulative(claims)?, summed],
         };
         Ok(self.total_of(routes))
     }

@@ -8,6 +8,7 @@ mod lock;
 mod open;
 mod read_ahead;
 mod verify;
+mod whole;
 
 pub use verify::{verify, Problem, Report};
 
@@ -191,8 +192,9 @@ impl Store {
         if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
             let _ = std::fs::File::open(parent).and_then(|d| d.sync_all());
         }
-        let (cache, _) = Cache::open(&dir.join("cache"))?;
+        let (mut cache, _) = Cache::open(&dir.join("cache"))?;
         cache.clear()?;
+        cache.set_log_dir(&dir.join("log"));
         Ok(Store {
             dir: dir.to_path_buf(),
             writer,

@@ -101,3 +101,28 @@ fn show_of_an_unknown_claim_exits_2() {
     );
     s.rejects(["show", "xyz"], &["must be 4 to 64 hex digits"]);
 }
+
+/// The quote is read from the log, where the claim's hash pins it: words
+/// changed there are refused with exit 1 and a pointer to `verify`, never
+/// printed.
+#[test]
+fn show_refuses_a_claim_whose_words_were_changed_in_the_log() {
+    let s = Store::seeded();
+    let id = claim_id(&s, "people_returned", "seed-001-outlet", 1358);
+    let needle = b"Ukraine has reported significant progress";
+    let mut changed = 0;
+    for f in std::fs::read_dir(s.dir.join("log")).unwrap() {
+        let path = f.unwrap().path();
+        let mut bytes = std::fs::read(&path).unwrap();
+        if let Some(at) = bytes.windows(needle.len()).position(|w| w == needle) {
+            bytes[at..at + 7].copy_from_slice(b"Russia ");
+            std::fs::write(&path, bytes).unwrap();
+            changed += 1;
+        }
+    }
+    assert_eq!(changed, 1);
+    let r = s.run(["show", &id]);
+    assert_eq!(r.code, Some(1), "{r:#?}");
+    assert!(r.stderr.contains("claimlog verify"), "{}", r.stderr);
+    assert!(!r.stdout.contains("Russia "), "{}", r.stdout);
+}

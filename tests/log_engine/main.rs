@@ -9,6 +9,7 @@
 //! - `lock`: a second writer gets a clear error (exit 3) and does not hang.
 //! - `rebuild`: the cache rebuilt from the log equals the incremental one.
 //! - `codec`: the record encoding round-trips and only canonical bytes decode.
+//! - `words`: claims' words are read from the log, never the cache, and checked.
 
 mod codec;
 mod common;
@@ -19,3 +20,4 @@ mod rebuild;
 mod tamper;
 mod torn;
 mod unclosed;
+mod words;

@@ -551,8 +551,9 @@ fn big_claim_event(source: &str, n: i64) -> Event {
 /// the log, the store goes on, and a reopen and deep verify are clean.
 /// (A review found the frames left behind, and the next append written
 /// after them: the store could not be opened again.) Only debug builds'
-/// small sort runs (64 entries) reach the disk within a first part; a
-/// release build's first part stays in memory (runs of 25 000 entries).
+/// small sort batches and runs (4 KiB, 64 entries) reach the disk within a
+/// first part; a release build's first part stays in memory (runs of
+/// 25 000 entries).
 #[test]
 #[cfg_attr(
     not(debug_assertions),
