@@ -10,7 +10,7 @@ use bincode::{Decode, Encode};
 use serde::Serialize;
 
 /// Bump when keys or values change: a cache of another version is rebuilt.
-pub const CACHE_VERSION: u32 = 17;
+pub const CACHE_VERSION: u32 = 18;
 
 /// The last record applied to the cache and where the log ends after it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, Serialize)]
@@ -104,10 +104,11 @@ impl ClaimStatus {
 
 /// The fields of a claim that totals, checks and listings use: all but
 /// its words (quote, url, note), which stay in the log and are read back
-/// by the entry's frame (`Cache::full_claim`). Field order is the claim's
-/// without those three, so its encoding is the claim's bytes with theirs
-/// left out (`ClaimEntry::active_value_of_bytes`).
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+/// by the entry's frame (`Cache::full_claim`). A `g/` value holds them but
+/// metric and breakdown, which its key holds, in the claim's field order:
+/// those bytes are the claim's with the others left out
+/// (`ClaimEntry::active_value_of_bytes`).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClaimCore {
     pub metric: Slug,
     pub breakdown: Breakdown,
@@ -134,11 +135,10 @@ impl From<&Claim> for ClaimCore {
     }
 }
 
-/// The fields of `ClaimCore`, borrowed from a claim, for encoding.
+/// The fields of `ClaimCore` that a `g/` value holds (metric and
+/// breakdown are its key's), borrowed, for encoding.
 #[derive(Encode)]
 struct CoreRef<'a> {
-    metric: &'a Slug,
-    breakdown: &'a Breakdown,
     quantity: &'a Quantity,
     scope: &'a Scope,
     source: &'a SourceId,
@@ -150,8 +150,6 @@ struct CoreRef<'a> {
 impl<'a> From<&'a Claim> for CoreRef<'a> {
     fn from(c: &'a Claim) -> CoreRef<'a> {
         CoreRef {
-            metric: &c.metric,
-            breakdown: &c.breakdown,
             quantity: &c.quantity,
             scope: &c.scope,
             source: &c.source,
@@ -222,7 +220,12 @@ struct StoredClaim {
     replaces: Option<Hash32>,
     status: ClaimStatus,
     at: (u32, u64),
-    claim: ClaimCore,
+    quantity: Quantity,
+    scope: Scope,
+    source: SourceId,
+    speaker: Option<Name>,
+    cites: Option<SourceId>,
+    published: FuzzyDate,
 }
 
 fn head(
@@ -259,7 +262,16 @@ impl ClaimEntry {
             &self.status,
             self.at,
         );
-        bincode::encode_into_std_write(&self.claim, &mut v, bincode::config::standard())
+        let c = &self.claim;
+        let core = CoreRef {
+            quantity: &c.quantity,
+            scope: &c.scope,
+            source: &c.source,
+            speaker: &c.speaker,
+            cites: &c.cites,
+            published: &c.published,
+        };
+        bincode::encode_into_std_write(core, &mut v, bincode::config::standard())
             .expect("a validated claim always encodes");
         v
     }
@@ -281,9 +293,9 @@ impl ClaimEntry {
     }
 
     /// `active_value` from the claim's canonical bytes `bytes` as well:
-    /// a value is its fields' encodings back to back, and the core's are
-    /// the claim's but for url, quote and note, so they are copied (the
-    /// claim tells only how long its last four fields' encodings are).
+    /// a value is its fields' encodings back to back, and the stored
+    /// core's are the claim's but for metric, breakdown, url, quote and
+    /// note, so they are copied (the claim tells how long those are).
     pub(crate) fn active_value_of_bytes(
         seq: u64,
         recorded_at_ms: i64,
@@ -295,8 +307,9 @@ impl ClaimEntry {
         let words_end = bytes.len() - encoded_len(&claim.note) - encoded_len(&claim.quote);
         let published = words_end - encoded_len(&claim.published);
         let url = published - encoded_len(&claim.url);
+        let quantity = encoded_len(&claim.metric) + encoded_len(&claim.breakdown);
         let mut v = head(seq, recorded_at_ms, replaces, &ClaimStatus::Active, at);
-        v.extend_from_slice(&bytes[..url]);
+        v.extend_from_slice(&bytes[quantity..url]);
         v.extend_from_slice(&bytes[published..words_end]);
         v
     }
@@ -304,10 +317,22 @@ impl ClaimEntry {
     /// The entry stored as `value` under `g/` key `key`.
     pub(crate) fn from_value(key: &[u8], value: &[u8]) -> Result<ClaimEntry, super::ProjectError> {
         let s: StoredClaim = super::fold::dec(key, value)?;
-        let id = super::keys::trailing_id(key).ok_or_else(|| super::ProjectError::BadValue {
+        let bad = |reason: String| super::ProjectError::BadValue {
             key: String::from_utf8_lossy(key).into_owned(),
-            reason: "a claim key does not end in an id".into(),
-        })?;
+            reason,
+        };
+        let id = super::keys::trailing_id(key)
+            .ok_or_else(|| bad("a claim key does not end in an id".into()))?;
+        let (metric, breakdown) = super::keys::part_of_claim_key(key)
+            .ok_or_else(|| bad("a claim key names no metric and breakdown".into()))?;
+        let metric = Slug::new(metric).map_err(|e| bad(format!("its metric: {e}")))?;
+        let items: Vec<String> = breakdown
+            .split(',')
+            .filter(|i| !i.is_empty())
+            .map(str::to_string)
+            .collect();
+        let breakdown =
+            Breakdown::parse_items(&items).map_err(|e| bad(format!("its breakdown: {e}")))?;
         Ok(ClaimEntry {
             id,
             seq: s.seq,
@@ -318,7 +343,106 @@ impl ClaimEntry {
                 segment: s.at.0,
                 offset: s.at.1,
             },
-            claim: s.claim,
+            claim: ClaimCore {
+                metric,
+                breakdown,
+                quantity: s.quantity,
+                scope: s.scope,
+                source: s.source,
+                speaker: s.speaker,
+                cites: s.cites,
+                published: s.published,
+            },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ClaimFields, Day, Url};
+
+    fn worded(breakdown: &[(&str, &str)], speaker: Option<&str>) -> Claim {
+        let day = Day::from_ymd(2024, 1, 31).unwrap();
+        Claim::new(ClaimFields {
+            metric: Slug::new("people_returned").unwrap(),
+            breakdown: Breakdown::new(
+                breakdown
+                    .iter()
+                    .map(|(k, v)| (Slug::new(*k).unwrap(), Slug::new(*v).unwrap()))
+                    .collect(),
+            )
+            .unwrap(),
+            quantity: Quantity::AtLeast(207),
+            scope: Scope::Event {
+                date: FuzzyDate::Day(day),
+                label: Some(Name::new("the exchange").unwrap()),
+            },
+            source: SourceId::new("rubryka").unwrap(),
+            speaker: speaker.map(|s| Name::new(s).unwrap()),
+            cites: Some(SourceId::new("president").unwrap()),
+            url: Some(Url::new("https://example.org/a").unwrap()),
+            published: FuzzyDate::Day(day),
+            quote: Text::new("207 soldiers and civilians returned").unwrap(),
+            note: Some(Text::new("a note").unwrap()),
+        })
+        .unwrap()
+    }
+
+    /// A `g/` value leaves out what the key holds (metric, breakdown) and
+    /// what the log alone keeps (the words), and reads back whole from the
+    /// key and value; copied from the claim's bytes it is the same value.
+    #[test]
+    fn a_claim_value_reads_back_with_its_keys_metric_and_breakdown() {
+        for (breakdown, speaker) in [
+            (&[][..], None),
+            (&[("category", "civilian")][..], Some("the President")),
+            (&[("category", "soldier"), ("region", "kyiv")][..], None),
+        ] {
+            let claim = worded(breakdown, speaker);
+            let id = Hash32([7; 32]);
+            let at = Position {
+                segment: 3,
+                offset: 70_000,
+            };
+            let replaces = Some(Hash32([9; 32]));
+            let value = ClaimEntry::active_value(5, 1_700_000_000_000, &replaces, at, &claim);
+            let bytes = bincode::encode_to_vec(&claim, bincode::config::standard()).unwrap();
+            assert_eq!(
+                ClaimEntry::active_value_of_bytes(
+                    5,
+                    1_700_000_000_000,
+                    &replaces,
+                    at,
+                    &claim,
+                    &bytes
+                ),
+                value
+            );
+            for word in [
+                &b"people_returned"[..],
+                b"civilian",
+                b"soldier",
+                b"207 soldiers",
+                b"a note",
+                b"example.org",
+            ] {
+                assert!(
+                    !value.windows(word.len()).any(|w| w == word),
+                    "{word:?} in the value"
+                );
+            }
+            let key = crate::project::keys::by_scope(
+                claim.metric.as_str(),
+                &claim.breakdown.to_string(),
+                &claim.scope,
+                &Hash32([1; 32]),
+                &id,
+            );
+            let e = ClaimEntry::from_value(&key, &value).unwrap();
+            assert_eq!(e.claim, ClaimCore::from(&claim));
+            assert_eq!((e.id, e.seq, e.at, e.replaces), (id, 5, at, replaces));
+            assert_eq!(e.to_value(), value);
+        }
     }
 }

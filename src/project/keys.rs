@@ -73,6 +73,17 @@ pub fn trailing_id(key: &[u8]) -> Option<Hash32> {
     Some(Hash32(h))
 }
 
+/// The metric and breakdown (as `Breakdown`'s Display writes it) a `g/`
+/// key names.
+pub fn part_of_claim_key(key: &[u8]) -> Option<(&str, &str)> {
+    let rest = key.strip_prefix(BY_SCOPE)?;
+    let mut parts = rest.splitn(3, |b| *b == 0);
+    let metric = std::str::from_utf8(parts.next()?).ok()?;
+    let breakdown = std::str::from_utf8(parts.next()?).ok()?;
+    parts.next()?;
+    Some((metric, breakdown))
+}
+
 /// The scope part of a `g/` key: a kind byte, then what orders it.
 /// Events with known dates sort by their first possible day, running
 /// totals by their as-of day (unknown last).
