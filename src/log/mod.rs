@@ -8,7 +8,7 @@ mod scan;
 mod segment;
 mod writer;
 
-pub use at::read_frame_at;
+pub use at::FrameReader;
 pub use frame::{encode_frame, FRAME_OVERHEAD, MORE_IN_BATCH};
 pub use scan::{Position, RawFrame, ScanEnd, Scanner};
 pub use segment::{list_segments, segment_path, HEADER_LEN, SEGMENT_MAGIC};

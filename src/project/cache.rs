@@ -2,9 +2,7 @@
 //! damaged, of another version, or disagrees with the log, it is deleted
 //! and rebuilt from the log.
 
-use super::entries::{
-    Checkpoint, ClaimCore, ClaimEntry, GenesisEntry, Location, SourceEntry, CACHE_VERSION,
-};
+use super::entries::{Checkpoint, ClaimEntry, GenesisEntry, Location, SourceEntry, CACHE_VERSION};
 use super::fold::{claim_content_hash, dec, enc, Known, Overlay};
 use super::keys;
 use super::packed;
@@ -12,9 +10,10 @@ use super::witness;
 use super::writer::Writer;
 use super::ProjectError;
 use crate::event::Hash32;
+use crate::log::{FrameReader, LogError, Position, RawFrame};
 use crate::model::{Breakdown, Claim, Slug};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// A raw cache entry.
 pub type KeyValue = (Vec<u8>, Vec<u8>);
@@ -48,7 +47,7 @@ pub struct Cache {
     path: PathBuf,
     /// The log the cache was folded from, where the claims' words are
     /// (`Cache::full_claim`); none for a snapshot's replay.
-    log_dir: Option<PathBuf>,
+    frames: Option<Mutex<FrameReader>>,
 }
 
 fn open_sled(path: &Path) -> Result<sled::Db, String> {
@@ -104,7 +103,7 @@ impl Cache {
             known: Arc::default(),
             _db: db,
             path: path.to_path_buf(),
-            log_dir: None,
+            frames: None,
         };
         if !version_ok {
             cache.clear()?;
@@ -122,13 +121,15 @@ impl Cache {
             return self.clear();
         }
         let path = self.path.clone();
-        let log_dir = self.log_dir.clone();
+        let log_dir = self.log_dir();
         // The old database closes (its writer finishing first) before its
         // directory goes.
         drop(std::mem::replace(self, Cache::temporary()?));
         let _ = std::fs::remove_dir_all(&path);
         let (mut fresh, _) = Cache::open(&path)?;
-        fresh.log_dir = log_dir;
+        if let Some(dir) = log_dir {
+            fresh.set_log_dir(&dir);
+        }
         *self = fresh;
         Ok(())
     }
@@ -149,7 +150,7 @@ impl Cache {
             known: Arc::default(),
             _db: db,
             path: PathBuf::new(),
-            log_dir: None,
+            frames: None,
         };
         cache.clear()?;
         Ok(cache)
@@ -162,11 +163,20 @@ impl Cache {
     /// Names the log this cache is folded from: the claims' words are
     /// read from it.
     pub fn set_log_dir(&mut self, dir: &Path) {
-        self.log_dir = Some(dir.to_path_buf());
+        self.frames = Some(Mutex::new(FrameReader::new(dir)));
     }
 
-    pub(crate) fn log_dir(&self) -> Option<&Path> {
-        self.log_dir.as_deref()
+    fn log_dir(&self) -> Option<PathBuf> {
+        let frames = self.frames.as_ref()?;
+        let r = frames.lock().unwrap_or_else(|e| e.into_inner());
+        Some(r.dir().to_path_buf())
+    }
+
+    /// The frame at `pos` in the log beside this cache, if it has one.
+    pub(crate) fn frame_at(&self, pos: Position) -> Option<Result<RawFrame, LogError>> {
+        let frames = self.frames.as_ref()?;
+        let mut r = frames.lock().unwrap_or_else(|e| e.into_inner());
+        Some(r.read(pos))
     }
 
     /// Empties the cache (keeping only its version mark).
@@ -546,9 +556,7 @@ impl Cache {
             let e = e?;
             // The key holds 8 bytes of the content hash: compare it whole,
             // from the claim in the log when all the cache holds agrees.
-            if e.claim == ClaimCore::from(claim)
-                && claim_content_hash(&self.full_claim(&e)?) == *content
-            {
+            if e.claim.is_core_of(claim) && claim_content_hash(&self.full_claim(&e)?) == *content {
                 twins.push((
                     e.seq,
                     Twin {

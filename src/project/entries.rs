@@ -135,6 +135,21 @@ impl From<&Claim> for ClaimCore {
     }
 }
 
+impl ClaimCore {
+    /// Whether `c` has these fields (what `ClaimCore::from(c) == *self`
+    /// says, without copying them).
+    pub fn is_core_of(&self, c: &Claim) -> bool {
+        self.metric == c.metric
+            && self.breakdown == c.breakdown
+            && self.quantity == c.quantity
+            && self.scope == c.scope
+            && self.source == c.source
+            && self.speaker == c.speaker
+            && self.cites == c.cites
+            && self.published == c.published
+    }
+}
+
 /// The fields of `ClaimCore` that a `g/` value holds (metric and
 /// breakdown are its key's), borrowed, for encoding.
 #[derive(Encode)]

@@ -4,7 +4,7 @@
 //! the record hashes to the claim's id and agrees with the entry.
 
 use super::cache::Cache;
-use super::entries::{ClaimCore, ClaimEntry};
+use super::entries::ClaimEntry;
 use super::ProjectError;
 use crate::chain::record_hash;
 use crate::event::{decode_record, Event};
@@ -18,10 +18,10 @@ impl Cache {
             seq: e.seq,
             reason,
         };
-        let dir = self
-            .log_dir()
-            .ok_or_else(|| fail("this cache has no log beside it".into()))?;
-        let frame = crate::log::read_frame_at(dir, e.at).map_err(|x| fail(x.to_string()))?;
+        let frame = self
+            .frame_at(e.at)
+            .ok_or_else(|| fail("this cache has no log beside it".into()))?
+            .map_err(|x| fail(x.to_string()))?;
         let rec = decode_record(&frame.bytes).map_err(|x| fail(x.to_string()))?;
         if rec.seq != e.seq || record_hash(&rec.prev, &frame.bytes) != e.id {
             return Err(fail(format!(
@@ -34,7 +34,7 @@ impl Cache {
             Event::ClaimCorrected(c) => c.new,
             _ => return Err(fail("the record adds no claim".into())),
         };
-        if ClaimCore::from(&claim) != e.claim {
+        if !e.claim.is_core_of(&claim) {
             return Err(fail(
                 "the record's claim differs from the cache's entry; run `claimlog verify`".into(),
             ));

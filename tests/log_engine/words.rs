@@ -14,10 +14,10 @@ fn worded(n: i64) -> Claim {
     Claim::new(f).unwrap()
 }
 
-/// A store with `n` worded claims (seqs 2..2+n), each its own batch but
-/// the last hundred, which are one.
+/// A store with `n` worded claims (seqs 2..2+n) over several segments,
+/// each its own batch but the last hundred, which are one.
 fn worded_store(dir: &std::path::Path, n: i64) -> Store {
-    let mut s = Store::create(dir, origin(), opts(64 * 1024)).unwrap();
+    let mut s = Store::create(dir, origin(), opts(16 * 1024)).unwrap();
     s.append(vec![source_event("alpha")]).unwrap();
     for i in 0..n - 100 {
         s.append(vec![Event::ClaimAdded(worded(i))]).unwrap();
@@ -39,6 +39,11 @@ fn the_cache_holds_no_words_and_listings_read_them_from_the_log() {
     let dir = tmp.path().join("store");
     let n = 300;
     let mut s = worded_store(&dir, n);
+    let segments = std::fs::read_dir(dir.join("log"))
+        .unwrap()
+        .filter(|f| f.as_ref().unwrap().path().extension() == Some("seg".as_ref()))
+        .count();
+    assert!(segments > 2, "{segments} segments: too few to read across");
     let check_words = |s: &Store| {
         let dump = s.cache().dump().unwrap();
         for word in [&b"quote-"[..], b"story-", b"note-"] {
@@ -61,6 +66,11 @@ fn the_cache_holds_no_words_and_listings_read_them_from_the_log() {
             .collect();
         for (i, (e, c)) in whole.iter().enumerate() {
             assert_eq!(*c, worded(i as i64), "claim of seq {}", e.seq);
+            assert_eq!(s.cache().full_claim(e).unwrap(), *c);
+        }
+        // Backwards too: the reader keeps one segment open, and these
+        // claims span several, so it must switch back as well as on.
+        for (e, c) in whole.iter().rev() {
             assert_eq!(s.cache().full_claim(e).unwrap(), *c);
         }
         // A few: one by one, the same.
