@@ -9,7 +9,19 @@ impl Hash32 {
     pub const ZERO: Hash32 = Hash32([0; 32]);
 
     pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
+        self.hex().as_str().to_string()
+    }
+
+    /// The 64 hex digits in a buffer: listings print hundreds of ids, and
+    /// `hex::encode` builds its string a char at a time.
+    fn hex_digits(&self) -> [u8; 64] {
+        let mut buf = [0u8; 64];
+        hex::encode_to_slice(self.0, &mut buf).expect("64 digits for 32 bytes");
+        buf
+    }
+
+    fn hex(&self) -> HexText {
+        HexText(self.hex_digits())
     }
 
     pub fn from_hex(s: &str) -> Option<Hash32> {
@@ -24,9 +36,17 @@ impl Hash32 {
     }
 }
 
+struct HexText([u8; 64]);
+
+impl HexText {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("hex digits")
+    }
+}
+
 impl fmt::Display for Hash32 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_hex())
+        f.write_str(self.hex().as_str())
     }
 }
 
@@ -38,7 +58,7 @@ impl fmt::Debug for Hash32 {
 
 impl serde::Serialize for Hash32 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_hex())
+        s.serialize_str(self.hex().as_str())
     }
 }
 
@@ -55,5 +75,28 @@ impl schemars::JsonSchema for Hash32 {
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({ "type": "string", "pattern": "^[0-9a-f]{64}$" })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_of_a_hash_is_its_lowercase_hex() {
+        let hashes = [
+            Hash32::ZERO,
+            Hash32([0xff; 32]),
+            Hash32(*blake3::hash(b"claimlog").as_bytes()),
+            Hash32(std::array::from_fn(|i| (i * 8) as u8)),
+        ];
+        for h in hashes {
+            let want = hex::encode(h.0);
+            assert_eq!(h.to_hex(), want);
+            assert_eq!(h.to_string(), want);
+            assert_eq!(h.short(), want[..12]);
+            assert_eq!(serde_json::to_string(&h).unwrap(), format!("\"{want}\""));
+            assert_eq!(Hash32::from_hex(&want), Some(h));
+        }
     }
 }

@@ -91,13 +91,51 @@ impl Day {
 
 impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:04}-{:02}-{:02}",
-            self.year(),
-            self.month(),
-            self.day()
-        )
+        f.write_str(DateText::new(self.year(), Some(self.month()), Some(self.day())).as_str())
+    }
+}
+
+/// A date's text (YYYY, YYYY-MM or YYYY-MM-DD) in a buffer, written
+/// digit by digit: a listing prints thousands of dates, and the
+/// formatting machinery took a tenth of rendering one.
+struct DateText {
+    buf: [u8; 10],
+    len: usize,
+}
+
+impl DateText {
+    /// `year` is in 1..=9999 and `month` and `day` in range, as the types
+    /// that call this guarantee.
+    fn new(year: i32, month: Option<u8>, day: Option<u8>) -> DateText {
+        let y = year.clamp(0, 9999) as u16;
+        let digit = |n: u16| b'0' + (n % 10) as u8;
+        let mut t = DateText {
+            buf: [
+                digit(y / 1000),
+                digit(y / 100),
+                digit(y / 10),
+                digit(y),
+                b'-',
+                0,
+                0,
+                b'-',
+                0,
+                0,
+            ],
+            len: 4,
+        };
+        for (at, part) in [(5, month), (8, day)] {
+            if let Some(n) = part {
+                t.buf[at] = digit(u16::from(n) / 10);
+                t.buf[at + 1] = digit(u16::from(n));
+                t.len = at + 2;
+            }
+        }
+        t
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).expect("ASCII digits and dashes")
     }
 }
 
@@ -212,12 +250,13 @@ impl FuzzyDate {
 
 impl fmt::Display for FuzzyDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FuzzyDate::Unknown => f.write_str("unknown"),
-            FuzzyDate::Year(y) => write!(f, "{y:04}"),
-            FuzzyDate::Month(y, m) => write!(f, "{y:04}-{m:02}"),
-            FuzzyDate::Day(d) => d.fmt(f),
-        }
+        let text = match *self {
+            FuzzyDate::Unknown => return f.write_str("unknown"),
+            FuzzyDate::Year(y) => DateText::new(y, None, None),
+            FuzzyDate::Month(y, m) => DateText::new(y, Some(m), None),
+            FuzzyDate::Day(d) => DateText::new(d.year(), Some(d.month()), Some(d.day())),
+        };
+        f.write_str(text.as_str())
     }
 }
 
@@ -369,6 +408,29 @@ mod tests {
         for s in ["unknown", "2024", "2024-03", "2024-03-19"] {
             assert_eq!(FuzzyDate::parse(s).unwrap().to_string(), s);
         }
+    }
+
+    #[test]
+    fn dates_written_digit_by_digit_match_padded_formatting() {
+        let json = |d: &FuzzyDate| serde_json::to_string(d).unwrap();
+        for y in [1, 9, 10, 99, 100, 999, 1000, 1969, 1970, 2024, 9999] {
+            let year = FuzzyDate::Year(y);
+            assert_eq!(year.to_string(), format!("{y:04}"));
+            assert_eq!(json(&year), format!("\"{y:04}\""));
+            for m in 1..=12u8 {
+                let month = FuzzyDate::Month(y, m);
+                assert_eq!(month.to_string(), format!("{y:04}-{m:02}"));
+                assert_eq!(json(&month), format!("\"{y:04}-{m:02}\""));
+                for d in 1..=28u8 {
+                    let day = Day::from_ymd(y, m, d).unwrap();
+                    let text = format!("{y:04}-{m:02}-{d:02}");
+                    assert_eq!(day.to_string(), text);
+                    assert_eq!(serde_json::to_string(&day).unwrap(), format!("\"{text}\""));
+                    assert_eq!(json(&FuzzyDate::Day(day)), format!("\"{text}\""));
+                }
+            }
+        }
+        assert_eq!(json(&FuzzyDate::Unknown), "\"unknown\"");
     }
 
     #[test]
