@@ -162,8 +162,11 @@ struct CoreRef<'a> {
     published: &'a FuzzyDate,
 }
 
-impl<'a> From<&'a Claim> for CoreRef<'a> {
-    fn from(c: &'a Claim) -> CoreRef<'a> {
+/// A `CoreRef` to the fields of a `Claim` or a `ClaimCore`, which name
+/// them alike.
+macro_rules! core_ref {
+    ($c:expr) => {{
+        let c = $c;
         CoreRef {
             quantity: &c.quantity,
             scope: &c.scope,
@@ -172,6 +175,12 @@ impl<'a> From<&'a Claim> for CoreRef<'a> {
             cites: &c.cites,
             published: &c.published,
         }
+    }};
+}
+
+impl<'a> From<&'a Claim> for CoreRef<'a> {
+    fn from(c: &'a Claim) -> CoreRef<'a> {
+        core_ref!(c)
     }
 }
 
@@ -277,15 +286,7 @@ impl ClaimEntry {
             &self.status,
             self.at,
         );
-        let c = &self.claim;
-        let core = CoreRef {
-            quantity: &c.quantity,
-            scope: &c.scope,
-            source: &c.source,
-            speaker: &c.speaker,
-            cites: &c.cites,
-            published: &c.published,
-        };
+        let core = core_ref!(&self.claim);
         bincode::encode_into_std_write(core, &mut v, bincode::config::standard())
             .expect("a validated claim always encodes");
         v
