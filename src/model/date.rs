@@ -91,23 +91,47 @@ impl Day {
 
 impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(DateText::new(self.year(), Some(self.month()), Some(self.day())).as_str())
+        write_date(f, self.year(), Some(self.month()), Some(self.day()))
     }
 }
 
-/// A date's text (YYYY, YYYY-MM or YYYY-MM-DD) in a buffer, written
-/// digit by digit: a listing prints thousands of dates, and the
-/// formatting machinery took a tenth of rendering one.
+/// Writes YYYY, YYYY-MM or YYYY-MM-DD. Valid dates, the only ones the
+/// crate makes, go digit by digit; a `FuzzyDate` built by hand from its
+/// public variants with a part out of range is written as `format!` would
+/// (and refused by `check`), never made to look like another date.
+fn write_date(
+    f: &mut fmt::Formatter<'_>,
+    year: i32,
+    month: Option<u8>,
+    day: Option<u8>,
+) -> fmt::Result {
+    match DateText::new(year, month, day) {
+        Some(t) => f.write_str(t.as_str()),
+        None => {
+            write!(f, "{year:04}")?;
+            for n in [month, day].into_iter().flatten() {
+                write!(f, "-{n:02}")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A date's text in a buffer, written digit by digit: a listing prints
+/// thousands of dates, and the formatting machinery took a third of
+/// rendering one.
 struct DateText {
     buf: [u8; 10],
     len: usize,
 }
 
 impl DateText {
-    /// `year` is in 1..=9999 and `month` and `day` in range, as the types
-    /// that call this guarantee.
-    fn new(year: i32, month: Option<u8>, day: Option<u8>) -> DateText {
-        let y = year.clamp(0, 9999) as u16;
+    /// None unless the year has four digits and the month and day two.
+    fn new(year: i32, month: Option<u8>, day: Option<u8>) -> Option<DateText> {
+        let y = u16::try_from(year).ok().filter(|y| *y <= 9999)?;
+        if month.is_some_and(|m| m > 99) || day.is_some_and(|d| d > 99) {
+            return None;
+        }
         let digit = |n: u16| b'0' + (n % 10) as u8;
         let mut t = DateText {
             buf: [
@@ -131,7 +155,7 @@ impl DateText {
                 t.len = at + 2;
             }
         }
-        t
+        Some(t)
     }
 
     fn as_str(&self) -> &str {
@@ -250,13 +274,12 @@ impl FuzzyDate {
 
 impl fmt::Display for FuzzyDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = match *self {
-            FuzzyDate::Unknown => return f.write_str("unknown"),
-            FuzzyDate::Year(y) => DateText::new(y, None, None),
-            FuzzyDate::Month(y, m) => DateText::new(y, Some(m), None),
-            FuzzyDate::Day(d) => DateText::new(d.year(), Some(d.month()), Some(d.day())),
-        };
-        f.write_str(text.as_str())
+        match *self {
+            FuzzyDate::Unknown => f.write_str("unknown"),
+            FuzzyDate::Year(y) => write_date(f, y, None, None),
+            FuzzyDate::Month(y, m) => write_date(f, y, Some(m), None),
+            FuzzyDate::Day(d) => d.fmt(f),
+        }
     }
 }
 
@@ -431,6 +454,23 @@ mod tests {
             }
         }
         assert_eq!(json(&FuzzyDate::Unknown), "\"unknown\"");
+    }
+
+    #[test]
+    fn out_of_range_dates_built_by_hand_print_as_themselves() {
+        // Not made valid: never printed as another, valid-looking date.
+        for (d, text) in [
+            (FuzzyDate::Year(12345), "12345"),
+            (FuzzyDate::Year(-1), "-001"),
+            (FuzzyDate::Year(0), "0000"),
+            (FuzzyDate::Month(2024, 100), "2024-100"),
+            (FuzzyDate::Month(2024, 13), "2024-13"),
+            (FuzzyDate::Month(-5, 1), "-005-01"),
+        ] {
+            assert_eq!(d.to_string(), text);
+            assert!(d.check().is_err(), "{d:?} passes check");
+            assert!(FuzzyDate::parse(text).is_err(), "{text} parses");
+        }
     }
 
     #[test]

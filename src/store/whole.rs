@@ -8,8 +8,10 @@ use crate::event::Event;
 use crate::model::Claim;
 use crate::project::ClaimEntry;
 
-/// Up to this many claims are read one by one (a file open and a read
-/// each); more, in one pass over the log from the first to the last.
+/// Up to this many claims are read one by one (two reads each, at their
+/// frames' positions); more, in one pass over the log from the first to
+/// the last. Chosen when each read also opened its segment file, which
+/// `FrameReader` now keeps open: not measured again since.
 const ONE_BY_ONE: usize = 256;
 
 impl Store {
