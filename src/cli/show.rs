@@ -3,6 +3,7 @@ use super::output::{date, open, print_json, time_ms};
 use super::{CliError, CliResult};
 use claimlog::{ClaimEntry, FuzzyDate, Hash32, Period, Scope, Store};
 use serde::Serialize;
+use std::io::Write;
 use std::path::Path;
 
 #[derive(clap::Args, Debug)]
@@ -169,9 +170,7 @@ pub fn claims(store: &Path, a: ClaimsArgs) -> CliResult {
     }
     out.sort_by_key(|e| e.seq);
     if a.json {
-        let whole = s.whole_claims(out)?.collect::<Result<Vec<_>, _>>()?;
-        let listed: Vec<_> = whole.iter().map(|(e, c)| e.with_whole(c)).collect();
-        return print_json(&listed);
+        return print_json_claims(s.whole_claims(out)?);
     }
     for e in &out {
         let c = &e.claim;
@@ -195,5 +194,61 @@ pub fn claims(store: &Path, a: ClaimsArgs) -> CliResult {
         eprintln!("no claims match");
     }
     let _: Option<Hash32> = None;
+    Ok(())
+}
+
+/// Prints claims as `print_json` prints a list of them, one at a time: a
+/// listing of every claim of a metric would otherwise hold them all, words
+/// included. A claim that cannot be read stops the list where it is and
+/// is the command's error.
+fn print_json_claims(
+    claims: impl Iterator<Item = Result<(ClaimEntry, claimlog::Claim), claimlog::StoreError>>,
+) -> CliResult {
+    struct Whole((ClaimEntry, claimlog::Claim));
+    impl Serialize for Whole {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let (e, c) = &self.0;
+            e.with_whole(c).serialize(s)
+        }
+    }
+    // The claims, and the error that stopped them, if one did: kept as
+    // itself, so that the command exits as that error says.
+    struct List<I> {
+        claims: std::cell::RefCell<Option<I>>,
+        failed: std::cell::RefCell<Option<claimlog::StoreError>>,
+    }
+    impl<I> Serialize for List<I>
+    where
+        I: Iterator<Item = Result<(ClaimEntry, claimlog::Claim), claimlog::StoreError>>,
+    {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let claims = self.claims.borrow_mut().take().expect("serialized once");
+            let items = claims.map_while(|r| match r {
+                Ok(pair) => Some(Whole(pair)),
+                Err(e) => {
+                    *self.failed.borrow_mut() = Some(e);
+                    None
+                }
+            });
+            let done = s.collect_seq(items)?;
+            match self.failed.borrow().as_ref() {
+                Some(e) => Err(serde::ser::Error::custom(e)),
+                None => Ok(done),
+            }
+        }
+    }
+    let list = List {
+        claims: std::cell::RefCell::new(Some(claims)),
+        failed: std::cell::RefCell::new(None),
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let printed = serde_json::to_writer_pretty(&mut out, &list);
+    if let Some(e) = list.failed.into_inner() {
+        let _ = out.flush();
+        return Err(e.into());
+    }
+    printed.map_err(anyhow::Error::from)?;
+    writeln!(out).map_err(anyhow::Error::from)?;
+    out.flush().map_err(anyhow::Error::from)?;
     Ok(())
 }

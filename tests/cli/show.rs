@@ -102,13 +102,34 @@ fn show_of_an_unknown_claim_exits_2() {
     s.rejects(["show", "xyz"], &["must be 4 to 64 hex digits"]);
 }
 
-/// The quote is read from the log, where the claim's hash pins it: words
-/// changed there are refused with exit 1 and a pointer to `verify`, never
-/// printed.
-#[test]
-fn show_refuses_a_claim_whose_words_were_changed_in_the_log() {
+/// The seed data and 100 generated claims after it. Opening a store
+/// checks the records from the cache's last anchor (one every 64 seqs) to
+/// its head, so a seed claim changed in the log is first met when its
+/// words are read, not when the store is opened.
+fn seed_behind_an_anchor() -> Store {
     let s = Store::seeded();
-    let id = claim_id(&s, "people_returned", "seed-001-outlet", 1358);
+    let more = s.tmp().join("more.jsonl");
+    let more = more.to_str().unwrap();
+    s.ok([
+        "gen-workload",
+        "--claims",
+        "100",
+        "--seed",
+        "7",
+        "--out",
+        more,
+    ]);
+    s.ok(["import", more]);
+    let head = s.head();
+    let seq: u64 = head.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(seq > 128, "head {head}");
+    s
+}
+
+/// Changes "Ukraine has reported significant progress" (the quote of
+/// seed-001-outlet's 1358) to "Russia  has reported significant progress"
+/// in the log's bytes (other seed quotes name Russia).
+fn change_words_in_the_log(s: &Store) {
     let needle = b"Ukraine has reported significant progress";
     let mut changed = 0;
     for f in std::fs::read_dir(s.dir.join("log")).unwrap() {
@@ -121,8 +142,49 @@ fn show_refuses_a_claim_whose_words_were_changed_in_the_log() {
         }
     }
     assert_eq!(changed, 1);
+}
+
+/// The quote is read from the log, where the claim's hash pins it: words
+/// changed there are refused with exit 1 and a pointer to `verify`, never
+/// printed.
+#[test]
+fn show_refuses_a_claim_whose_words_were_changed_in_the_log() {
+    let s = seed_behind_an_anchor();
+    let id = claim_id(&s, "people_returned", "seed-001-outlet", 1358);
+    change_words_in_the_log(&s);
     let r = s.run(["show", &id]);
     assert_eq!(r.code, Some(1), "{r:#?}");
     assert!(r.stderr.contains("claimlog verify"), "{}", r.stderr);
-    assert!(!r.stdout.contains("Russia "), "{}", r.stdout);
+    assert!(!r.stderr.contains("rebuilding"), "{}", r.stderr);
+    assert!(!r.stdout.contains("Russia  has reported"), "{}", r.stdout);
+}
+
+/// `claims --json` prints its list as it reads it: the claims before the
+/// changed one are printed, the changed one is refused as `show` refuses
+/// it (exit 1, a pointer to verify), and the list stops there.
+#[test]
+fn claims_json_stops_at_a_claim_whose_words_were_changed_in_the_log() {
+    let s = seed_behind_an_anchor();
+    let listed = s.json(["claims", "--metric", "people_returned"]);
+    let listed = listed.as_array().unwrap();
+    let id = claim_id(&s, "people_returned", "seed-001-outlet", 1358);
+    let before = listed.iter().position(|c| c["id"] == id.as_str()).unwrap();
+    assert!(before > 0, "the changed claim is not the first listed");
+    change_words_in_the_log(&s);
+    let r = s.run(["claims", "--metric", "people_returned", "--json"]);
+    assert_eq!(r.code, Some(1), "{r:#?}");
+    assert!(r.stderr.contains("claimlog verify"), "{}", r.stderr);
+    assert!(!r.stderr.contains("rebuilding"), "{}", r.stderr);
+    assert!(!r.stdout.contains("Russia  has reported"), "{}", r.stdout);
+    for c in &listed[..before] {
+        let id = c["id"].as_str().unwrap();
+        assert!(
+            r.stdout.contains(id),
+            "claim {id}, before it, is missing: {r:#?}"
+        );
+    }
+    for c in &listed[before..] {
+        let id = c["id"].as_str().unwrap();
+        assert!(!r.stdout.contains(id), "claim {id}, from it on, is printed");
+    }
 }
