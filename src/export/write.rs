@@ -4,10 +4,12 @@ use super::standard::standard_totals;
 use super::types::{record_value, HeadJson, SnapshotEvent, SNAPSHOT_FORMAT};
 use super::ExportError;
 use crate::checkpoint::{sign_note, Checkpoint, Signer};
+use crate::event::Event;
 use crate::event::Hash32;
 use crate::merkle::{hash_leaf, RootBuilder};
 use crate::store::{Store, StoredRecord};
 use base64::Engine;
+use std::collections::HashMap;
 use std::io::Write;
 
 pub(crate) fn b64(bytes: &[u8]) -> String {
@@ -173,11 +175,28 @@ pub fn write_csv(
         "note",
     ])
     .map_err(csv_err)?;
-    let mut entries: Vec<_> = store.cache().claims().collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e: &crate::project::ClaimEntry| e.seq);
-    for pair in store.whole_claims(entries)? {
-        let (e, whole) = pair?;
-        let c = &e.claim;
+    // In log order, in constant memory but for the claims that ended: the
+    // claims come from one pass over the log, their statuses from one over
+    // the cache, which holds every claim but keeps them in another order.
+    let mut ended: HashMap<Hash32, &'static str> = HashMap::new();
+    let mut in_cache = 0u64;
+    for e in store.cache().claims() {
+        let e = e?;
+        in_cache += 1;
+        if !e.status.is_active() {
+            ended.insert(e.id, e.status.name());
+        }
+    }
+    let mut in_log = 0u64;
+    for r in store.read(0, store.len())? {
+        let r = r?;
+        let c = match r.record.event {
+            Event::ClaimAdded(c) => c,
+            Event::ClaimCorrected(c) => c.new,
+            _ => continue,
+        };
+        in_log += 1;
+        let status = ended.remove(&r.hash).unwrap_or("active");
         let q = c.quantity;
         let (low, high) = match q {
             crate::model::Quantity::Range { low, high } => (low.to_string(), high.to_string()),
@@ -187,9 +206,9 @@ pub fn write_csv(
         };
         let text = |s: Option<&str>| neutralise(s.unwrap_or(""));
         w.write_record([
-            e.id.to_hex(),
-            e.seq.to_string(),
-            e.status.name().to_string(),
+            r.hash.to_hex(),
+            r.record.seq.to_string(),
+            status.to_string(),
             text(Some(c.metric.as_str())),
             text(Some(&c.breakdown.to_string())),
             q.kind().to_string(),
@@ -201,14 +220,24 @@ pub fn write_csv(
             text(Some(c.source.as_str())),
             text(c.speaker.as_ref().map(|s| s.as_str())),
             text(c.cites.as_ref().map(|s| s.as_str())),
-            text(whole.url.as_ref().map(|s| s.as_str())),
+            text(c.url.as_ref().map(|s| s.as_str())),
             c.published.to_string(),
-            text(Some(whole.quote.as_str())),
-            text(whole.note.as_ref().map(|s| s.as_str())),
+            text(Some(c.quote.as_str())),
+            text(c.note.as_ref().map(|s| s.as_str())),
         ])
         .map_err(csv_err)?;
     }
     w.flush()?;
+    if in_log != in_cache || !ended.is_empty() {
+        return Err(ExportError::Invalid(format!(
+            "the log adds {in_log} claims and the cache holds {in_cache}{}: run `claimlog verify`",
+            if ended.is_empty() {
+                ""
+            } else {
+                ", some of them not in the log"
+            }
+        )));
+    }
     let mut t = csv::Writer::from_writer(totals);
     t.write_record([
         "metric",

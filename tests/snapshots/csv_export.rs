@@ -110,6 +110,22 @@ fn csv_export_neutralises_formulas_and_has_one_row_per_claim() {
         ])
         .assert()
         .success();
+    // A corrected claim too: it stays a row, its replacement is another.
+    let corrected = {
+        let s = fx.open();
+        s.record(12).unwrap().hash.to_hex()
+    };
+    cli_at(&fx.store)
+        .args([
+            "correct",
+            &corrected[..12],
+            "--reason",
+            "the outlet's figure was a typo",
+            "--exact",
+            "4321",
+        ])
+        .assert()
+        .success();
     let out = fx.path("claims.csv");
     cli_at(&fx.store)
         .args(["export", "--format", "csv", "--out"])
@@ -127,7 +143,7 @@ fn csv_export_neutralises_formulas_and_has_one_row_per_claim() {
         v.sort();
         v.into_iter().map(|(s, i)| (i, s)).unzip()
     };
-    assert_eq!(ids.len(), 32 + hostile().len());
+    assert_eq!(ids.len(), 32 + hostile().len() + 1);
 
     let mut r = csv::Reader::from_path(&out).unwrap();
     let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
@@ -149,7 +165,18 @@ fn csv_export_neutralises_formulas_and_has_one_row_per_claim() {
             .unwrap()
     };
     assert_eq!(status(&retracted), "retracted");
+    assert_eq!(status(&corrected), "corrected");
     assert_eq!(status(&ids[1]), "active");
+    // The replacement is the last claim recorded, active, with its figure.
+    let last = rows.last().unwrap();
+    assert_eq!(&last[col("status")], "active");
+    assert_eq!(&last[col("best")], "4321");
+    assert_eq!(
+        rows.iter()
+            .filter(|r| &r[col("status")] != "active")
+            .count(),
+        2
+    );
 
     for row in &rows {
         for c in TEXT_COLUMNS {
