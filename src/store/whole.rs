@@ -4,9 +4,11 @@
 //! the part of the log they span in one pass over it.
 
 use super::{Store, StoreError};
-use crate::event::Event;
+use crate::event::{decode_record, ends_a_claim, Event, Hash32};
+use crate::log::Scanner;
 use crate::model::Claim;
 use crate::project::ClaimEntry;
+use std::collections::HashMap;
 
 /// Claims are read in one pass over the part of the log they span when
 /// they are at least one in this many of its records; else one by one, at
@@ -68,5 +70,33 @@ impl Store {
                 return Ok((e, whole));
             }
         }))
+    }
+
+    /// The claims a retraction or a correction in the log ended, each
+    /// with the name of its status (`retracted`, `corrected`): one pass
+    /// that decodes only those records, for listings in log order that
+    /// need every claim's status without holding every claim. Hashes are
+    /// not checked here; the pass that reads the claims checks them.
+    pub fn ended_claims(&self) -> Result<HashMap<Hash32, &'static str>, StoreError> {
+        let mut ended = HashMap::new();
+        let mut scanner = Scanner::new(&self.log_dir())?;
+        for seq in 0..self.len() {
+            let corrupt = |reason: String| StoreError::Corrupt { seq, reason };
+            let frame = scanner
+                .next_frame()?
+                .ok_or_else(|| corrupt("the log ends before this record".into()))?;
+            if !ends_a_claim(&frame.bytes).map_err(|e| corrupt(e.to_string()))? {
+                continue;
+            }
+            match decode_record(&frame.bytes)
+                .map_err(|e| corrupt(e.to_string()))?
+                .event
+            {
+                Event::ClaimRetracted(r) => ended.insert(r.claim, "retracted"),
+                Event::ClaimCorrected(c) => ended.insert(c.old, "corrected"),
+                _ => return Err(corrupt("its tag ends a claim, its event does not".into())),
+            };
+        }
+        Ok(ended)
     }
 }
