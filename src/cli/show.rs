@@ -204,50 +204,18 @@ pub fn claims(store: &Path, a: ClaimsArgs) -> CliResult {
 fn print_json_claims(
     claims: impl Iterator<Item = Result<(ClaimEntry, claimlog::Claim), claimlog::StoreError>>,
 ) -> CliResult {
-    struct Whole((ClaimEntry, claimlog::Claim));
-    impl Serialize for Whole {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let (e, c) = &self.0;
-            e.with_whole(c).serialize(s)
-        }
-    }
-    // The claims, and the error that stopped them, if one did: kept as
-    // itself, so that the command exits as that error says.
-    struct List<I> {
-        claims: std::cell::RefCell<Option<I>>,
-        failed: std::cell::RefCell<Option<claimlog::StoreError>>,
-    }
-    impl<I> Serialize for List<I>
-    where
-        I: Iterator<Item = Result<(ClaimEntry, claimlog::Claim), claimlog::StoreError>>,
-    {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let claims = self.claims.borrow_mut().take().expect("serialized once");
-            let items = claims.map_while(|r| match r {
-                Ok(pair) => Some(Whole(pair)),
-                Err(e) => {
-                    *self.failed.borrow_mut() = Some(e);
-                    None
-                }
-            });
-            let done = s.collect_seq(items)?;
-            match self.failed.borrow().as_ref() {
-                Some(e) => Err(serde::ser::Error::custom(e)),
-                None => Ok(done),
-            }
-        }
-    }
-    let list = List {
-        claims: std::cell::RefCell::new(Some(claims)),
-        failed: std::cell::RefCell::new(None),
-    };
+    use serde::ser::{SerializeSeq, Serializer};
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let printed = serde_json::to_writer_pretty(&mut out, &list);
-    if let Some(e) = list.failed.into_inner() {
-        let _ = out.flush();
-        return Err(e.into());
+    let json = |e: serde_json::Error| CliError::from(anyhow::Error::from(e));
+    let mut ser = serde_json::Serializer::pretty(&mut out);
+    let mut list = ser.serialize_seq(None).map_err(json)?;
+    for pair in claims {
+        // On an error, what was printed stays (the writer flushes as it
+        // drops): the claims before the one that could not be read.
+        let (e, c) = pair?;
+        list.serialize_element(&e.with_whole(&c)).map_err(json)?;
     }
-    printed.map_err(anyhow::Error::from)?;
+    list.end().map_err(json)?;
     writeln!(out).map_err(anyhow::Error::from)?;
     out.flush().map_err(anyhow::Error::from)?;
     Ok(())

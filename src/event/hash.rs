@@ -14,14 +14,10 @@ impl Hash32 {
 
     /// The 64 hex digits in a buffer: listings print hundreds of ids, and
     /// `hex::encode` builds its string a char at a time.
-    fn hex_digits(&self) -> [u8; 64] {
+    fn hex(&self) -> HexText {
         let mut buf = [0u8; 64];
         hex::encode_to_slice(self.0, &mut buf).expect("64 digits for 32 bytes");
-        buf
-    }
-
-    fn hex(&self) -> HexText {
-        HexText(self.hex_digits())
+        HexText(buf)
     }
 
     pub fn from_hex(s: &str) -> Option<Hash32> {

@@ -56,6 +56,16 @@ impl Event {
             Event::ClaimCorrected(_) => "claim_corrected",
         }
     }
+
+    /// The claim this event adds: a new one, or a correction's
+    /// replacement (whose id is the event's record hash either way).
+    pub fn into_added_claim(self) -> Option<Claim> {
+        match self {
+            Event::ClaimAdded(c) => Some(c),
+            Event::ClaimCorrected(c) => Some(c.new),
+            _ => None,
+        }
+    }
 }
 
 /// The envelope around each event: what is encoded, framed and hashed.

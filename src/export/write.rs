@@ -4,7 +4,6 @@ use super::standard::standard_totals;
 use super::types::{record_value, HeadJson, SnapshotEvent, SNAPSHOT_FORMAT};
 use super::ExportError;
 use crate::checkpoint::{sign_note, Checkpoint, Signer};
-use crate::event::Event;
 use crate::event::Hash32;
 use crate::merkle::{hash_leaf, RootBuilder};
 use crate::store::{Store, StoredRecord};
@@ -181,10 +180,8 @@ pub fn write_csv(
     let mut ended = store.ended_claims()?;
     for r in store.read(0, store.len())? {
         let r = r?;
-        let c = match r.record.event {
-            Event::ClaimAdded(c) => c,
-            Event::ClaimCorrected(c) => c.new,
-            _ => continue,
+        let Some(c) = r.record.event.into_added_claim() else {
+            continue;
         };
         let status = ended.remove(&r.hash).unwrap_or("active");
         let q = c.quantity;

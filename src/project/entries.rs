@@ -135,24 +135,9 @@ impl From<&Claim> for ClaimCore {
     }
 }
 
-impl ClaimCore {
-    /// Whether `c` has these fields (what `ClaimCore::from(c) == *self`
-    /// says, without copying them).
-    pub fn is_core_of(&self, c: &Claim) -> bool {
-        self.metric == c.metric
-            && self.breakdown == c.breakdown
-            && self.quantity == c.quantity
-            && self.scope == c.scope
-            && self.source == c.source
-            && self.speaker == c.speaker
-            && self.cites == c.cites
-            && self.published == c.published
-    }
-}
-
 /// The fields of `ClaimCore` that a `g/` value holds (metric and
 /// breakdown are its key's), borrowed, for encoding.
-#[derive(Encode)]
+#[derive(Encode, PartialEq)]
 struct CoreRef<'a> {
     quantity: &'a Quantity,
     scope: &'a Scope,
@@ -181,6 +166,14 @@ macro_rules! core_ref {
 impl<'a> From<&'a Claim> for CoreRef<'a> {
     fn from(c: &'a Claim) -> CoreRef<'a> {
         core_ref!(c)
+    }
+}
+
+impl ClaimCore {
+    /// Whether `c` has these fields (what `ClaimCore::from(c) == *self`
+    /// says, without copying them).
+    pub fn is_core_of(&self, c: &Claim) -> bool {
+        self.metric == c.metric && self.breakdown == c.breakdown && core_ref!(self) == core_ref!(c)
     }
 }
 

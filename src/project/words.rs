@@ -7,7 +7,7 @@ use super::cache::Cache;
 use super::entries::ClaimEntry;
 use super::ProjectError;
 use crate::chain::record_hash;
-use crate::event::{decode_record, Event};
+use crate::event::decode_record;
 use crate::model::Claim;
 
 impl Cache {
@@ -29,11 +29,10 @@ impl Cache {
                 e.at.segment, e.at.offset, rec.seq
             )));
         }
-        let claim = match rec.event {
-            Event::ClaimAdded(c) => c,
-            Event::ClaimCorrected(c) => c.new,
-            _ => return Err(fail("the record adds no claim".into())),
-        };
+        let claim = rec
+            .event
+            .into_added_claim()
+            .ok_or_else(|| fail("the record adds no claim".into()))?;
         if !e.claim.is_core_of(&claim) {
             return Err(fail(
                 "the record's claim differs from the cache's entry; run `claimlog verify`".into(),

@@ -59,16 +59,14 @@ impl Store {
                         reason: format!("the record is not claim {}'s", e.id.short()),
                     });
                 }
-                let whole = match r.record.event {
-                    Event::ClaimAdded(c) => c,
-                    Event::ClaimCorrected(c) => c.new,
-                    _ => {
-                        return Err(StoreError::Corrupt {
+                let whole =
+                    r.record
+                        .event
+                        .into_added_claim()
+                        .ok_or_else(|| StoreError::Corrupt {
                             seq: e.seq,
                             reason: "the record adds no claim".into(),
-                        })
-                    }
-                };
+                        })?;
                 return Ok((e, whole));
             }
         }))

@@ -96,36 +96,29 @@ fn neutralise_prefixes_formula_starts_with_an_apostrophe() {
 fn csv_export_neutralises_formulas_and_has_one_row_per_claim() {
     let fx = Fixture::seed();
     fx.import("hostile.jsonl", &hostile_jsonl());
+    // Ends the claim at `seq` with `command` and its flags; its id.
+    let end = |seq: u64, command: &str, flags: &[&str]| {
+        let id = fx.open().record(seq).unwrap().hash.to_hex();
+        cli_at(&fx.store)
+            .args([command, &id[..12]])
+            .args(flags)
+            .assert()
+            .success();
+        id
+    };
     // A retracted claim stays a row, with its status.
-    let retracted = {
-        let s = fx.open();
-        s.record(10).unwrap().hash.to_hex()
-    };
-    cli_at(&fx.store)
-        .args([
-            "retract",
-            &retracted[..12],
-            "--reason",
-            "withdrawn by the outlet",
-        ])
-        .assert()
-        .success();
+    let retracted = end(10, "retract", &["--reason", "withdrawn by the outlet"]);
     // A corrected claim too: it stays a row, its replacement is another.
-    let corrected = {
-        let s = fx.open();
-        s.record(12).unwrap().hash.to_hex()
-    };
-    cli_at(&fx.store)
-        .args([
-            "correct",
-            &corrected[..12],
+    let corrected = end(
+        12,
+        "correct",
+        &[
             "--reason",
             "the outlet's figure was a typo",
             "--exact",
             "4321",
-        ])
-        .assert()
-        .success();
+        ],
+    );
     let out = fx.path("claims.csv");
     cli_at(&fx.store)
         .args(["export", "--format", "csv", "--out"])
