@@ -42,9 +42,9 @@ pub use project::{
     Location, ProjectError, SourceEntry, WholeEntry,
 };
 pub use query::{
-    check, explain, independence_key, scope_key, total, total_brief, totals_over_log, Answer,
-    ClaimRef, ClaimView, Estimate, Filter, Finding, Group, Named, Omitted, Policy, Query, Role,
-    Route, Severity, Tolerance, Total, LIST_ALL_UP_TO,
+    check, check_each, explain, independence_key, scope_key, total, total_brief, totals_over_log,
+    Answer, ClaimRef, ClaimView, Estimate, Filter, Finding, Group, Named, Omitted, Policy, Query,
+    Role, Route, Severity, Tolerance, Total, LIST_ALL_UP_TO,
 };
 pub use schema::schemas;
 pub use store::{

@@ -1,8 +1,9 @@
 use super::output::{open, print_json};
 use super::total::{headline, Args as TotalArgs};
 use super::{CliError, CliResult};
-use claimlog::{Severity, Tolerance};
+use claimlog::{Finding, Severity, Tolerance};
 use serde::Serialize;
+use std::io::Write;
 use std::path::Path;
 
 #[derive(clap::Args, Debug)]
@@ -18,53 +19,72 @@ pub struct Args {
 }
 
 pub fn run(store: &Path, a: Args) -> CliResult {
+    use serde::ser::{SerializeSeq, Serializer};
     let s = open(store)?;
-    let findings = claimlog::check(
-        s.cache(),
-        Tolerance {
-            approx_percent: a.tolerance,
-        },
-    )?;
-    let bad = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Inconsistent)
-        .count();
+    let t = Tolerance {
+        approx_percent: a.tolerance,
+    };
+    // Each finding is printed as the check hands it over: at 1M claims
+    // there can be 100k of them (docs/PERFORMANCE.md, check).
+    let (mut found, mut bad) = (0usize, 0usize);
+    let mut count = |f: &Finding| {
+        found += 1;
+        bad += usize::from(f.severity == Severity::Inconsistent);
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if a.json {
-        print_json(&findings)?;
+        let json = |e: serde_json::Error| CliError::from(anyhow::Error::from(e));
+        let mut ser = serde_json::Serializer::pretty(&mut out);
+        let mut list = ser.serialize_seq(None).map_err(json)?;
+        claimlog::check_each(s.cache(), t, |f| {
+            count(&f);
+            list.serialize_element(&f).map_err(json)
+        })?;
+        list.end().map_err(json)?;
+        writeln!(out).map_err(anyhow::Error::from)?;
     } else {
-        for f in findings
-            .iter()
-            .filter(|f| !a.problems_only || f.severity == Severity::Inconsistent)
-        {
-            let tag = match f.severity {
-                Severity::Inconsistent => "INCONSISTENT",
-                Severity::Info => "info",
-                Severity::Consistent => "ok",
-            };
-            println!("[{tag}] {}: {}", f.relation, f.subject);
-            println!("    {}", f.arithmetic);
-            for c in &f.claims {
-                println!(
-                    "    - {} {} per {}{}: \"{}\"",
-                    c.id.short(),
-                    c.value,
-                    c.source,
-                    c.cites
-                        .as_ref()
-                        .map(|x| format!(" citing {x}"))
-                        .unwrap_or_default(),
-                    c.quote.replace('\n', " ")
-                );
+        claimlog::check_each(s.cache(), t, |f| -> CliResult {
+            count(&f);
+            if !a.problems_only || f.severity == Severity::Inconsistent {
+                print_finding(&mut out, &f).map_err(anyhow::Error::from)?;
             }
-        }
-        println!(
-            "{} finding(s): {bad} inconsistent (approximations read as ±{}%)",
-            findings.len(),
+            Ok(())
+        })?;
+        writeln!(
+            out,
+            "{found} finding(s): {bad} inconsistent (approximations read as ±{}%)",
             a.tolerance
-        );
+        )
+        .map_err(anyhow::Error::from)?;
     }
+    out.flush().map_err(anyhow::Error::from)?;
     if bad > 0 {
         return Err(CliError::reported_failure());
+    }
+    Ok(())
+}
+
+fn print_finding(out: &mut impl Write, f: &Finding) -> std::io::Result<()> {
+    let tag = match f.severity {
+        Severity::Inconsistent => "INCONSISTENT",
+        Severity::Info => "info",
+        Severity::Consistent => "ok",
+    };
+    writeln!(out, "[{tag}] {}: {}", f.relation, f.subject)?;
+    writeln!(out, "    {}", f.arithmetic)?;
+    for c in &f.claims {
+        writeln!(
+            out,
+            "    - {} {} per {}{}: \"{}\"",
+            c.id.short(),
+            c.value,
+            c.source,
+            c.cites
+                .as_ref()
+                .map(|x| format!(" citing {x}"))
+                .unwrap_or_default(),
+            c.quote.replace('\n', " ")
+        )?;
     }
     Ok(())
 }

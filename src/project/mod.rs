@@ -50,4 +50,8 @@ pub enum ProjectError {
         seq: u64,
         reason: String,
     },
+    /// `check`'s findings could not be sorted through a temporary file
+    /// (query/findings.rs).
+    #[error("sorting check's findings on disk: {0}")]
+    Spill(String),
 }

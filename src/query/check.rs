@@ -3,14 +3,17 @@
 //! "Checks"). Inconsistencies are findings whose figures cannot all hold.
 
 use super::estimate::Estimate;
+use super::findings::Ordered;
 use super::resolve::{choose, estimate_of, independence_key, Kinds, Policy};
 use crate::event::Hash32;
 use crate::model::{FuzzyDate, Scope};
 use crate::project::{Cache, ClaimEntry, ProjectError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// The figures support each other.
@@ -21,13 +24,13 @@ pub enum Severity {
     Inconsistent,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ClaimRef {
     pub id: Hash32,
     pub seq: u64,
     pub value: String,
     pub source: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cites: Option<String>,
     pub quote: String,
 }
@@ -74,6 +77,10 @@ fn slack(e: Estimate, t: Tolerance) -> Estimate {
     }
 }
 
+/// The metric whose period figures `coverage` sets other metrics' events
+/// against.
+const EXCHANGES: &str = "exchanges";
+
 /// The claim as a finding names it; its quote is filled in last
 /// (`with_quotes`), from the log.
 fn cref(e: &ClaimEntry) -> ClaimRef {
@@ -90,12 +97,12 @@ fn cref(e: &ClaimEntry) -> ClaimRef {
 /// Fills in the quote of every claim the findings name, read from the
 /// log (the cache does not keep claims' words): only for the claims
 /// findings name, not for every claim checked.
-fn with_quotes(
+fn with_quotes<'a>(
     cache: &Cache,
-    entries: &[ClaimEntry],
+    entries: impl Iterator<Item = &'a ClaimEntry>,
     findings: &mut [Finding],
 ) -> Result<(), ProjectError> {
-    let by_id: BTreeMap<Hash32, &ClaimEntry> = entries.iter().map(|e| (e.id, e)).collect();
+    let by_id: BTreeMap<Hash32, &ClaimEntry> = entries.map(|e| (e.id, e)).collect();
     for r in findings.iter_mut().flat_map(|f| f.claims.iter_mut()) {
         let e = by_id.get(&r.id).ok_or_else(|| {
             ProjectError::NotFound(format!("claim {} of a finding", r.id.short()))
@@ -152,17 +159,98 @@ fn est_text(e: &Estimate) -> String {
 
 /// Runs every check over the active claims of the ledger.
 pub fn check(cache: &Cache, t: Tolerance) -> Result<Vec<Finding>, ProjectError> {
+    let mut all = Vec::new();
+    check_each(cache, t, |f| {
+        all.push(f);
+        Ok::<(), ProjectError>(())
+    })?;
+    Ok(all)
+}
+
+/// Runs every check and hands each finding to `each`, in the order
+/// `check` lists them, holding a segment of them at most
+/// (query/findings.rs).
+pub fn check_each<E: From<ProjectError>>(
+    cache: &Cache,
+    t: Tolerance,
+    mut each: impl FnMut(Finding) -> Result<(), E>,
+) -> Result<(), E> {
     let kinds: Kinds = cache
         .sources()?
         .into_iter()
         .map(|s| (s.source.id.to_string(), s.source.kind))
         .collect();
-    let entries: Vec<ClaimEntry> = cache
-        .claims()
-        .filter(|e| e.as_ref().map(|e| e.status.is_active()).unwrap_or(true))
-        .collect::<Result<_, _>>()?;
+    // Every relation but one stays within a metric, so the claims are
+    // held a metric at a time (the cache lists them by metric); the one,
+    // `coverage`, sets a period's events against the count of exchanges
+    // stated for it, read first.
+    let exchanges = exchange_counts(cache, &kinds)?;
+    // Findings that tie in the order keep the order they were found in,
+    // and no finding ties with another metric's (subjects begin with the
+    // metric): the order is the one a single pass over every claim gave.
+    let mut ordered = Ordered::new();
+    let mut metric: Vec<ClaimEntry> = Vec::new();
+    for e in cache.claims() {
+        let e = e?;
+        if !e.status.is_active() {
+            continue;
+        }
+        if metric
+            .last()
+            .is_some_and(|m| m.claim.metric != e.claim.metric)
+        {
+            check_metric(cache, &metric, &exchanges, &kinds, t, &mut ordered)?;
+            metric.clear();
+        }
+        metric.push(e);
+    }
+    check_metric(cache, &metric, &exchanges, &kinds, t, &mut ordered)?;
+    for f in ordered.into_iter()? {
+        each(f?)?;
+    }
+    Ok(())
+}
+
+/// The counts of exchanges stated for whole periods, each period's
+/// figure resolved as a total would, by the period's scope key.
+type ExchangeCounts = BTreeMap<String, (ClaimEntry, Estimate)>;
+
+fn exchange_counts(cache: &Cache, kinds: &Kinds) -> Result<ExchangeCounts, ProjectError> {
+    let mut by_key: BTreeMap<String, Vec<ClaimEntry>> = BTreeMap::new();
+    for e in cache.claims_by_metric(EXCHANGES) {
+        let e = e?;
+        if e.status.is_active()
+            && e.claim.breakdown.is_empty()
+            && matches!(e.claim.scope, Scope::Period { .. })
+        {
+            by_key
+                .entry(scope_key(&e.claim.scope, &e.id))
+                .or_default()
+                .push(e);
+        }
+    }
+    Ok(by_key
+        .into_iter()
+        .filter_map(|(key, claims)| {
+            let refs: Vec<&ClaimEntry> = claims.iter().collect();
+            let (c, e) = resolved(&refs, kinds)?;
+            Some((key, (c.clone(), e)))
+        })
+        .collect())
+}
+
+/// The findings about one metric's active claims, `entries`, with their
+/// quotes.
+fn check_metric(
+    cache: &Cache,
+    entries: &[ClaimEntry],
+    exchanges: &ExchangeCounts,
+    kinds: &Kinds,
+    t: Tolerance,
+    ordered: &mut Ordered,
+) -> Result<(), ProjectError> {
     let mut groups: BTreeMap<(String, String), Grp> = BTreeMap::new();
-    for e in &entries {
+    for e in entries {
         let key = scope_key(&e.claim.scope, &e.id);
         let g = groups
             .entry((e.claim.metric.to_string(), key.clone()))
@@ -194,14 +282,12 @@ pub fn check(cache: &Cache, t: Tolerance) -> Result<Vec<Finding>, ProjectError> 
                 t,
             );
         }
-        parts_of_whole(&mut out, g, &kinds, t);
+        parts_of_whole(&mut out, g, kinds, t);
     }
-    by_metric(&mut out, &groups, &kinds, t);
-    out.sort_by(|a, b| {
-        (b.severity, a.relation, &a.subject).cmp(&(a.severity, b.relation, &b.subject))
-    });
-    with_quotes(cache, &entries, &mut out)?;
-    Ok(out)
+    by_metric(&mut out, &groups, exchanges, kinds, t);
+    let counts = exchanges.values().map(|(c, _)| c);
+    with_quotes(cache, entries.iter().chain(counts), &mut out)?;
+    out.into_iter().try_for_each(|f| ordered.push(f))
 }
 
 fn agreement(
@@ -332,6 +418,7 @@ fn within(since: FuzzyDate, as_of: FuzzyDate, date: FuzzyDate) -> bool {
 fn by_metric(
     out: &mut Vec<Finding>,
     groups: &BTreeMap<(String, String), Grp>,
+    exchanges: &ExchangeCounts,
     kinds: &Kinds,
     t: Tolerance,
 ) {
@@ -394,11 +481,8 @@ fn by_metric(
                 ),
                 claims,
             });
-            if *metric != "exchanges" {
-                if let Some(ex) = groups
-                    .get(&("exchanges".to_string(), pg.key.clone()))
-                    .and_then(|g| resolved(&g.whole, kinds))
-                {
+            if *metric != EXCHANGES {
+                if let Some(ex) = exchanges.get(&pg.key) {
                     let too_many = ex.1.kind() == "exact"
                         && i64::try_from(inside.len()).unwrap_or(i64::MAX) > ex.1.best;
                     out.push(Finding {
@@ -414,7 +498,7 @@ fn by_metric(
                             inside.len(),
                             ex.1
                         ),
-                        claims: vec![cref(ex.0)],
+                        claims: vec![cref(&ex.0)],
                     });
                 }
             }

@@ -242,3 +242,53 @@ fn cumulative_route_reads_running_totals_as_of_the_days_after_the_bounds() {
         .groups;
     assert!(groups.iter().all(|g| g.claims.len() <= 1), "{groups:?}");
 }
+
+/// Regression: `check` holds one metric's claims at a time, and
+/// `coverage` sets a metric's period against the exchanges counted for
+/// it: a metric that sorts before `exchanges` must still be set against
+/// them (a first attempt at checking metric by metric lost these).
+#[test]
+fn coverage_is_found_for_a_metric_listed_before_exchanges() {
+    let tmp = tempfile::tempdir().unwrap();
+    let claim = |metric: &str, n: u32, scope: &str| {
+        format!(
+            r#"{{"type":"claim","metric":"{metric}","quantity":{{"exact":{n}}},"scope":{scope},"source":"a","published":"unknown","quote":"q {metric} {n}"}}"#
+        )
+    };
+    let year = r#"{"kind":"period","from":"2024-01-01","to":"2024-12-31"}"#;
+    let day = |d: &str| format!(r#"{{"kind":"event","date":"{d}"}}"#);
+    let data = [
+        r#"{"type":"source","id":"a","name":"A","kind":"media"}"#.to_string(),
+        claim("bodies_repatriated", 90, year),
+        claim("bodies_repatriated", 50, &day("2024-03-01")),
+        claim("bodies_repatriated", 40, &day("2024-05-01")),
+        claim("exchanges", 1, year),
+        claim("people_returned", 300, year),
+        claim("people_returned", 100, &day("2024-03-01")),
+    ]
+    .join("\n");
+    let s = store_with(&tmp.path().join("s"), &data);
+    let findings = claimlog::check(s.cache(), Tolerance::default()).unwrap();
+    let coverage: Vec<(&str, Severity, &str)> = findings
+        .iter()
+        .filter(|f| f.relation == "coverage")
+        .map(|f| (f.subject.as_str(), f.severity, f.claims[0].quote.as_str()))
+        .collect();
+    assert_eq!(
+        coverage,
+        vec![
+            // Two exchanges on record against one stated: cannot all hold.
+            (
+                "bodies_repatriated, 2024",
+                Severity::Inconsistent,
+                "q exchanges 1"
+            ),
+            ("people_returned, 2024", Severity::Info, "q exchanges 1"),
+        ]
+    );
+    // Most severe first, whatever metric they came from.
+    let severities: Vec<Severity> = findings.iter().map(|f| f.severity).collect();
+    let mut sorted = severities.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(severities, sorted);
+}
