@@ -81,6 +81,9 @@ measure() {
     local n=$1 name=$2
     shift 2
     local base="$OUT/$name-$n" t0 t1
+    # Untimed: no step pays for writing back what the one before it (or
+    # the build) left dirty in the page cache.
+    sync
     t0=$(date +%s.%N)
     # The address-space limit turns a runaway allocation into a failed step
     # instead of a visit from the OOM killer on a shared machine.
@@ -101,6 +104,7 @@ measure() {
 }
 
 suite() {
+    sync
     "$SUITE" "$@" | tee -a "$RESULTS" | awk -F'\t' '{printf "  %-20s %12.4g %s\n", $3, $4, $5}' >&2
 }
 

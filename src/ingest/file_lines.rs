@@ -1,10 +1,11 @@
 //! Lines of a file, or of a stream read once (standard input), read and
 //! parsed one thread ahead of the planner's pass: parsing is about half
-//! of it, and it needs nothing the pass holds.
+//! of it, and it needs nothing the pass holds. The pass parses one line in
+//! PARSE_HERE itself, which evens the two threads' work.
 
 use super::input::parse_line;
 use super::lines::{next_line, Line, MAX_LINE_BYTES};
-use super::plan::{each_ahead, IngestError, Item, Lines};
+use super::plan::{IngestError, Item, Lines};
 use std::io::{BufReader, Read, Seek};
 
 /// Lines of a file (an import's input).
@@ -40,19 +41,49 @@ impl<R: Read + Send> Lines for ReadLines<R> {
     }
 }
 
-/// Calls `f` with `input`'s items in line order, parsed one thread ahead;
-/// returns the last line's number.
+/// The reading thread parses every line but one in PARSE_HERE, which
+/// the pass parses as it takes it. Parsing bounds the first pass of an
+/// import: at 1M lines, with the reading thread parsing them all, the
+/// pass waited 0.69-0.77 s of its 2.04-2.19 s for lines; parsing one in 6
+/// here, 1.88-1.99 s; one in 4, 1.77-1.94 s, each side waiting about
+/// 60 ms for the other (docs/PERFORMANCE.md, fifteenth session).
+const PARSE_HERE: u64 = 4;
+
+/// A line as the reading thread hands it over: parsed, or its text for
+/// the pass to parse.
+#[allow(clippy::large_enum_variant)] // as `Item` is: boxing would allocate per line
+enum Read1 {
+    Item(Item),
+    Text(String),
+}
+
+/// Calls `f` with `input`'s items in line order, parsed one thread ahead
+/// (but for one in PARSE_HERE); returns the last line's number.
 fn each_line<R: Read + Send>(
     input: R,
     f: &mut dyn FnMut(u64, Item) -> Result<(), IngestError>,
 ) -> Result<u64, IngestError> {
-    each_ahead(items(input).map(|i| i.map_err(IngestError::Io)), f)
+    crate::ahead::ahead(items(input), |items| {
+        let mut n = 0;
+        for read in items {
+            let (line, read) = read.map_err(IngestError::Io)?;
+            n = line;
+            f(
+                line,
+                match read {
+                    Read1::Item(item) => item,
+                    Read1::Text(t) => item(Line::Text(t)),
+                },
+            )?;
+        }
+        Ok(n)
+    })
 }
 
-/// The numbered items of `input`'s lines; a read error ends them.
+/// The numbered lines of `input`; a read error ends them.
 fn items<R: Read + Send>(
     input: R,
-) -> impl Iterator<Item = Result<(u64, Item), std::io::Error>> + Send {
+) -> impl Iterator<Item = Result<(u64, Read1), std::io::Error>> + Send {
     let mut r = BufReader::with_capacity(1 << 16, input);
     let mut buf = Vec::new();
     let mut n = 0u64;
@@ -64,7 +95,13 @@ fn items<R: Read + Send>(
         match next_line(&mut r, &mut buf) {
             Ok(Some(line)) => {
                 n += 1;
-                Some(Ok((n, item(line))))
+                Some(Ok((
+                    n,
+                    match line {
+                        Line::Text(t) if n.is_multiple_of(PARSE_HERE) => Read1::Text(t),
+                        line => Read1::Item(item(line)),
+                    },
+                )))
             }
             Ok(None) => None,
             Err(e) => {
