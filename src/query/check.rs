@@ -82,7 +82,7 @@ fn slack(e: Estimate, t: Tolerance) -> Estimate {
 const EXCHANGES: &str = "exchanges";
 
 /// The claim as a finding names it; its quote is filled in last
-/// (`with_quotes`), from the log.
+/// (`Sink`), from the log.
 fn cref(e: &ClaimEntry) -> ClaimRef {
     ClaimRef {
         id: e.id,
@@ -94,22 +94,55 @@ fn cref(e: &ClaimEntry) -> ClaimRef {
     }
 }
 
-/// Fills in the quote of every claim the findings name, read from the
-/// log (the cache does not keep claims' words): only for the claims
-/// findings name, not for every claim checked.
-fn with_quotes<'a>(
-    cache: &Cache,
-    entries: impl Iterator<Item = &'a ClaimEntry>,
-    findings: &mut [Finding],
-) -> Result<(), ProjectError> {
-    let by_id: BTreeMap<Hash32, &ClaimEntry> = entries.map(|e| (e.id, e)).collect();
-    for r in findings.iter_mut().flat_map(|f| f.claims.iter_mut()) {
-        let e = by_id.get(&r.id).ok_or_else(|| {
-            ProjectError::NotFound(format!("claim {} of a finding", r.id.short()))
-        })?;
-        r.quote = cache.full_claim(e)?.quote.to_string();
+/// Where findings go as they are made: in small batches, their quotes
+/// read from the log (the cache does not keep claims' words), into the
+/// sort that gives them back in printing order. Only the claims findings
+/// name are read, not every claim checked.
+struct Sink<'a> {
+    cache: &'a Cache,
+    /// The claims a finding may name: the metric's, and the counts of
+    /// exchanges `coverage` names.
+    by_id: BTreeMap<Hash32, &'a ClaimEntry>,
+    ordered: &'a mut Ordered,
+    batch: Vec<Finding>,
+    /// The first failure; what is pushed after it is dropped.
+    failed: Option<ProjectError>,
+}
+
+/// Findings quoted and sorted at once, at most.
+const SINK_BATCH: usize = 64;
+
+impl Sink<'_> {
+    fn push(&mut self, f: Finding) {
+        if self.failed.is_none() {
+            self.batch.push(f);
+            if self.batch.len() == SINK_BATCH {
+                self.flush();
+            }
+        }
     }
-    Ok(())
+
+    fn flush(&mut self) {
+        if let Err(e) = self.hand_over() {
+            self.failed.get_or_insert(e);
+            self.batch.clear();
+        }
+    }
+
+    fn hand_over(&mut self) -> Result<(), ProjectError> {
+        for r in self.batch.iter_mut().flat_map(|f| f.claims.iter_mut()) {
+            let e = self.by_id.get(&r.id).ok_or_else(|| {
+                ProjectError::NotFound(format!("claim {} of a finding", r.id.short()))
+            })?;
+            r.quote = self.cache.full_claim(e)?.quote.to_string();
+        }
+        self.batch.drain(..).try_for_each(|f| self.ordered.push(f))
+    }
+
+    fn finish(mut self) -> Result<(), ProjectError> {
+        self.flush();
+        self.failed.map_or(Ok(()), Err)
+    }
 }
 
 /// The identity of "the same thing": claims with equal keys compete.
@@ -168,8 +201,10 @@ pub fn check(cache: &Cache, t: Tolerance) -> Result<Vec<Finding>, ProjectError> 
 }
 
 /// Runs every check and hands each finding to `each`, in the order
-/// `check` lists them, holding a segment of them at most
-/// (query/findings.rs).
+/// `check` lists them. It holds one metric's active claims at a time, and
+/// of the findings a run of 2048 at most: the rest wait sorted in
+/// temporary files (query/findings.rs). A failure to read them back comes
+/// after the findings before it were handed over.
 pub fn check_each<E: From<ProjectError>>(
     cache: &Cache,
     t: Tolerance,
@@ -270,7 +305,17 @@ fn check_metric(
                 .push(e);
         }
     }
-    let mut out = Vec::new();
+    let mut out = Sink {
+        cache,
+        by_id: entries
+            .iter()
+            .chain(exchanges.values().map(|(c, _)| c))
+            .map(|e| (e.id, e))
+            .collect(),
+        ordered,
+        batch: Vec::with_capacity(SINK_BATCH),
+        failed: None,
+    };
     for g in groups.values() {
         agreement(&mut out, &g.metric, &g.scope.to_string(), &g.whole, t);
         for (b, claims) in &g.parts {
@@ -285,18 +330,10 @@ fn check_metric(
         parts_of_whole(&mut out, g, kinds, t);
     }
     by_metric(&mut out, &groups, exchanges, kinds, t);
-    let counts = exchanges.values().map(|(c, _)| c);
-    with_quotes(cache, entries.iter().chain(counts), &mut out)?;
-    out.into_iter().try_for_each(|f| ordered.push(f))
+    out.finish()
 }
 
-fn agreement(
-    out: &mut Vec<Finding>,
-    metric: &str,
-    subject: &str,
-    claims: &[&ClaimEntry],
-    t: Tolerance,
-) {
+fn agreement(out: &mut Sink, metric: &str, subject: &str, claims: &[&ClaimEntry], t: Tolerance) {
     if claims.len() < 2 {
         return;
     }
@@ -344,7 +381,7 @@ fn agreement(
     }
 }
 
-fn parts_of_whole(out: &mut Vec<Finding>, g: &Grp, kinds: &Kinds, t: Tolerance) {
+fn parts_of_whole(out: &mut Sink, g: &Grp, kinds: &Kinds, t: Tolerance) {
     let Some((whole_c, whole)) = resolved(&g.whole, kinds) else {
         return;
     };
@@ -416,7 +453,7 @@ fn within(since: FuzzyDate, as_of: FuzzyDate, date: FuzzyDate) -> bool {
 }
 
 fn by_metric(
-    out: &mut Vec<Finding>,
+    out: &mut Sink,
     groups: &BTreeMap<(String, String), Grp>,
     exchanges: &ExchangeCounts,
     kinds: &Kinds,

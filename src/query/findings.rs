@@ -1,16 +1,20 @@
 //! `check`'s findings in the order they are printed (most severe first,
 //! then by relation and subject, ties in the order found), without holding
-//! them all: past a segment of them they are sorted on disk (extsort, as
-//! the bulk load's entries are). On the synthetic 1M-claim workload
-//! `check` finds about 100k findings naming 1.5M claims, 270 MB of text;
-//! a ledger of real reporting finds a few, which never leave memory.
+//! them all: past RUN findings, each run is sorted and written to an
+//! anonymous temporary file (`tempfile::tempfile`: the system removes it
+//! when the process ends, however it ends, as it does when `check | head`
+//! closes the pipe), and the runs are merged as they are read back. On
+//! the synthetic 1M-claim workload `check` finds about 100k findings
+//! naming 1.5M claims, 270 MB of text; a ledger of real reporting finds a
+//! few, which never leave memory.
 
 use super::check::{ClaimRef, Finding, Severity};
 use crate::project::ProjectError;
-use extsort::{ExternalSorter, PushExternalSorter, Sortable};
 use serde::Deserialize;
 use std::cmp::Ordering;
-use std::io::{Read, Write};
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, Write};
 
 /// Every relation `check` tests, by the name findings give it.
 pub const RELATIONS: [&str; 9] = [
@@ -25,23 +29,24 @@ pub const RELATIONS: [&str; 9] = [
     "possible_same_event",
 ];
 
-/// Findings held in memory before a sorted segment goes to disk. Small in
+/// Findings held in memory before a sorted run goes to disk. Small in
 /// debug builds, so that tests on a few claims go through the disk.
-const SEGMENT: usize = if cfg!(debug_assertions) { 3 } else { 2048 };
+const RUN: usize = if cfg!(debug_assertions) { 3 } else { 2048 };
 
-/// A finding and the order it was found in; or none, for the end.
+/// Runs on disk at most (each an open file while the findings are
+/// read back): past it they are merged into one.
+const MAX_RUNS: usize = if cfg!(debug_assertions) { 4 } else { 64 };
+
+/// A finding and the order it was found in.
 struct Found {
     n: u64,
-    finding: Option<Finding>,
+    finding: Finding,
 }
 
-/// How a sorted segment holds a finding: its number, then its JSON.
-impl Sortable for Found {
+impl Found {
+    /// Its number, then its JSON's length and its JSON.
     fn encode<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
-        let Some(finding) = &self.finding else {
-            return w.write_all(&self.n.to_le_bytes());
-        };
-        let json = serde_json::to_vec(finding).map_err(std::io::Error::other)?;
+        let json = serde_json::to_vec(&self.finding).map_err(std::io::Error::other)?;
         let len = u32::try_from(json.len()).map_err(std::io::Error::other)?;
         w.write_all(&self.n.to_le_bytes())?;
         w.write_all(&len.to_le_bytes())?;
@@ -51,10 +56,6 @@ impl Sortable for Found {
     fn decode<R: Read>(r: &mut R) -> std::io::Result<Self> {
         let mut n = [0u8; 8];
         r.read_exact(&mut n)?;
-        let n = u64::from_le_bytes(n);
-        if n == END {
-            return Ok(Found { n, finding: None });
-        }
         let mut len = [0u8; 4];
         r.read_exact(&mut len)?;
         let mut json = vec![0u8; u32::from_le_bytes(len) as usize];
@@ -65,19 +66,19 @@ impl Sortable for Found {
             .find(|r| **r == s.relation)
             .ok_or_else(|| std::io::Error::other(format!("unknown relation {:?}", s.relation)))?;
         Ok(Found {
-            n,
-            finding: Some(Finding {
+            n: u64::from_le_bytes(n),
+            finding: Finding {
                 relation,
                 severity: s.severity,
                 subject: s.subject,
                 arithmetic: s.arithmetic,
                 claims: s.claims,
-            }),
+            },
         })
     }
 }
 
-/// A finding as read back from its segment; `relation` must name one of
+/// A finding as read back from its run; `relation` must name one of
 /// RELATIONS.
 #[derive(Deserialize)]
 struct Spilled {
@@ -88,24 +89,125 @@ struct Spilled {
     claims: Vec<ClaimRef>,
 }
 
-type ByOrder = fn(&Found, &Found) -> Ordering;
-
 /// Most severe first, then relation and subject; ties in the order found.
-/// The end comes after every finding.
 fn by_order(a: &Found, b: &Found) -> Ordering {
-    match (&a.finding, &b.finding) {
-        (Some(x), Some(y)) => (y.severity, x.relation, &x.subject, a.n)
-            .cmp(&(x.severity, y.relation, &y.subject, b.n)),
-        (x, y) => x.is_none().cmp(&y.is_none()),
+    let (x, y) = (&a.finding, &b.finding);
+    (y.severity, x.relation, &x.subject, a.n).cmp(&(x.severity, y.relation, &y.subject, b.n))
+}
+
+/// A sorted run on disk: its file and how many findings it holds.
+struct Run {
+    file: File,
+    len: u64,
+}
+
+/// Where the merge takes findings from: a run on disk, or the last run,
+/// still in memory.
+enum Source {
+    Disk(BufReader<File>, u64),
+    Memory(std::vec::IntoIter<Found>),
+}
+
+impl Source {
+    fn next(&mut self) -> Option<std::io::Result<Found>> {
+        match self {
+            Source::Disk(_, 0) => None,
+            Source::Disk(r, left) => {
+                *left -= 1;
+                Some(Found::decode(r))
+            }
+            Source::Memory(it) => it.next().map(Ok),
+        }
     }
 }
 
-/// The number of the end, which no finding has.
-const END: u64 = u64::MAX;
+/// The next finding of source `from`, ordered for a max-heap that gives
+/// the first in printing order first.
+struct Head {
+    found: Found,
+    from: usize,
+}
+
+impl PartialEq for Head {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Head {}
+impl PartialOrd for Head {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Head {
+    fn cmp(&self, other: &Self) -> Ordering {
+        by_order(&other.found, &self.found)
+    }
+}
+
+/// The findings of several sorted sources, merged in printing order.
+struct Merge {
+    sources: Vec<Source>,
+    heads: BinaryHeap<Head>,
+}
+
+impl Merge {
+    fn new(runs: Vec<Run>, memory: Vec<Found>) -> std::io::Result<Merge> {
+        let mut sources = Vec::with_capacity(runs.len() + 1);
+        for mut run in runs {
+            run.file.rewind()?;
+            sources.push(Source::Disk(BufReader::new(run.file), run.len));
+        }
+        sources.push(Source::Memory(memory.into_iter()));
+        let mut heads = BinaryHeap::with_capacity(sources.len());
+        for (from, source) in sources.iter_mut().enumerate() {
+            if let Some(found) = source.next() {
+                heads.push(Head {
+                    found: found?,
+                    from,
+                });
+            }
+        }
+        Ok(Merge { sources, heads })
+    }
+}
+
+impl Iterator for Merge {
+    type Item = std::io::Result<Found>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let Head { found, from } = self.heads.pop()?;
+        match self.sources[from].next() {
+            Some(Ok(next)) => self.heads.push(Head { found: next, from }),
+            Some(Err(e)) => {
+                // Nothing more can be trusted to come in order.
+                self.heads.clear();
+                return Some(Err(e));
+            }
+            None => {}
+        }
+        Some(Ok(found))
+    }
+}
+
+/// Writes `found`, already in order, to a new anonymous file.
+fn write_run(found: impl Iterator<Item = std::io::Result<Found>>) -> std::io::Result<Run> {
+    let mut w = BufWriter::new(tempfile::tempfile()?);
+    let mut len = 0;
+    for f in found {
+        f?.encode(&mut w)?;
+        len += 1;
+    }
+    Ok(Run {
+        file: w.into_inner().map_err(|e| e.into_error())?,
+        len,
+    })
+}
 
 /// Findings taken in any order, given back in printing order.
 pub struct Ordered {
-    sorter: PushExternalSorter<Found, ByOrder>,
+    memory: Vec<Found>,
+    runs: Vec<Run>,
     found: u64,
 }
 
@@ -116,9 +218,8 @@ fn spill_error(e: std::io::Error) -> ProjectError {
 impl Ordered {
     pub fn new() -> Self {
         Ordered {
-            sorter: ExternalSorter::new()
-                .with_segment_size(SEGMENT)
-                .pushed_by(by_order as ByOrder),
+            memory: Vec::new(),
+            runs: Vec::new(),
             found: 0,
         }
     }
@@ -126,35 +227,31 @@ impl Ordered {
     pub fn push(&mut self, finding: Finding) -> Result<(), ProjectError> {
         let n = self.found;
         self.found += 1;
-        self.sorter
-            .push(Found {
-                n,
-                finding: Some(finding),
-            })
-            .map_err(spill_error)
+        self.memory.push(Found { n, finding });
+        if self.memory.len() == RUN {
+            self.spill().map_err(spill_error)?;
+        }
+        Ok(())
+    }
+
+    fn spill(&mut self) -> std::io::Result<()> {
+        let mut run = std::mem::take(&mut self.memory);
+        run.sort_unstable_by(by_order);
+        self.runs.push(write_run(run.into_iter().map(Ok))?);
+        if self.runs.len() == MAX_RUNS {
+            let runs = std::mem::take(&mut self.runs);
+            self.runs.push(write_run(Merge::new(runs, Vec::new())?)?);
+        }
+        Ok(())
     }
 
     /// Every finding pushed, in printing order.
     pub fn into_iter(
         mut self,
     ) -> Result<impl Iterator<Item = Result<Finding, ProjectError>>, ProjectError> {
-        // extsort 0.5.0 gives back nothing when the last item pushed filled
-        // a segment (its empty buffer is then taken for the whole input;
-        // project/bulk.rs works around the same): then the end, pushed
-        // last, keeps one in the buffer, and is not given back.
-        if self.found.is_multiple_of(SEGMENT as u64 + 1) {
-            self.sorter
-                .push(Found {
-                    n: END,
-                    finding: None,
-                })
-                .map_err(spill_error)?;
-        }
-        Ok(self
-            .sorter
-            .done()
-            .map_err(spill_error)?
-            .filter_map(|f| f.map(|f| f.finding).map_err(spill_error).transpose()))
+        self.memory.sort_unstable_by(by_order);
+        let merge = Merge::new(self.runs, self.memory).map_err(spill_error)?;
+        Ok(merge.map(|f| f.map(|f| f.finding).map_err(spill_error)))
     }
 }
 
@@ -181,11 +278,12 @@ mod tests {
     }
 
     /// The order a stable sort of the findings as found would give, through
-    /// segments on disk (SEGMENT is 3 in test builds), every field intact;
-    /// also when the last finding fills a segment (4 and 40 of them).
+    /// runs on disk (RUN is 3 and MAX_RUNS 4 in test builds, so that runs
+    /// are merged into one as they are written too), every field intact,
+    /// whatever the last run holds.
     #[test]
     fn spilled_findings_come_back_whole_in_stable_order() {
-        for n in [0u8, 1, 3, 4, 5, 39, 40, 41] {
+        for n in [0u8, 1, 2, 3, 4, 5, 11, 12, 13, 39, 40, 41, 80, 200, 255] {
             findings_come_back_in_stable_order(n);
         }
     }
@@ -225,12 +323,7 @@ mod tests {
         let mut bytes = Vec::new();
         let mut f = finding("agreement", Severity::Consistent, "x, 2024", 1);
         f.relation = "made_up";
-        Found {
-            n: 0,
-            finding: Some(f),
-        }
-        .encode(&mut bytes)
-        .unwrap();
+        Found { n: 0, finding: f }.encode(&mut bytes).unwrap();
         let err = Found::decode(&mut bytes.as_slice()).err().unwrap();
         assert!(err.to_string().contains("unknown relation"), "{err}");
     }

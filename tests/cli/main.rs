@@ -4,6 +4,7 @@
 //! command leaves the log's head where it was.
 
 mod bad_input;
+mod check;
 mod claims;
 mod demo;
 mod import;

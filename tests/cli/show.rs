@@ -106,7 +106,7 @@ fn show_of_an_unknown_claim_exits_2() {
 /// checks the records from the cache's last anchor (one every 64 seqs) to
 /// its head, so a seed claim changed in the log is first met when its
 /// words are read, not when the store is opened.
-fn seed_behind_an_anchor() -> Store {
+pub(crate) fn seed_behind_an_anchor() -> Store {
     let s = Store::seeded();
     let more = s.tmp().join("more.jsonl");
     let more = more.to_str().unwrap();
@@ -129,7 +129,7 @@ fn seed_behind_an_anchor() -> Store {
 /// Changes "Ukraine has reported significant progress" (the quote of
 /// seed-001-outlet's 1358) to "Russia  has reported significant progress"
 /// in the log's bytes (other seed quotes name Russia).
-fn change_words_in_the_log(s: &Store) {
+pub(crate) fn change_words_in_the_log(s: &Store) {
     let needle = b"Ukraine has reported significant progress";
     let mut changed = 0;
     for f in std::fs::read_dir(s.dir.join("log")).unwrap() {
