@@ -182,6 +182,51 @@ mod tests {
         assert_eq!(seen, expected);
     }
 
+    /// Lines the reading thread hands over unparsed (every PARSE_HERE-th)
+    /// or not, whatever they hold: a bad UTF-8 line, a line over the
+    /// limit, a blank one and bad JSON at each place of the cycle give
+    /// what one thread reading and parsing every line gives.
+    #[test]
+    fn every_kind_of_line_gives_the_same_item_at_every_place_of_the_cycle() {
+        let source = r#"{"type":"source","id":"s","name":"S","kind":"media"}"#;
+        let odd: [Vec<u8>; 4] = [
+            b"{\"type\":\"source\",\"id\":\"a\xff\"}".to_vec(),
+            vec![b'x'; MAX_LINE_BYTES + 1],
+            b"   ".to_vec(),
+            b"{not json".to_vec(),
+        ];
+        let mut bytes = Vec::new();
+        for place in 0..PARSE_HERE as usize {
+            for o in &odd {
+                for _ in 0..place {
+                    bytes.extend_from_slice(source.as_bytes());
+                    bytes.push(b'\n');
+                }
+                bytes.extend_from_slice(o);
+                bytes.push(b'\n');
+            }
+        }
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(&bytes).unwrap();
+        let mut seen = Vec::new();
+        FileLines(f)
+            .each(&mut |n, item| {
+                seen.push((n, kind(&item)));
+                Ok(())
+            })
+            .unwrap();
+        let mut r = std::io::BufReader::new(bytes.as_slice());
+        let mut buf = Vec::new();
+        let mut expected = Vec::new();
+        while let Some(line) = next_line(&mut r, &mut buf).unwrap() {
+            expected.push((expected.len() as u64 + 1, kind(&item(line))));
+        }
+        assert_eq!(seen, expected);
+        let bad = |needle: &str| seen.iter().filter(|(_, k)| k.contains(needle)).count();
+        assert_eq!(bad("not valid UTF-8"), PARSE_HERE as usize);
+        assert_eq!(bad("longer than the limit"), PARSE_HERE as usize);
+    }
+
     #[test]
     fn an_error_from_the_pass_stops_the_reading_and_comes_out() {
         let lines = input();
