@@ -123,18 +123,7 @@ fn check_stopped_by_its_reader_leaves_no_temporary_files() {
     use std::io::Read;
     use std::process::{Command, Stdio};
     let s = Store::fresh();
-    let input = s.tmp().join("claims.jsonl");
-    let input = input.to_str().unwrap();
-    s.ok([
-        "gen-workload",
-        "--claims",
-        "1500",
-        "--seed",
-        "7",
-        "--out",
-        input,
-    ]);
-    s.ok(["import", input]);
+    s.import_generated(1500, 7);
     let tmp = tempfile::tempdir().unwrap();
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("claimlog"))
         .arg("--store")

@@ -186,26 +186,10 @@ fn a_file_that_cannot_be_read_exits_2_naming_it() {
     assert!(err.contains(&dir), "{err}");
 }
 
-/// A generated file with retractions and corrections of its own lines
-/// (`"line": K`), as `gen-workload` writes them.
-fn workload(s: &Store, claims: &str) -> std::path::PathBuf {
-    let p = s.tmp().join(format!("w{claims}.jsonl"));
-    s.ok([
-        "gen-workload",
-        "--claims",
-        claims,
-        "--seed",
-        "11",
-        "--out",
-        p.to_str().unwrap(),
-    ]);
-    p
-}
-
 #[test]
 fn reimporting_a_file_that_retracts_and_corrects_its_own_lines_appends_nothing() {
     let s = Store::fresh();
-    let f = workload(&s, "1500");
+    let f = s.generated(1500, 11);
     let first = s.json(["import", f.to_str().unwrap()]);
     assert!(first["retracted"].as_u64().unwrap() > 0, "{first}");
     assert!(first["corrected"].as_u64().unwrap() > 0, "{first}");
@@ -236,7 +220,7 @@ fn reimporting_a_file_that_retracts_and_corrects_its_own_lines_appends_nothing()
 #[test]
 fn importing_a_file_that_grew_appends_what_importing_it_whole_would() {
     let whole = Store::fresh();
-    let f = workload(&whole, "1500");
+    let f = whole.generated(1500, 11);
     whole.ok(["import", f.to_str().unwrap()]);
     let text = std::fs::read_to_string(&f).unwrap();
     let lines: Vec<&str> = text.lines().collect();

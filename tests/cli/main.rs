@@ -132,6 +132,30 @@ impl Store {
             .unwrap_or_else(|e| panic!("claimlog {args:?} printed invalid JSON ({e}):\n{out}"))
     }
 
+    /// A file of `claims` claims made by `gen-workload` with `seed`: with
+    /// retractions and corrections of its own lines (`"line": K`).
+    pub fn generated(&self, claims: u32, seed: u64) -> PathBuf {
+        let file = self.tmp().join(format!("generated-{claims}-{seed}.jsonl"));
+        let (n, seed) = (claims.to_string(), seed.to_string());
+        let out = file.to_str().unwrap();
+        self.ok([
+            "gen-workload",
+            "--claims",
+            &n,
+            "--seed",
+            &seed,
+            "--out",
+            out,
+        ]);
+        file
+    }
+
+    /// Imports `generated(claims, seed)`.
+    pub fn import_generated(&self, claims: u32, seed: u64) {
+        let file = self.generated(claims, seed);
+        self.ok([OsStr::new("import"), file.as_os_str()]);
+    }
+
     /// `claimlog head`: "SEQ HASH".
     pub fn head(&self) -> String {
         self.ok(["head"]).trim().to_string()

@@ -108,18 +108,7 @@ fn show_of_an_unknown_claim_exits_2() {
 /// words are read, not when the store is opened.
 pub(crate) fn seed_behind_an_anchor() -> Store {
     let s = Store::seeded();
-    let more = s.tmp().join("more.jsonl");
-    let more = more.to_str().unwrap();
-    s.ok([
-        "gen-workload",
-        "--claims",
-        "100",
-        "--seed",
-        "7",
-        "--out",
-        more,
-    ]);
-    s.ok(["import", more]);
+    s.import_generated(100, 7);
     let head = s.head();
     let seq: u64 = head.split_whitespace().next().unwrap().parse().unwrap();
     assert!(seq > 128, "head {head}");
