@@ -1,4 +1,4 @@
-use super::output::{open, print_json};
+use super::output::{open, print_json, print_json_list};
 use super::total::{headline, Args as TotalArgs};
 use super::{CliError, CliResult};
 use claimlog::{Finding, Severity, Tolerance};
@@ -19,7 +19,6 @@ pub struct Args {
 }
 
 pub fn run(store: &Path, a: Args) -> CliResult {
-    use serde::ser::{SerializeSeq, Serializer};
     let s = open(store)?;
     let t = Tolerance {
         approx_percent: a.tolerance,
@@ -31,18 +30,15 @@ pub fn run(store: &Path, a: Args) -> CliResult {
         found += 1;
         bad += usize::from(f.severity == Severity::Inconsistent);
     };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if a.json {
-        let json = |e: serde_json::Error| CliError::from(anyhow::Error::from(e));
-        let mut ser = serde_json::Serializer::pretty(&mut out);
-        let mut list = ser.serialize_seq(None).map_err(json)?;
-        claimlog::check_each(s.cache(), t, |f| {
-            count(&f);
-            list.serialize_element(&f).map_err(json)
+        print_json_list(|push| {
+            claimlog::check_each(s.cache(), t, |f| {
+                count(&f);
+                push(&f)
+            })
         })?;
-        list.end().map_err(json)?;
-        writeln!(out).map_err(anyhow::Error::from)?;
     } else {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         claimlog::check_each(s.cache(), t, |f| -> CliResult {
             count(&f);
             if !a.problems_only || f.severity == Severity::Inconsistent {
@@ -56,8 +52,8 @@ pub fn run(store: &Path, a: Args) -> CliResult {
             a.tolerance
         )
         .map_err(anyhow::Error::from)?;
+        out.flush().map_err(anyhow::Error::from)?;
     }
-    out.flush().map_err(anyhow::Error::from)?;
     if bad > 0 {
         return Err(CliError::reported_failure());
     }

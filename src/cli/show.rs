@@ -1,9 +1,8 @@
 use super::log::{record_json, summary};
-use super::output::{date, open, print_json, time_ms};
+use super::output::{date, open, print_json, print_json_list, time_ms};
 use super::{CliError, CliResult};
 use claimlog::{ClaimEntry, FuzzyDate, Hash32, Period, Scope, Store};
 use serde::Serialize;
-use std::io::Write;
 use std::path::Path;
 
 #[derive(clap::Args, Debug)]
@@ -170,7 +169,16 @@ pub fn claims(store: &Path, a: ClaimsArgs) -> CliResult {
     }
     out.sort_by_key(|e| e.seq);
     if a.json {
-        return print_json_claims(s.whole_claims(out)?);
+        // One at a time: every claim of a metric, words included, would
+        // otherwise be held at once. A claim that cannot be read stops the
+        // list there and is the command's error.
+        return print_json_list(|push| {
+            for pair in s.whole_claims(out)? {
+                let (e, c) = pair?;
+                push(&Whole(e, c))?;
+            }
+            Ok(())
+        });
     }
     for e in &out {
         let c = &e.claim;
@@ -197,26 +205,12 @@ pub fn claims(store: &Path, a: ClaimsArgs) -> CliResult {
     Ok(())
 }
 
-/// Prints claims as `print_json` prints a list of them, one at a time: a
-/// listing of every claim of a metric would otherwise hold them all, words
-/// included. A claim that cannot be read stops the list where it is and
-/// is the command's error.
-fn print_json_claims(
-    claims: impl Iterator<Item = Result<(ClaimEntry, claimlog::Claim), claimlog::StoreError>>,
-) -> CliResult {
-    use serde::ser::{SerializeSeq, Serializer};
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let json = |e: serde_json::Error| CliError::from(anyhow::Error::from(e));
-    let mut ser = serde_json::Serializer::pretty(&mut out);
-    let mut list = ser.serialize_seq(None).map_err(json)?;
-    for pair in claims {
-        // On an error, what was printed stays (the writer flushes as it
-        // drops): the claims before the one that could not be read.
-        let (e, c) = pair?;
-        list.serialize_element(&e.with_whole(&c)).map_err(json)?;
+/// An entry and its whole claim, printed as `ClaimEntry::with_whole`
+/// shows them (owned, so that one list can hold each in turn).
+struct Whole(ClaimEntry, claimlog::Claim);
+
+impl Serialize for Whole {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.with_whole(&self.1).serialize(s)
     }
-    list.end().map_err(json)?;
-    writeln!(out).map_err(anyhow::Error::from)?;
-    out.flush().map_err(anyhow::Error::from)?;
-    Ok(())
 }

@@ -5,7 +5,7 @@
 
 use super::input::parse_line;
 use super::lines::{next_line, Line, MAX_LINE_BYTES};
-use super::plan::{IngestError, Item, Lines};
+use super::plan::{each_ahead, IngestError, Item, Lines};
 use std::io::{BufReader, Read, Seek};
 
 /// Lines of a file (an import's input).
@@ -52,9 +52,18 @@ const PARSE_HERE: u64 = 4;
 /// A line as the reading thread hands it over: parsed, or its text for
 /// the pass to parse.
 #[allow(clippy::large_enum_variant)] // as `Item` is: boxing would allocate per line
-enum Read1 {
+enum Handed {
     Item(Item),
     Text(String),
+}
+
+impl Handed {
+    fn into_item(self) -> Item {
+        match self {
+            Handed::Item(item) => item,
+            Handed::Text(t) => item(Line::Text(t)),
+        }
+    }
 }
 
 /// Calls `f` with `input`'s items in line order, parsed one thread ahead
@@ -63,27 +72,14 @@ fn each_line<R: Read + Send>(
     input: R,
     f: &mut dyn FnMut(u64, Item) -> Result<(), IngestError>,
 ) -> Result<u64, IngestError> {
-    crate::ahead::ahead(items(input), |items| {
-        let mut n = 0;
-        for read in items {
-            let (line, read) = read.map_err(IngestError::Io)?;
-            n = line;
-            f(
-                line,
-                match read {
-                    Read1::Item(item) => item,
-                    Read1::Text(t) => item(Line::Text(t)),
-                },
-            )?;
-        }
-        Ok(n)
-    })
+    let items = items(input).map(|r| r.map_err(IngestError::Io));
+    each_ahead(items, Handed::into_item, f)
 }
 
 /// The numbered lines of `input`; a read error ends them.
 fn items<R: Read + Send>(
     input: R,
-) -> impl Iterator<Item = Result<(u64, Read1), std::io::Error>> + Send {
+) -> impl Iterator<Item = Result<(u64, Handed), std::io::Error>> + Send {
     let mut r = BufReader::with_capacity(1 << 16, input);
     let mut buf = Vec::new();
     let mut n = 0u64;
@@ -98,8 +94,8 @@ fn items<R: Read + Send>(
                 Some(Ok((
                     n,
                     match line {
-                        Line::Text(t) if n.is_multiple_of(PARSE_HERE) => Read1::Text(t),
-                        line => Read1::Item(item(line)),
+                        Line::Text(t) if n.is_multiple_of(PARSE_HERE) => Handed::Text(t),
+                        line => Handed::Item(item(line)),
                     },
                 )))
             }

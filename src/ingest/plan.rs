@@ -119,9 +119,11 @@ pub enum Item {
 }
 
 /// Calls `f` with `items` in order, made one thread ahead (a file's lines
-/// parsed, a spool's decoded); returns the last line's number.
-pub(super) fn each_ahead(
-    items: impl Iterator<Item = Result<(u64, Item), IngestError>> + Send,
+/// parsed, a spool's decoded) and finished into an `Item` by `finish` on
+/// `f`'s thread; returns the last line's number.
+pub(super) fn each_ahead<T: Send>(
+    items: impl Iterator<Item = Result<(u64, T), IngestError>> + Send,
+    finish: impl Fn(T) -> Item,
     f: &mut dyn FnMut(u64, Item) -> Result<(), IngestError>,
 ) -> Result<u64, IngestError> {
     crate::ahead::ahead(items, |items| {
@@ -129,7 +131,7 @@ pub(super) fn each_ahead(
         for item in items {
             let (line, item) = item?;
             n = line;
-            f(line, item)?;
+            f(line, finish(item))?;
         }
         Ok(n)
     })

@@ -84,7 +84,7 @@ impl Lines for SpoolLines {
                     )))
                 })
         });
-        each_ahead(items, f)
+        each_ahead(items, |item| item, f)
     }
 }
 

@@ -35,11 +35,22 @@ pub struct ClaimRef {
     pub quote: String,
 }
 
+/// Every relation `check` tests, by the name its findings give it.
+pub const RELATIONS: [&str; 9] = [
+    "agreement",
+    "disagreement",
+    "parts_of_whole",
+    "cumulative_vs_parts",
+    "cumulative_decrease",
+    "stated_vs_summed",
+    "change_vs_stated",
+    "coverage",
+    "possible_same_event",
+];
+
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Finding {
-    /// agreement, disagreement, parts_of_whole, cumulative_vs_parts,
-    /// cumulative_decrease, stated_vs_summed, change_vs_stated, coverage,
-    /// possible_same_event.
+    /// One of RELATIONS.
     pub relation: &'static str,
     pub severity: Severity,
     pub subject: String,
@@ -223,7 +234,7 @@ pub fn check_each<E: From<ProjectError>>(
     // Findings that tie in the order keep the order they were found in,
     // and no finding ties with another metric's (subjects begin with the
     // metric): the order is the one a single pass over every claim gave.
-    let mut ordered = Ordered::new();
+    let mut ordered = Ordered::default();
     let mut metric: Vec<ClaimEntry> = Vec::new();
     for e in cache.claims() {
         let e = e?;

@@ -8,26 +8,13 @@
 //! naming 1.5M claims, 270 MB of text; a ledger of real reporting finds a
 //! few, which never leave memory.
 
-use super::check::{ClaimRef, Finding, Severity};
+use super::check::{ClaimRef, Finding, Severity, RELATIONS};
 use crate::project::ProjectError;
 use serde::Deserialize;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, Write};
-
-/// Every relation `check` tests, by the name findings give it.
-pub const RELATIONS: [&str; 9] = [
-    "agreement",
-    "disagreement",
-    "parts_of_whole",
-    "cumulative_vs_parts",
-    "cumulative_decrease",
-    "stated_vs_summed",
-    "change_vs_stated",
-    "coverage",
-    "possible_same_event",
-];
 
 /// Findings held in memory before a sorted run goes to disk. Small in
 /// debug builds, so that tests on a few claims go through the disk.
@@ -205,6 +192,7 @@ fn write_run(found: impl Iterator<Item = std::io::Result<Found>>) -> std::io::Re
 }
 
 /// Findings taken in any order, given back in printing order.
+#[derive(Default)]
 pub struct Ordered {
     memory: Vec<Found>,
     runs: Vec<Run>,
@@ -216,15 +204,15 @@ fn spill_error(e: std::io::Error) -> ProjectError {
 }
 
 impl Ordered {
-    pub fn new() -> Self {
-        Ordered {
-            memory: Vec::new(),
-            runs: Vec::new(),
-            found: 0,
-        }
-    }
-
     pub fn push(&mut self, finding: Finding) -> Result<(), ProjectError> {
+        // A run on disk names the relation, and reads back only those of
+        // RELATIONS: a new relation left out of it fails here, in tests,
+        // not on a store with more findings than a run.
+        debug_assert!(
+            RELATIONS.contains(&finding.relation),
+            "{}",
+            finding.relation
+        );
         let n = self.found;
         self.found += 1;
         self.memory.push(Found { n, finding });
@@ -305,7 +293,7 @@ mod tests {
                 )
             })
             .collect();
-        let mut ordered = Ordered::new();
+        let mut ordered = Ordered::default();
         for f in all.clone() {
             ordered.push(f).unwrap();
         }
