@@ -44,6 +44,17 @@ fn store_code(e: &StoreError) -> u8 {
         | StoreError::NotAStore(_)
         | StoreError::AlreadyExists(_) => 2,
         StoreError::Corrupt { .. } => 1,
+        StoreError::Cache(e) => project_code(e),
+        _ => 3,
+    }
+}
+
+fn project_code(e: &claimlog::ProjectError) -> u8 {
+    match e {
+        claimlog::ProjectError::NotFound(_) => 2,
+        // The log disagrees with the cache about a claim: what verify
+        // reports as an inconsistency.
+        claimlog::ProjectError::Words { .. } | claimlog::ProjectError::Record { .. } => 1,
         _ => 3,
     }
 }
@@ -56,14 +67,7 @@ impl From<StoreError> for CliError {
 
 impl From<claimlog::ProjectError> for CliError {
     fn from(e: claimlog::ProjectError) -> Self {
-        let code = match e {
-            claimlog::ProjectError::NotFound(_) => 2,
-            // The log disagrees with the cache about a claim: what verify
-            // reports as an inconsistency.
-            claimlog::ProjectError::Words { .. } => 1,
-            _ => 3,
-        };
-        CliError::new(code, e)
+        CliError::new(project_code(&e), e)
     }
 }
 

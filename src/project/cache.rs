@@ -47,7 +47,7 @@ pub struct Cache {
     path: PathBuf,
     /// The log the cache was folded from, where the claims' words are
     /// (`Cache::full_claim`); none for a snapshot's replay.
-    frames: Option<Mutex<FrameReader>>,
+    frames: Option<Arc<Mutex<FrameReader>>>,
 }
 
 fn open_sled(path: &Path) -> Result<sled::Db, String> {
@@ -67,9 +67,10 @@ fn open_sled(path: &Path) -> Result<sled::Db, String> {
 }
 
 impl Cache {
-    /// Opens the cache at `path`, starting afresh if it cannot be opened.
-    /// The bool says whether it was (re)created empty.
-    pub fn open(path: &Path) -> Result<(Cache, bool), ProjectError> {
+    /// Opens the cache at `path`, folded from the log in `log_dir`,
+    /// starting afresh if it cannot be opened. The bool says whether it
+    /// was (re)created empty.
+    pub fn open(path: &Path, log_dir: &Path) -> Result<(Cache, bool), ProjectError> {
         let (db, fresh) = match open_sled(path) {
             Ok(db) => (db, false),
             Err(why) => {
@@ -103,7 +104,7 @@ impl Cache {
             known: Arc::default(),
             _db: db,
             path: path.to_path_buf(),
-            frames: None,
+            frames: Some(Arc::new(Mutex::new(FrameReader::new(log_dir)))),
         };
         if !version_ok {
             cache.clear()?;
@@ -121,21 +122,20 @@ impl Cache {
             return self.clear();
         }
         let path = self.path.clone();
-        let log_dir = self.log_dir();
+        let Some(log_dir) = self.log_dir() else {
+            return self.clear();
+        };
         // The old database closes (its writer finishing first) before its
         // directory goes.
         drop(std::mem::replace(self, Cache::temporary()?));
         let _ = std::fs::remove_dir_all(&path);
-        let (mut fresh, _) = Cache::open(&path)?;
-        if let Some(dir) = log_dir {
-            fresh.set_log_dir(&dir);
-        }
-        *self = fresh;
+        *self = Cache::open(&path, &log_dir)?.0;
         Ok(())
     }
 
     /// A cache in a temporary directory, deleted on drop: for replaying a
-    /// snapshot's events without a store.
+    /// snapshot's events without a store. Having no log beside it, its id
+    /// index holds each claim's `g/` key stem, not where its record is.
     pub fn temporary() -> Result<Cache, ProjectError> {
         let db = sled::Config::new()
             .temporary(true)
@@ -158,12 +158,6 @@ impl Cache {
 
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// Names the log this cache is folded from: the claims' words are
-    /// read from it.
-    pub fn set_log_dir(&mut self, dir: &Path) {
-        self.frames = Some(Mutex::new(FrameReader::new(dir)));
     }
 
     fn log_dir(&self) -> Option<PathBuf> {
@@ -251,6 +245,7 @@ impl Cache {
             self.tree.clone(),
             Arc::clone(&self.writer.in_flight),
             Arc::clone(&self.known),
+            self.frames.clone(),
         )
     }
 
@@ -341,10 +336,9 @@ impl Cache {
 
     pub fn claim(&self, id: &Hash32) -> Result<Option<ClaimEntry>, ProjectError> {
         let tree = self.settled()?;
-        let Some(stem) = packed::get(tree, &keys::claim(id))? else {
+        let Some(at) = self.begin().claim_key(id)? else {
             return Ok(None);
         };
-        let at = keys::with_id(&stem, id);
         packed::get(tree, &at)?
             .map(|v| ClaimEntry::from_value(&at, &v))
             .transpose()

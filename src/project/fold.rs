@@ -10,7 +10,7 @@ use super::packed;
 use super::writer::{InFlight, Pending};
 use super::ProjectError;
 use crate::event::{claim_range, Event, Hash32, Record};
-use crate::log::Position;
+use crate::log::{FrameReader, Position};
 use crate::model::{Claim, Scope};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -55,6 +55,17 @@ impl<'a> ClaimBytes<'a> {
             content: content_of(claim),
         })
     }
+}
+
+/// The `g/` key of claim `claim`, whose id is `id`.
+pub(crate) fn claim_key(claim: &Claim, id: &Hash32) -> Vec<u8> {
+    keys::by_scope(
+        claim.metric.as_str(),
+        &claim.breakdown.to_string(),
+        &claim.scope,
+        &claim_content_hash(claim),
+        id,
+    )
 }
 
 /// The content hash of a claim from its canonical encoding.
@@ -120,6 +131,13 @@ pub struct Overlay {
     /// Set while filling an empty cache (project/bulk.rs): writes the fold
     /// never reads back go here instead of `pending`.
     pub(crate) spill: Option<Spill>,
+    /// The `g/` keys of the claims added through this overlay that a later
+    /// record may end (every one, or a bulk load's targets): their `c/`
+    /// entries point at frames the log may not hold yet.
+    added: foldhash::HashMap<Hash32, Vec<u8>>,
+    /// The log, where a committed claim's `c/` entry points (none for a
+    /// snapshot's replay, whose ended claims are all in `added`).
+    frames: Option<Arc<Mutex<FrameReader>>>,
 }
 
 /// Where a bulk load's writes go: the entries of claims no record ends,
@@ -148,13 +166,48 @@ impl Spill {
 }
 
 impl Overlay {
-    pub(crate) fn new(tree: sled::Tree, in_flight: Arc<InFlight>, known: Arc<Known>) -> Self {
+    pub(crate) fn new(
+        tree: sled::Tree,
+        in_flight: Arc<InFlight>,
+        known: Arc<Known>,
+        frames: Option<Arc<Mutex<FrameReader>>>,
+    ) -> Self {
         Overlay {
             tree,
             in_flight,
             known,
             pending: Writes::default(),
             spill: None,
+            added: Default::default(),
+            frames,
+        }
+    }
+
+    /// The `g/` key of claim `id`, if the ledger holds it: noted when this
+    /// overlay added it, else read from its record, where its `c/` entry
+    /// points (or, without a log, from the stem that entry holds).
+    pub(crate) fn claim_key(&self, id: &Hash32) -> Result<Option<Vec<u8>>, ProjectError> {
+        if let Some(key) = self.added.get(id) {
+            return Ok(Some(key.clone()));
+        }
+        let Some(value) = self.get(&keys::claim(id))? else {
+            return Ok(None);
+        };
+        match &self.frames {
+            Some(frames) => {
+                super::words::claim_key_at(frames, id, keys::position_of(&value)?).map(Some)
+            }
+            None => Ok(Some(keys::with_id(&value, id))),
+        }
+    }
+
+    /// What `c/<id>` holds for a claim whose `g/` key is `key` and whose
+    /// record starts at `pos`: that position, or, for a cache with no log
+    /// beside it (a snapshot's replay), the key's stem.
+    fn id_value(&self, key: &[u8], pos: Position) -> Vec<u8> {
+        match self.frames {
+            Some(_) => keys::position(pos),
+            None => keys::without_id(key),
         }
     }
 
@@ -324,13 +377,17 @@ fn add_claim(
         &content,
         &id,
     );
+    if kv.spill.as_ref().is_none_or(|s| s.targets.contains(&id)) {
+        kv.added.insert(id, at.clone());
+    }
     touch_day(kv, claim.metric.as_str(), &claim.scope, &breakdown, rec.seq);
     for year in std::iter::once(None).chain(claim.scope.years().map(Some)) {
         kv.set_derived(&keys::year(claim.metric.as_str(), &breakdown, year), || {
             enc(&(&claim.metric, &claim.breakdown, year))
         })?;
     }
-    kv.put(keys::claim(&id), keys::without_id(&at));
+    let pointer = kv.id_value(&at, pos);
+    kv.put(keys::claim(&id), pointer);
     let value = match encoded.and_then(|e| e.bytes) {
         Some(b) => {
             ClaimEntry::active_value_of_bytes(rec.seq, rec.recorded_at_ms, &replaces, pos, claim, b)
@@ -368,10 +425,9 @@ fn end_claim(
     status: ClaimStatus,
 ) -> Result<ClaimEntry, ProjectError> {
     let missing = || semantic(seq, format!("claim {} does not exist", id.short()));
-    let Some(stem) = kv.get(&keys::claim(id))? else {
+    let Some(key) = kv.claim_key(id)? else {
         return Err(missing());
     };
-    let key = keys::with_id(&stem, id);
     let Some(value) = kv.get(&key)? else {
         return Err(missing());
     };
@@ -484,7 +540,12 @@ mod tests {
 
     fn overlay() -> Overlay {
         let db = sled::Config::new().temporary(true).open().unwrap();
-        Overlay::new(db.open_tree("t").unwrap(), Arc::default(), Arc::default())
+        Overlay::new(
+            db.open_tree("t").unwrap(),
+            Arc::default(),
+            Arc::default(),
+            None,
+        )
     }
 
     /// A key pending removal is written again by `set_derived`, as `put`

@@ -2,6 +2,7 @@
 //! numbers so that byte order is numeric order.
 
 use crate::event::Hash32;
+use crate::log::Position;
 
 pub const VERSION: &[u8] = b"!version";
 pub const CHECKPOINT: &[u8] = b"!checkpoint";
@@ -11,8 +12,11 @@ pub const GENESIS: &[u8] = b"!genesis";
 /// rebuilt.
 pub const DIRTY: &[u8] = b"!dirty";
 
-/// `c/<id>`: the id index, logically one key per claim; the tree holds
-/// it packed in groups (project/packed.rs), as it does `g/` keys.
+/// `c/<id>`: the id index, logically one key per claim, whose value is
+/// where the claim's record starts in the log (`position`): the claim's
+/// `g/` key is computed from that record (a cache with no log beside it
+/// holds the key's stem instead, `without_id`). The tree holds it packed in
+/// groups (project/packed.rs), as it does `g/` keys.
 pub const CLAIM: &[u8] = b"c/";
 pub const SOURCE: &[u8] = b"S/";
 pub const BY_SCOPE: &[u8] = b"g/";
@@ -54,15 +58,27 @@ pub fn count(kind: &str) -> Vec<u8> {
     cat(&[COUNT, kind.as_bytes()])
 }
 
-/// What `c/<id>` holds: the claim's `g/` key without the id that ends it
-/// (the id is the `c/` key's own end).
+/// What `c/<id>` holds: where the claim's record starts in the log.
+/// Its `g/` key (about 35 bytes before the id) took a third of the cache.
+pub fn position(at: Position) -> Vec<u8> {
+    super::fold::enc(&(at.segment, at.offset))
+}
+
+/// What `c/<id>` holds in a cache with no log beside it (a snapshot's
+/// replay): the claim's `g/` key without the id that ends it.
 pub fn without_id(by_scope: &[u8]) -> Vec<u8> {
     by_scope[..by_scope.len().saturating_sub(32)].to_vec()
 }
 
-/// The `g/` key of claim `id` from what `c/<id>` holds.
+/// The `g/` key of claim `id` from the stem `without_id` made.
 pub fn with_id(stem: &[u8], id: &Hash32) -> Vec<u8> {
     cat(&[stem, &id.0])
+}
+
+/// The position a `c/` value holds.
+pub fn position_of(value: &[u8]) -> Result<Position, super::ProjectError> {
+    let (segment, offset): (u32, u64) = super::fold::dec(CLAIM, value)?;
+    Ok(Position { segment, offset })
 }
 
 /// The id stored at the end of an index key.

@@ -50,6 +50,10 @@ pub enum ProjectError {
         seq: u64,
         reason: String,
     },
+    /// A claim's record, where its `c/` entry points, could not be read
+    /// or is not the claim's (words.rs).
+    #[error("claim {id}: its record cannot be read from the log: {reason}")]
+    Record { id: String, reason: String },
     /// `check`'s findings could not be sorted through a temporary file
     /// (query/findings.rs).
     #[error("sorting check's findings on disk: {0}")]

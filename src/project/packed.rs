@@ -2,7 +2,8 @@
 //! writes see one logical key per claim for each of two indexes (the
 //! *families*):
 //!
-//! - `c/<id>` -> the stem of the claim's `g/` key (the id index);
+//! - `c/<id>` -> where the claim's record starts in the log (the id
+//!   index; keys.rs);
 //! - `g/<metric>\0<breakdown>\0<scope part><content[..8]><id>` -> the
 //!   claim's entry (keys.rs).
 //!

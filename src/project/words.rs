@@ -1,14 +1,48 @@
-//! A claim's words (quote, url, note) read back from the log. The cache
-//! keeps only what totals use (`ClaimCore`); whatever shows a claim whole
-//! reads its record by the position the entry noted, and takes it only if
-//! the record hashes to the claim's id and agrees with the entry.
+//! Claims read back from the log. The cache keeps only what totals use
+//! (`ClaimCore`); whatever shows a claim whole reads its record by the
+//! position the entry noted, and takes it only if the record hashes to
+//! the claim's id and agrees with the entry. The id index (`c/`) holds
+//! only that position, too: a claim's entry is found by its record.
 
 use super::cache::Cache;
 use super::entries::ClaimEntry;
 use super::ProjectError;
 use crate::chain::record_hash;
-use crate::event::decode_record;
+use crate::event::{decode_record, Hash32};
+use crate::log::{FrameReader, Position};
 use crate::model::Claim;
+use std::sync::Mutex;
+
+/// The `g/` key of claim `id`, whose record starts at `at` in the log
+/// `frames` reads: computed from the record, taken only if it hashes to
+/// `id` and adds a claim.
+pub(crate) fn claim_key_at(
+    frames: &Mutex<FrameReader>,
+    id: &Hash32,
+    at: Position,
+) -> Result<Vec<u8>, ProjectError> {
+    let fail = |reason: String| ProjectError::Record {
+        id: id.short(),
+        reason,
+    };
+    let frame = frames
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .read(at)
+        .map_err(|x| fail(x.to_string()))?;
+    let rec = decode_record(&frame.bytes).map_err(|x| fail(x.to_string()))?;
+    if record_hash(&rec.prev, &frame.bytes) != *id {
+        return Err(fail(format!(
+            "the record at segment {} offset {} is not the claim's (seq {}); run `claimlog verify`",
+            at.segment, at.offset, rec.seq
+        )));
+    }
+    let claim = rec
+        .event
+        .into_added_claim()
+        .ok_or_else(|| fail("the record adds no claim".into()))?;
+    Ok(super::fold::claim_key(&claim, id))
+}
 
 impl Cache {
     /// The whole claim of entry `e`, from its record in the log.

@@ -192,9 +192,8 @@ impl Store {
         if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
             let _ = std::fs::File::open(parent).and_then(|d| d.sync_all());
         }
-        let (mut cache, _) = Cache::open(&dir.join("cache"))?;
+        let (cache, _) = Cache::open(&dir.join("cache"), &dir.join("log"))?;
         cache.clear()?;
-        cache.set_log_dir(&dir.join("log"));
         Ok(Store {
             dir: dir.to_path_buf(),
             writer,

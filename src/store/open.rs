@@ -363,8 +363,7 @@ pub(super) fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> 
     }
     let lock = lock::acquire(dir)?;
     crate::project::remove_stale_runs(dir);
-    let (mut cache, fresh) = Cache::open(&dir.join("cache"))?;
-    cache.set_log_dir(&log_dir);
+    let (mut cache, fresh) = Cache::open(&dir.join("cache"), &log_dir)?;
     // A dirty cache holds part of a batch that never completed.
     let cp = if fresh || cache.is_dirty()? {
         None

@@ -97,7 +97,7 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
     let scratch = if deep {
         let scratch_dir = tempdir_for_scratch(dir);
         let _ = std::fs::remove_dir_all(&scratch_dir);
-        Some(Cache::open(&scratch_dir)?.0)
+        Some(Cache::open(&scratch_dir, &log_dir)?.0)
     } else {
         None
     };
@@ -348,7 +348,7 @@ fn check_cache(
             None,
         ),
         _ => {
-            let (cache, fresh) = Cache::open(&cache_dir)?;
+            let (cache, fresh) = Cache::open(&cache_dir, &dir.join("log"))?;
             if fresh || cache.is_dirty()? {
                 // Nothing to compare: the next open rebuilds it.
                 return Ok(());

@@ -143,3 +143,24 @@ fn retract_and_correct_need_a_non_blank_reason() {
         &["--reason", "must not be empty"],
     );
 }
+
+/// The id index points at a claim's record, and the claim's entry is found
+/// from that record: a record whose words were changed in the log is not
+/// the claim's, so retracting or correcting it is refused (exit 1, a
+/// pointer to `verify`) and nothing is appended.
+#[test]
+fn retract_and_correct_refuse_a_claim_whose_record_was_changed_in_the_log() {
+    let s = crate::show::seed_behind_an_anchor();
+    let id = claim_id(&s, "people_returned", "seed-001-outlet", 1358);
+    crate::show::change_words_in_the_log(&s);
+    let head = s.head();
+    for args in [
+        vec!["retract", &id[..], "--reason", "outlet not named"],
+        vec!["correct", &id[..], "--exact", "1359", "--reason", "typo"],
+    ] {
+        let r = s.run(args);
+        assert_eq!(r.code, Some(1), "{r:#?}");
+        assert!(r.stderr.contains("claimlog verify"), "{}", r.stderr);
+        assert_eq!(s.head(), head);
+    }
+}
