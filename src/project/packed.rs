@@ -11,10 +11,10 @@
 //! consecutive logical keys of one family, as a sorted list of (bytes
 //! shared with the group's key, the rest of the key, value). Where a group
 //! starts is decided by the keys alone: a key whose id (the last 32 bytes
-//! of both kinds of key, a blake3 hash) ends in `boundary_bits` zero bits
+//! of both kinds of key, a blake3 hash) ends in `BOUNDARY_BITS` zero bits
 //! is a *boundary* and starts a group keyed by itself; the keys before a
 //! family's first boundary are in its *head* group, keyed by the family's
-//! prefix. So a group holds on average 2^bits keys (8 claims, 32 ids),
+//! prefix. So a group holds on average 32 keys,
 //! however many claims share a day or a period, and the same set of keys
 //! is always packed the same way, whatever order it was written in: a
 //! rebuilt cache has the same bytes as the one it replaces.
@@ -23,8 +23,9 @@
 //! than its bytes. At 1M claims a bulk load wrote 1.1M entries, 7-8 s of
 //! sled writes; a raw sled tree takes the same bytes as 200 000 entries of
 //! 1.4 KB in a third of the time (docs/PERFORMANCE.md). Groups stay near
-//! 2 KB because sled keeps sixteen entries to a leaf and writes a leaf
-//! over 128 KB as a file of its own. Groups keyed by a fixed part of the
+//! 2 KB as stored (claim entries compressed: `compressed`) because sled
+//! keeps sixteen entries to a leaf and writes a leaf over 128 KB as a file
+//! of its own. Groups keyed by a fixed part of the
 //! key (its scope part, say) would grow with the claims that share it, and
 //! every append to one would rewrite it whole.
 //!
@@ -83,18 +84,14 @@ fn claim_scope_end(key: &[u8]) -> Option<usize> {
 }
 
 /// Low bits of a key's last byte that must be zero for it to start a
-/// group: about 8 claim entries (some 2 KB) or 32 ids a group.
-fn boundary_bits(family: &[u8]) -> u32 {
-    if family == keys::CLAIM {
-        5
-    } else {
-        3
-    }
-}
+/// group: about 32 keys a group, some 1.2 KB of ids or 2.4 KB of claim
+/// entries (4 KB before compression). Claim groups of 8 took 28 % more
+/// disk at 1M: more group keys, and less for lz4 to find again.
+const BOUNDARY_BITS: u32 = 5;
 
-/// Whether packed key `key` of `family` starts a group.
-fn is_boundary(family: &[u8], key: &[u8]) -> bool {
-    let mask = (1u8 << boundary_bits(family)) - 1;
+/// Whether packed key `key` (of either family) starts a group.
+fn is_boundary(key: &[u8]) -> bool {
+    let mask = (1u8 << BOUNDARY_BITS) - 1;
     key.last().is_some_and(|b| b & mask == 0)
 }
 
@@ -107,8 +104,43 @@ fn shared_len(a: &[u8], b: &[u8]) -> usize {
     a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 
+/// Bytes a compressed group may unpack to: far above any group (about 4
+/// KB, 32 claims), so that a damaged length cannot ask for gigabytes.
+const MAX_UNPACKED: usize = 64 << 20;
+
+/// Whether groups of the family of group key `group` are compressed:
+/// claim entries are (lz4: a group's claims share a metric and nearby
+/// days, and often a source, a speaker, a label and the time they were
+/// recorded, 0.66 of their bytes at 1M); ids and positions are not (1.00).
+fn compressed(group: &[u8]) -> bool {
+    group.starts_with(keys::BY_SCOPE)
+}
+
+/// A group's members as `encode` stored them: its value, uncompressed.
+fn unpacked<'a>(group: &[u8], value: &'a [u8]) -> Result<std::borrow::Cow<'a, [u8]>, ProjectError> {
+    if !compressed(group) {
+        return Ok(std::borrow::Cow::Borrowed(value));
+    }
+    let bad = |reason: String| ProjectError::BadValue {
+        key: String::from_utf8_lossy(group).into_owned(),
+        reason,
+    };
+    let (len, body) = value
+        .split_first_chunk::<4>()
+        .ok_or_else(|| bad("a compressed group has no length".into()))?;
+    let len = usize::try_from(u32::from_le_bytes(*len)).unwrap_or(usize::MAX);
+    if len > MAX_UNPACKED {
+        return Err(bad(format!("a compressed group says it holds {len} bytes")));
+    }
+    let out = lz4_flex::block::decompress(body, len).map_err(|e| bad(e.to_string()))?;
+    if out.len() != len {
+        return Err(bad("a compressed group is shorter than it says".into()));
+    }
+    Ok(std::borrow::Cow::Owned(out))
+}
+
 fn decode(group: &[u8], value: &[u8]) -> Result<Members, ProjectError> {
-    let stored: Stored = dec(group, value)?;
+    let stored: Stored = dec(group, &unpacked(group, value)?)?;
     stored
         .into_iter()
         .map(|(shared, rest, v)| {
@@ -130,7 +162,12 @@ fn encode(group: &[u8], members: &Members) -> Vec<u8> {
             (shared as u32, k[shared..].to_vec(), v.clone())
         })
         .collect();
-    enc(&stored)
+    let bytes = enc(&stored);
+    if compressed(group) {
+        lz4_flex::block::compress_prepend_size(&bytes)
+    } else {
+        bytes
+    }
 }
 
 /// The last group whose key is within `from..to`, as the tree holds it.
@@ -178,8 +215,9 @@ pub(crate) fn get(tree: &sled::Tree, key: &[u8]) -> Result<Option<Vec<u8>>, Proj
 /// in place: a lookup (each single append makes a few) decodes no other
 /// member and copies only the value it returns.
 fn member(group: &[u8], value: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>, ProjectError> {
+    let value = unpacked(group, value)?;
     let (stored, _): (StoredRef, usize) =
-        bincode::borrow_decode_from_slice(value, bincode::config::standard()).map_err(|e| {
+        bincode::borrow_decode_from_slice(&value, bincode::config::standard()).map_err(|e| {
             ProjectError::BadValue {
                 key: String::from_utf8_lossy(group).into_owned(),
                 reason: e.to_string(),
@@ -393,7 +431,7 @@ where
             }
             None => open_for(tree, f, k)?,
         };
-        let boundary = is_boundary(f, k);
+        let boundary = is_boundary(k);
         match v {
             Some(v) if boundary && o.key != k => {
                 // `k` starts a group: the members from it on move there.
@@ -521,7 +559,7 @@ impl<I: Iterator<Item = Entry>> Iterator for Packer<I> {
                 self.out.push_back(Ok((k, v)));
                 continue;
             };
-            let boundary = is_boundary(f, &k);
+            let boundary = is_boundary(&k);
             match self.open.as_mut() {
                 Some((of, _, members)) if *of == f && !boundary => members.push((k, v)),
                 _ => {
@@ -602,6 +640,61 @@ mod tests {
         let bad = enc(&vec![(u32::MAX, b"x".to_vec(), b"v".to_vec())]);
         assert!(decode(&group, &bad).is_err());
         assert!(member(&group, &bad, &members[0].0).is_err());
+    }
+
+    /// Claim groups are stored compressed, id groups as they are; a
+    /// compressed group whose length or body is damaged is refused as a
+    /// bad value (a damaged cache is rebuilt), never unpacked into a
+    /// buffer as large as its length word says.
+    #[test]
+    fn claim_groups_are_compressed_and_a_damaged_one_is_refused() {
+        let claim = |i: u64| keys::by_scope("people_returned", "", &scope(3), &hash(i), &hash(i));
+        let group = claim(1);
+        let members: Members = (1..40u64)
+            .map(|i| (claim(i), b"a value the claims of a day share".to_vec()))
+            .filter(|(k, _)| k >= &group)
+            .collect::<BTreeMap<_, _>>()
+            .into_iter()
+            .collect();
+        let plain = enc(&members
+            .iter()
+            .map(|(k, v)| {
+                let n = shared_len(&group, k);
+                (n as u32, k[n..].to_vec(), v.clone())
+            })
+            .collect::<Stored>());
+        let value = encode(&group, &members);
+        assert!(
+            value.len() < plain.len(),
+            "{} >= {}",
+            value.len(),
+            plain.len()
+        );
+        assert_eq!(decode(&group, &value).unwrap(), members);
+        assert_eq!(
+            member(&group, &value, &members[1].0).unwrap().as_ref(),
+            Some(&members[1].1)
+        );
+        let ids = keys::claim(&hash(1));
+        assert_eq!(
+            encode(&ids, &vec![(ids.clone(), b"v".to_vec())]),
+            enc(&vec![(34u32, Vec::<u8>::new(), b"v".to_vec())])
+        );
+
+        let mut huge = value.clone();
+        huge[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let mut short = value.clone();
+        short.truncate(value.len() / 2);
+        for bad in [huge, short, value[..2].to_vec()] {
+            assert!(matches!(
+                decode(&group, &bad),
+                Err(ProjectError::BadValue { .. })
+            ));
+            assert!(matches!(
+                member(&group, &bad, &members[0].0),
+                Err(ProjectError::BadValue { .. })
+            ));
+        }
     }
 
     #[test]
@@ -947,7 +1040,7 @@ mod concurrent_reads {
         let db = sled::Config::new().temporary(true).open().unwrap();
         let tree = db.open_tree("t").unwrap();
         let (a, b, x) = (c(1, 0x00), c(5, 0x00), c(6, 0x01));
-        assert!(is_boundary(keys::CLAIM, &b) && !is_boundary(keys::CLAIM, &x));
+        assert!(is_boundary(&b) && !is_boundary(&x));
         let v = b"v".to_vec();
         write_sorted(&tree, [&a, &x].into_iter().map(|k| Ok((k, Some(&v))))).unwrap();
         let stop = AtomicBool::new(false);
