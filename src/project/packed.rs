@@ -14,7 +14,7 @@
 //! of both kinds of key, a blake3 hash) ends in `BOUNDARY_BITS` zero bits
 //! is a *boundary* and starts a group keyed by itself; the keys before a
 //! family's first boundary are in its *head* group, keyed by the family's
-//! prefix. So a group holds on average 32 keys,
+//! prefix. So a group holds on average 16 keys,
 //! however many claims share a day or a period, and the same set of keys
 //! is always packed the same way, whatever order it was written in: a
 //! rebuilt cache has the same bytes as the one it replaces.
@@ -22,10 +22,11 @@
 //! Why: sled's write time, memory and disk follow its entry count more
 //! than its bytes. At 1M claims a bulk load wrote 1.1M entries, 7-8 s of
 //! sled writes; a raw sled tree takes the same bytes as 200 000 entries of
-//! 1.4 KB in a third of the time (docs/PERFORMANCE.md). Groups stay near
-//! 2 KB as stored (claim entries compressed: `compressed`) because sled
-//! keeps sixteen entries to a leaf and writes a leaf over 128 KB as a file
-//! of its own. Groups keyed by a fixed part of the
+//! 1.4 KB in a third of the time (docs/PERFORMANCE.md). Groups stay
+//! small (about 1 KB as stored; claim entries are compressed:
+//! `compressed`) because sled keeps sixteen entries to a leaf, writes a
+//! leaf over 128 KB as a file of its own, and rewrites a group and, every
+//! tenth time, its leaf on every single append. Groups keyed by a fixed part of the
 //! key (its scope part, say) would grow with the claims that share it, and
 //! every append to one would rewrite it whole.
 //!
@@ -84,10 +85,14 @@ fn claim_scope_end(key: &[u8]) -> Option<usize> {
 }
 
 /// Low bits of a key's last byte that must be zero for it to start a
-/// group: about 32 keys a group, some 1.2 KB of ids or 2.4 KB of claim
-/// entries (4 KB before compression). Claim groups of 8 took 28 % more
-/// disk at 1M: more group keys, and less for lz4 to find again.
-const BOUNDARY_BITS: u32 = 5;
+/// group: about 16 keys a group, some 0.6 KB of ids or 1.2 KB of claim
+/// entries (2 KB before compression). Measured at 1M (docs/PERFORMANCE.md,
+/// sixteenth session): a freshly loaded cache took 245, 229 and 212 MB
+/// with groups of 8, 16 and 32, but every single append rewrites its two
+/// groups, and sled their leaves (16 groups) every tenth time, which it
+/// does not reclaim soon: 18 000 appends grew it by 71-96 MB with groups
+/// of 16 and 137-180 MB with groups of 32.
+const BOUNDARY_BITS: u32 = 4;
 
 /// Whether packed key `key` (of either family) starts a group.
 fn is_boundary(key: &[u8]) -> bool {
@@ -104,8 +109,8 @@ fn shared_len(a: &[u8], b: &[u8]) -> usize {
     a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 
-/// Bytes a compressed group may unpack to: far above any group (about 4
-/// KB, 32 claims), so that a damaged length cannot ask for gigabytes.
+/// Bytes a compressed group may unpack to: far above any group (about 2
+/// KB, 16 claims), so that a damaged length cannot ask for gigabytes.
 const MAX_UNPACKED: usize = 64 << 20;
 
 /// Whether groups of the family of group key `group` are compressed:
