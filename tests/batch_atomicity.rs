@@ -75,6 +75,7 @@ fn reopen_from_a_checkpoint_in_a_later_segment() {
     let opts = StoreOptions {
         segment_bytes: 512,
         recorded_by: None,
+        ..StoreOptions::default()
     };
     {
         let mut s = Store::create(&dir, Origin::new("t.example/x").unwrap(), opts.clone()).unwrap();

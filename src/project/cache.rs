@@ -228,6 +228,7 @@ impl Cache {
                     let (k, v) = e?;
                     tree.insert(k, v)?;
                 }
+                super::compaction::forget_baseline(&self.path);
             }
             Sorted::Logical => {
                 packed::write_sorted(tree, entries.map(|kv| kv.map(|(k, v)| (k, Some(v)))))?

@@ -3,6 +3,7 @@
 
 mod bulk;
 mod cache;
+pub mod compaction;
 mod entries;
 mod fold;
 mod keys;

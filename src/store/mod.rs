@@ -72,6 +72,9 @@ pub struct StoreOptions {
     pub segment_bytes: u64,
     /// Put in each record's `recorded_by`.
     pub recorded_by: Option<Name>,
+    /// A cache whose files are smaller than this is not rebuilt on close
+    /// for having grown (project/compaction.rs).
+    pub rebuild_cache_from_bytes: u64,
 }
 
 impl Default for StoreOptions {
@@ -79,6 +82,7 @@ impl Default for StoreOptions {
         StoreOptions {
             segment_bytes: DEFAULT_SEGMENT_BYTES,
             recorded_by: None,
+            rebuild_cache_from_bytes: crate::project::compaction::MIN_BYTES,
         }
     }
 }
@@ -112,6 +116,9 @@ pub struct Store {
     cache: Cache,
     head: Head,
     opts: StoreOptions,
+    /// Whether this store appended since it was opened: a closing store
+    /// that did may compact its cache (project/compaction.rs).
+    appended: bool,
     _lock: lock::StoreLock,
 }
 
@@ -203,6 +210,7 @@ impl Store {
                 hash: Hash32::ZERO,
             },
             opts,
+            appended: false,
             _lock: lock,
         })
     }
@@ -393,13 +401,25 @@ impl Store {
 
 impl Drop for Store {
     /// Leaves the cache on disk as of the last append, so the next open has
-    /// nothing to catch up. Best effort: a cache behind the log is repaired
-    /// on open.
+    /// nothing to catch up, and rebuilt if appends have grown its files
+    /// past their bound (project/compaction.rs). Best effort: a cache
+    /// behind the log is repaired on open.
     fn drop(&mut self) {
         if let Err(e) = self.cache.flush() {
             tracing::warn!(
                 "flushing the cache on close failed ({e}); the next open catches up from the log"
             );
+            return;
+        }
+        if self.appended && self.cache.outgrown(self.opts.rebuild_cache_from_bytes) {
+            let started = std::time::Instant::now();
+            let rebuilt = self.rebuild_cache().and_then(|()| self.flush());
+            match rebuilt {
+                Ok(()) => tracing::debug!("cache outgrown: rebuilt in {:?}", started.elapsed()),
+                Err(e) => tracing::warn!(
+                    "rebuilding the outgrown cache failed ({e}); the next open rebuilds it"
+                ),
+            }
         }
     }
 }
@@ -658,6 +678,7 @@ impl<'a> Batch<'a> {
         self.store.writer.begin(first)?;
         self.store.writer.finish(&self.frames)?;
         self.committed = true;
+        self.store.appended = true;
         self.store.head = Head {
             seq: last.seq,
             hash: last.hash,

@@ -407,6 +407,7 @@ pub(super) fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> 
         cache,
         head: end.head,
         opts,
+        appended: false,
         _lock: lock,
     })
 }

@@ -20,6 +20,7 @@ pub fn opts(segment_bytes: u64) -> StoreOptions {
     StoreOptions {
         segment_bytes,
         recorded_by: None,
+        ..StoreOptions::default()
     }
 }
 

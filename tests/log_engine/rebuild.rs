@@ -598,3 +598,71 @@ fn bulk_batch_whose_sort_fails_in_its_first_part_leaves_the_log_clean() {
     assert!(r.ok(), "{:?}", r.problem);
     assert_eq!(reopened.unwrap(), head.seq + 1);
 }
+
+/// The note of the cache's size after its last load (project/compaction.rs).
+fn loaded_size(dir: &Path) -> Option<u64> {
+    std::fs::read_to_string(dir.join("cache").join("loaded-size"))
+        .ok()
+        .map(|s| s.trim().parse().unwrap())
+}
+
+/// Single appends leave space in sled's file that sled does not give
+/// back: a store closing after it appended rebuilds its cache once the
+/// cache's files have grown past 1.5 times their size after its last load
+/// (noted on the first close after it). The rebuilt cache holds the same
+/// bytes; a store that only read does not rebuild.
+#[test]
+fn a_store_closing_after_appends_rebuilds_an_outgrown_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let opts = claimlog::StoreOptions {
+        rebuild_cache_from_bytes: 0,
+        ..opts(SEG)
+    };
+    let s = build(&dir);
+    let before = s.cache().dump().unwrap();
+    drop(s);
+    let noted = loaded_size(&dir).expect("the first close notes the size");
+    assert!(noted > 0);
+
+    // Not outgrown (a note far above the files): closing after an append
+    // leaves the note alone.
+    let far = 1u64 << 50;
+    std::fs::write(dir.join("cache").join("loaded-size"), far.to_string()).unwrap();
+    let mut s = crate::common::unlocked(|| Store::open(&dir, opts.clone())).unwrap();
+    s.append(vec![source_event("one-more")]).unwrap();
+    let head = s.head();
+    let expected = s.cache().dump().unwrap();
+    assert_ne!(expected, before);
+    drop(s);
+    assert_eq!(loaded_size(&dir), Some(far));
+
+    // Outgrown, but nothing appended: nothing is rebuilt.
+    std::fs::write(dir.join("cache").join("loaded-size"), "1").unwrap();
+    let s = crate::common::unlocked(|| Store::open(&dir, opts.clone())).unwrap();
+    assert_eq!(s.cache().dump().unwrap(), expected);
+    drop(s);
+    assert_eq!(loaded_size(&dir), Some(1));
+
+    // Outgrown, and appended: rebuilt on close, the note forgotten until
+    // the next close notes the new size.
+    let mut s = crate::common::unlocked(|| Store::open(&dir, opts.clone())).unwrap();
+    s.append(vec![claim_event("one-more", "people_returned", 7)])
+        .unwrap();
+    let expected = s.cache().dump().unwrap();
+    drop(s);
+    assert_eq!(loaded_size(&dir), None, "rebuilt");
+    let s = crate::common::unlocked(|| Store::open(&dir, opts.clone())).unwrap();
+    assert_eq!(s.head().seq, head.seq + 1);
+    assert_eq!(s.cache().dump().unwrap(), expected);
+    drop(s);
+    let r = check(&dir, true);
+    assert!(r.ok(), "{:?}", r.problem);
+
+    // With the default bound (64 MiB) a small cache is never rebuilt.
+    std::fs::write(dir.join("cache").join("loaded-size"), "1").unwrap();
+    let mut s = open(&dir, SEG);
+    s.append(vec![source_event("last")]).unwrap();
+    drop(s);
+    assert_eq!(loaded_size(&dir), Some(1));
+}
