@@ -8,10 +8,10 @@
 //! fsyncs competed with the log's). At 1M claims, 145,000 appends grew the
 //! cache from 213 MB to 1 GB (docs/PERFORMANCE.md, sixteenth session).
 //!
-//! So the size of the cache's files is noted after a load into an empty
-//! cache (a rebuild, a first open, a first import), and a store closing
-//! after it appended rebuilds its cache once the files have grown past
-//! `GROWTH` times that. A rebuild, not a copy of the tree into a new sled
+//! So the size of the cache's files is noted after a rebuild, or on the
+//! first close after another load into an empty cache (a first open, a
+//! first import), and a store closing after it appended rebuilds its cache
+//! once the files have grown past `GROWTH` times that. A rebuild, not a copy of the tree into a new sled
 //! file: the copy took a third of the time at 1M but 175-240 MB of memory
 //! and left files of 245 to 334 MB from the same tree; a rebuild's load
 //! is sorted, bounded in memory, and gives the same files every time.
@@ -78,6 +78,15 @@ pub(crate) fn forget_baseline(cache_dir: &Path) {
 }
 
 impl Cache {
+    /// Notes the size of the cache's files now: after a rebuild, which
+    /// flushes first.
+    pub fn note_loaded_size(&self) {
+        let dir = self.path();
+        if !dir.as_os_str().is_empty() {
+            write_baseline(dir, size_on_disk(dir));
+        }
+    }
+
     /// Whether the cache's files, `min_bytes` or more, have grown past
     /// `GROWTH` times their noted size. With no note (a cache loaded since,
     /// or one older than the note), the size now is noted and the answer

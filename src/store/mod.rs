@@ -379,7 +379,8 @@ impl Store {
         Ok(())
     }
 
-    /// Empties the cache and replays the whole log into it.
+    /// Empties the cache, replays the whole log into it and flushes it,
+    /// noting the size of its files (project/compaction.rs).
     pub fn rebuild_cache(&mut self) -> Result<(), StoreError> {
         self.cache.reset()?;
         let end = open::replay(&self.log_dir(), &self.cache, None, None)?;
@@ -389,6 +390,8 @@ impl Store {
                 reason: "the log changed under an open store".into(),
             });
         }
+        self.cache.flush()?;
+        self.cache.note_loaded_size();
         Ok(())
     }
 
@@ -413,8 +416,7 @@ impl Drop for Store {
         }
         if self.appended && self.cache.outgrown(self.opts.rebuild_cache_from_bytes) {
             let started = std::time::Instant::now();
-            let rebuilt = self.rebuild_cache().and_then(|()| self.flush());
-            match rebuilt {
+            match self.rebuild_cache() {
                 Ok(()) => tracing::debug!("cache outgrown: rebuilt in {:?}", started.elapsed()),
                 Err(e) => tracing::warn!(
                     "rebuilding the outgrown cache failed ({e}); the next open rebuilds it"
