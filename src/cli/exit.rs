@@ -44,7 +44,9 @@ fn store_code(e: &StoreError) -> u8 {
         | StoreError::NotAStore(_)
         | StoreError::AlreadyExists(_) => 2,
         StoreError::Corrupt { .. } => 1,
-        StoreError::Cache(e) => project_code(e),
+        StoreError::Cache(
+            e @ (claimlog::ProjectError::Words { .. } | claimlog::ProjectError::Record { .. }),
+        ) => project_code(e),
         _ => 3,
     }
 }

@@ -228,7 +228,7 @@ impl Cache {
                     let (k, v) = e?;
                     tree.insert(k, v)?;
                 }
-                super::compaction::forget_baseline(&self.path);
+                self.note_loaded_size();
             }
             Sorted::Logical => {
                 packed::write_sorted(tree, entries.map(|kv| kv.map(|(k, v)| (k, Some(v)))))?

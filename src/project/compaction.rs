@@ -8,10 +8,10 @@
 //! fsyncs competed with the log's). At 1M claims, 145,000 appends grew the
 //! cache from 213 MB to 1 GB (docs/PERFORMANCE.md, sixteenth session).
 //!
-//! So the size of the cache's files is noted after a rebuild, or on the
-//! first close after another load into an empty cache (a first open, a
-//! first import), and a store closing after it appended rebuilds its cache
-//! once the files have grown past `GROWTH` times that. A rebuild, not a copy of the tree into a new sled
+//! So the size of the cache's files is noted after every load into an
+//! empty cache (a rebuild, a first open, a first import), and a store
+//! closing after it appended rebuilds its cache once the files have grown
+//! past `GROWTH` times that. A rebuild, not a copy of the tree into a new sled
 //! file: the copy took a third of the time at 1M but 175-240 MB of memory
 //! and left files of 245 to 334 MB from the same tree; a rebuild's load
 //! is sorted, bounded in memory, and gives the same files every time.
@@ -69,17 +69,10 @@ fn write_baseline(cache_dir: &Path, bytes: u64) {
     }
 }
 
-/// Forgets the noted size: a cache just filled by one sorted load is as
-/// compact as it gets, and the next `outgrown` notes its size.
-pub(crate) fn forget_baseline(cache_dir: &Path) {
-    if !cache_dir.as_os_str().is_empty() {
-        let _ = std::fs::remove_file(cache_dir.join(BASELINE));
-    }
-}
-
 impl Cache {
-    /// Notes the size of the cache's files now: after a rebuild, which
-    /// flushes first.
+    /// Notes the size of the cache's files now: after a sorted load into
+    /// an empty cache (as compact as sled makes it; what is not flushed yet
+    /// is a few MB at most), and again after a rebuild, which flushes.
     pub fn note_loaded_size(&self) {
         let dir = self.path();
         if !dir.as_os_str().is_empty() {
@@ -88,9 +81,9 @@ impl Cache {
     }
 
     /// Whether the cache's files, `min_bytes` or more, have grown past
-    /// `GROWTH` times their noted size. With no note (a cache loaded since,
-    /// or one older than the note), the size now is noted and the answer
-    /// is no.
+    /// `GROWTH` times their noted size. With no note (a cache older than
+    /// the note, or one whose note could not be written), the size now is
+    /// noted and the answer is no.
     pub fn outgrown(&self, min_bytes: u64) -> bool {
         let dir = self.path();
         if dir.as_os_str().is_empty() {

@@ -201,6 +201,16 @@ impl Overlay {
         }
     }
 
+    /// Hands the note of claim `id`'s `g/` key, if this overlay added it,
+    /// to `next`, the overlay that follows it in one batch: a batch that
+    /// writes a part keeps its last frame in memory, so that claim cannot
+    /// be read back from the log yet (a review found it refused).
+    pub(crate) fn hand_over(&mut self, next: &mut Overlay, id: &Hash32) {
+        if let Some(key) = self.added.remove(id) {
+            next.added.insert(*id, key);
+        }
+    }
+
     /// What `c/<id>` holds for a claim whose `g/` key is `key` and whose
     /// record starts at `pos`: that position, or, for a cache with no log
     /// beside it (a snapshot's replay), the key's stem.

@@ -51,6 +51,10 @@ pub enum ProjectError {
         seq: u64,
         reason: String,
     },
+    /// The log beside the cache could not be read (an I/O error, not a
+    /// record that disagrees with the cache).
+    #[error("reading the log: {0}")]
+    LogRead(crate::log::LogError),
     /// A claim's record, where its `c/` entry points, could not be read
     /// or is not the claim's (words.rs).
     #[error("claim {id}: its record cannot be read from the log: {reason}")]

@@ -9,9 +9,21 @@ use super::entries::ClaimEntry;
 use super::ProjectError;
 use crate::chain::record_hash;
 use crate::event::{decode_record, Hash32};
-use crate::log::{FrameReader, Position};
+use crate::log::{FrameReader, LogError, Position};
 use crate::model::Claim;
 use std::sync::Mutex;
+
+/// What a failed read of a claim's frame says: the log disagrees with
+/// the cache (`fail`: exit 1, run verify) unless the system could not read
+/// a segment that is there (an I/O error: exit 3).
+fn unreadable(e: LogError, fail: impl FnOnce(String) -> ProjectError) -> ProjectError {
+    match e {
+        LogError::Io { ref source, .. } if source.kind() != std::io::ErrorKind::NotFound => {
+            ProjectError::LogRead(e)
+        }
+        e => fail(e.to_string()),
+    }
+}
 
 /// The `g/` key of claim `id`, whose record starts at `at` in the log
 /// `frames` reads: computed from the record, taken only if it hashes to
@@ -29,7 +41,7 @@ pub(crate) fn claim_key_at(
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .read(at)
-        .map_err(|x| fail(x.to_string()))?;
+        .map_err(|x| unreadable(x, fail))?;
     let rec = decode_record(&frame.bytes).map_err(|x| fail(x.to_string()))?;
     if record_hash(&rec.prev, &frame.bytes) != *id {
         return Err(fail(format!(
@@ -55,7 +67,7 @@ impl Cache {
         let frame = self
             .frame_at(e.at)
             .ok_or_else(|| fail("this cache has no log beside it".into()))?
-            .map_err(|x| fail(x.to_string()))?;
+            .map_err(|x| unreadable(x, fail))?;
         let rec = decode_record(&frame.bytes).map_err(|x| fail(x.to_string()))?;
         if rec.seq != e.seq || record_hash(&rec.prev, &frame.bytes) != e.id {
             return Err(fail(format!(

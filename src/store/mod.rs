@@ -628,7 +628,10 @@ impl<'a> Batch<'a> {
         match self.bulk.as_mut() {
             Some(bulk) => bulk.spill()?,
             None => {
-                let overlay = std::mem::replace(&mut self.overlay, self.store.cache.begin());
+                let mut overlay = std::mem::replace(&mut self.overlay, self.store.cache.begin());
+                if let Some(last) = self.last {
+                    overlay.hand_over(&mut self.overlay, &last.hash);
+                }
                 self.store.cache.commit_partial(overlay)?;
                 self.cache_touched = true;
             }

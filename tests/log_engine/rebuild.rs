@@ -666,3 +666,47 @@ fn a_store_closing_after_appends_rebuilds_an_outgrown_cache() {
     drop(s);
     assert_eq!(loaded_size(&dir), Some(1));
 }
+
+/// A batch that is not a bulk one writes a part of its frames every 1024
+/// events (or 8 MiB), all but the last, and starts a new overlay. The
+/// claim whose push made it write keeps its frame in the batch's buffer,
+/// not in the log, so its id cannot be looked up there: retracting or
+/// correcting it later in the same batch still works, as does a claim
+/// whose frame the part wrote, and the cache equals a rebuilt one (a
+/// review found the first refused).
+#[test]
+fn a_batch_ends_claims_pushed_before_and_at_the_point_it_wrote_a_part() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let mut s = Store::create(&dir, origin(), opts(SEG)).unwrap();
+    s.append(vec![source_event("src")]).unwrap();
+    let mut b = s.batch();
+    let ids: Vec<Hash32> = (0..1100)
+        .map(|i| {
+            b.push(claim_event("src", "people_returned", i))
+                .unwrap()
+                .hash
+        })
+        .collect();
+    // ids[1023] is the 1024th push, after which the part was written.
+    b.push(Event::ClaimRetracted(Retraction {
+        claim: ids[1023],
+        reason: Text::new("gone").unwrap(),
+    }))
+    .unwrap();
+    b.push(Event::ClaimCorrected(Correction {
+        old: ids[10],
+        new: claim("src", "people_returned", 11),
+        reason: Text::new("restated").unwrap(),
+    }))
+    .unwrap();
+    b.commit().unwrap();
+    let incremental = s.cache().dump().unwrap();
+    s.rebuild_cache().unwrap();
+    assert_eq!(s.cache().dump().unwrap(), incremental);
+    drop(s);
+    let r = check(&dir, true);
+    assert!(r.ok(), "{:?}", r.problem);
+    assert_eq!(r.counts["claim_retracted"], 1);
+    assert_eq!(r.counts["claim_corrected"], 1);
+}
