@@ -416,8 +416,13 @@ impl Drop for Store {
         }
         if self.appended && self.cache.outgrown(self.opts.rebuild_cache_from_bytes) {
             let started = std::time::Instant::now();
+            let before = crate::project::compaction::size_on_disk(self.cache.path());
             match self.rebuild_cache() {
-                Ok(()) => tracing::debug!("cache outgrown: rebuilt in {:?}", started.elapsed()),
+                Ok(()) => tracing::info!(
+                    "the cache had grown to {before} bytes on disk with appends: rebuilt to {} in {:?}",
+                    crate::project::compaction::size_on_disk(self.cache.path()),
+                    started.elapsed()
+                ),
                 Err(e) => tracing::warn!(
                     "rebuilding the outgrown cache failed ({e}); the next open rebuilds it"
                 ),
