@@ -44,9 +44,11 @@ fn store_code(e: &StoreError) -> u8 {
         | StoreError::NotAStore(_)
         | StoreError::AlreadyExists(_) => 2,
         StoreError::Corrupt { .. } => 1,
+        // As `project_code` says of these two; the cache's other errors
+        // stay the store's (exit 3).
         StoreError::Cache(
-            e @ (claimlog::ProjectError::Words { .. } | claimlog::ProjectError::Record { .. }),
-        ) => project_code(e),
+            claimlog::ProjectError::Words { .. } | claimlog::ProjectError::Record { .. },
+        ) => 1,
         _ => 3,
     }
 }

@@ -10,7 +10,7 @@ use super::witness;
 use super::writer::Writer;
 use super::ProjectError;
 use crate::event::Hash32;
-use crate::log::{FrameReader, LogError, Position, RawFrame};
+use crate::log::FrameReader;
 use crate::model::{Breakdown, Claim, Slug};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -166,11 +166,9 @@ impl Cache {
         Some(r.dir().to_path_buf())
     }
 
-    /// The frame at `pos` in the log beside this cache, if it has one.
-    pub(crate) fn frame_at(&self, pos: Position) -> Option<Result<RawFrame, LogError>> {
-        let frames = self.frames.as_ref()?;
-        let mut r = frames.lock().unwrap_or_else(|e| e.into_inner());
-        Some(r.read(pos))
+    /// The reader of the log beside this cache, if it has one.
+    pub(crate) fn frames(&self) -> Option<&Mutex<FrameReader>> {
+        self.frames.as_deref()
     }
 
     /// Empties the cache (keeping only its version mark).

@@ -70,31 +70,35 @@ fn write_baseline(cache_dir: &Path, bytes: u64) {
 }
 
 impl Cache {
-    /// Notes the size of the cache's files now: after a sorted load into
-    /// an empty cache (as compact as sled makes it; what is not flushed yet
-    /// is a few MB at most), and again after a rebuild, which flushes.
-    pub fn note_loaded_size(&self) {
-        let dir = self.path();
-        if !dir.as_os_str().is_empty() {
-            write_baseline(dir, size_on_disk(dir));
-        }
-    }
-
-    /// Whether the cache's files, `min_bytes` or more, have grown past
-    /// `GROWTH` times their noted size. With no note (a cache older than
-    /// the note, or one whose note could not be written), the size now is
-    /// noted and the answer is no.
-    pub fn outgrown(&self, min_bytes: u64) -> bool {
+    /// Notes the size of the cache's files now, and returns it: after a
+    /// sorted load into an empty cache (as compact as sled makes it; what
+    /// is not flushed yet is a few MB at most), and again after a rebuild,
+    /// which flushes.
+    pub fn note_loaded_size(&self) -> u64 {
         let dir = self.path();
         if dir.as_os_str().is_empty() {
-            return false;
+            return 0;
+        }
+        let now = size_on_disk(dir);
+        write_baseline(dir, now);
+        now
+    }
+
+    /// The size of the cache's files if they are `min_bytes` or more and
+    /// have grown past `GROWTH` times their noted size. With no note (a
+    /// cache older than the note, or one whose note could not be written),
+    /// the size now is noted and the answer is none.
+    pub fn outgrown(&self, min_bytes: u64) -> Option<u64> {
+        let dir = self.path();
+        if dir.as_os_str().is_empty() {
+            return None;
         }
         let now = size_on_disk(dir);
         match read_baseline(dir) {
-            Some(base) => now >= min_bytes && now as f64 > base as f64 * GROWTH,
+            Some(base) => (now >= min_bytes && now as f64 > base as f64 * GROWTH).then_some(now),
             None => {
                 write_baseline(dir, now);
-                false
+                None
             }
         }
     }

@@ -16,7 +16,7 @@ use std::sync::Mutex;
 /// What a failed read of a claim's frame says: the log disagrees with
 /// the cache (`fail`: exit 1, run verify) unless the system could not read
 /// a segment that is there (an I/O error: exit 3).
-fn unreadable(e: LogError, fail: impl FnOnce(String) -> ProjectError) -> ProjectError {
+fn unreadable(e: LogError, fail: &dyn Fn(String) -> ProjectError) -> ProjectError {
     match e {
         LogError::Io { ref source, .. } if source.kind() != std::io::ErrorKind::NotFound => {
             ProjectError::LogRead(e)
@@ -25,9 +25,35 @@ fn unreadable(e: LogError, fail: impl FnOnce(String) -> ProjectError) -> Project
     }
 }
 
+/// The claim the record starting at `at` adds, taken only if the record
+/// hashes to `id` (and is record `seq`, when given): how both the id
+/// index and a claim's words are read back from the log.
+fn claim_at(
+    frames: &Mutex<FrameReader>,
+    at: Position,
+    id: &Hash32,
+    seq: Option<u64>,
+    fail: &dyn Fn(String) -> ProjectError,
+) -> Result<Claim, ProjectError> {
+    let frame = frames
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .read(at)
+        .map_err(|x| unreadable(x, fail))?;
+    let rec = decode_record(&frame.bytes).map_err(|x| fail(x.to_string()))?;
+    if seq.is_some_and(|s| s != rec.seq) || record_hash(&rec.prev, &frame.bytes) != *id {
+        return Err(fail(format!(
+            "the record at segment {} offset {} is not the claim's (seq {}); run `claimlog verify`",
+            at.segment, at.offset, rec.seq
+        )));
+    }
+    rec.event
+        .into_added_claim()
+        .ok_or_else(|| fail("the record adds no claim".into()))
+}
+
 /// The `g/` key of claim `id`, whose record starts at `at` in the log
-/// `frames` reads: computed from the record, taken only if it hashes to
-/// `id` and adds a claim.
+/// `frames` reads (`claim_at`).
 pub(crate) fn claim_key_at(
     frames: &Mutex<FrameReader>,
     id: &Hash32,
@@ -37,22 +63,7 @@ pub(crate) fn claim_key_at(
         id: id.short(),
         reason,
     };
-    let frame = frames
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .read(at)
-        .map_err(|x| unreadable(x, fail))?;
-    let rec = decode_record(&frame.bytes).map_err(|x| fail(x.to_string()))?;
-    if record_hash(&rec.prev, &frame.bytes) != *id {
-        return Err(fail(format!(
-            "the record at segment {} offset {} is not the claim's (seq {}); run `claimlog verify`",
-            at.segment, at.offset, rec.seq
-        )));
-    }
-    let claim = rec
-        .event
-        .into_added_claim()
-        .ok_or_else(|| fail("the record adds no claim".into()))?;
+    let claim = claim_at(frames, at, id, None, &fail)?;
     Ok(super::fold::claim_key(&claim, id))
 }
 
@@ -64,21 +75,10 @@ impl Cache {
             seq: e.seq,
             reason,
         };
-        let frame = self
-            .frame_at(e.at)
-            .ok_or_else(|| fail("this cache has no log beside it".into()))?
-            .map_err(|x| unreadable(x, fail))?;
-        let rec = decode_record(&frame.bytes).map_err(|x| fail(x.to_string()))?;
-        if rec.seq != e.seq || record_hash(&rec.prev, &frame.bytes) != e.id {
-            return Err(fail(format!(
-                "the record at segment {} offset {} is not the claim's (seq {}); run `claimlog verify`",
-                e.at.segment, e.at.offset, rec.seq
-            )));
-        }
-        let claim = rec
-            .event
-            .into_added_claim()
-            .ok_or_else(|| fail("the record adds no claim".into()))?;
+        let frames = self
+            .frames()
+            .ok_or_else(|| fail("this cache has no log beside it".into()))?;
+        let claim = claim_at(frames, e.at, &e.id, Some(e.seq), &fail)?;
         if !e.claim.is_core_of(&claim) {
             return Err(fail(
                 "the record's claim differs from the cache's entry; run `claimlog verify`".into(),

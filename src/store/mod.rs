@@ -380,8 +380,9 @@ impl Store {
     }
 
     /// Empties the cache, replays the whole log into it and flushes it,
-    /// noting the size of its files (project/compaction.rs).
-    pub fn rebuild_cache(&mut self) -> Result<(), StoreError> {
+    /// noting the size of its files, which it returns in bytes
+    /// (project/compaction.rs).
+    pub fn rebuild_cache(&mut self) -> Result<u64, StoreError> {
         self.cache.reset()?;
         let end = open::replay(&self.log_dir(), &self.cache, None, None)?;
         if end.head != self.head {
@@ -391,8 +392,7 @@ impl Store {
             });
         }
         self.cache.flush()?;
-        self.cache.note_loaded_size();
-        Ok(())
+        Ok(self.cache.note_loaded_size())
     }
 
     /// Flushes the cache to disk. Optional: a cache behind the log catches up on open.
@@ -414,13 +414,14 @@ impl Drop for Store {
             );
             return;
         }
-        if self.appended && self.cache.outgrown(self.opts.rebuild_cache_from_bytes) {
+        if !self.appended {
+            return;
+        }
+        if let Some(before) = self.cache.outgrown(self.opts.rebuild_cache_from_bytes) {
             let started = std::time::Instant::now();
-            let before = crate::project::compaction::size_on_disk(self.cache.path());
             match self.rebuild_cache() {
-                Ok(()) => tracing::info!(
-                    "the cache had grown to {before} bytes on disk with appends: rebuilt to {} in {:?}",
-                    crate::project::compaction::size_on_disk(self.cache.path()),
+                Ok(after) => tracing::info!(
+                    "the cache had grown to {before} bytes on disk with appends: rebuilt to {after} in {:?}",
                     started.elapsed()
                 ),
                 Err(e) => tracing::warn!(

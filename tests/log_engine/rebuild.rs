@@ -619,6 +619,7 @@ fn a_store_closing_after_appends_rebuilds_an_outgrown_cache() {
         rebuild_cache_from_bytes: 0,
         ..opts(SEG)
     };
+    let reopen = || crate::common::unlocked(|| Store::open(&dir, opts.clone())).unwrap();
     let s = build(&dir);
     let before = s.cache().dump().unwrap();
     drop(s);
@@ -629,7 +630,7 @@ fn a_store_closing_after_appends_rebuilds_an_outgrown_cache() {
     // leaves the note alone.
     let far = 1u64 << 50;
     std::fs::write(dir.join("cache").join("loaded-size"), far.to_string()).unwrap();
-    let mut s = crate::common::unlocked(|| Store::open(&dir, opts.clone())).unwrap();
+    let mut s = reopen();
     s.append(vec![source_event("one-more")]).unwrap();
     let head = s.head();
     let expected = s.cache().dump().unwrap();
@@ -639,20 +640,20 @@ fn a_store_closing_after_appends_rebuilds_an_outgrown_cache() {
 
     // Outgrown, but nothing appended: nothing is rebuilt.
     std::fs::write(dir.join("cache").join("loaded-size"), "1").unwrap();
-    let s = crate::common::unlocked(|| Store::open(&dir, opts.clone())).unwrap();
+    let s = reopen();
     assert_eq!(s.cache().dump().unwrap(), expected);
     drop(s);
     assert_eq!(loaded_size(&dir), Some(1));
 
     // Outgrown, and appended: rebuilt on close, and its size noted.
-    let mut s = crate::common::unlocked(|| Store::open(&dir, opts.clone())).unwrap();
+    let mut s = reopen();
     s.append(vec![claim_event("one-more", "people_returned", 7)])
         .unwrap();
     let expected = s.cache().dump().unwrap();
     drop(s);
     let rebuilt = loaded_size(&dir).expect("noted after the rebuild");
     assert!(rebuilt > 1, "rebuilt");
-    let s = crate::common::unlocked(|| Store::open(&dir, opts.clone())).unwrap();
+    let s = reopen();
     assert_eq!(s.head().seq, head.seq + 1);
     assert_eq!(s.cache().dump().unwrap(), expected);
     drop(s);
