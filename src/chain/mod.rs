@@ -7,9 +7,15 @@ use thiserror::Error;
 /// The blake3 `derive_key` context of record hashes. Frozen with format 1.
 pub const RECORD_HASH_CONTEXT: &str = "claimlog 2026-11 record v1";
 
+/// `RECORD_HASH_CONTEXT` hashed once: `derive_key` hashes its context
+/// on every call, one compression of the six or so a record takes.
+static RECORD_CONTEXT_KEY: std::sync::LazyLock<blake3::hazmat::ContextKey> =
+    std::sync::LazyLock::new(|| blake3::hazmat::hash_derive_key_context(RECORD_HASH_CONTEXT));
+
 /// Record hash = blake3 derive_key(RECORD_HASH_CONTEXT) over prev || record bytes.
 pub fn record_hash(prev: &Hash32, record_bytes: &[u8]) -> Hash32 {
-    let mut h = blake3::Hasher::new_derive_key(RECORD_HASH_CONTEXT);
+    use blake3::hazmat::HasherExt;
+    let mut h = blake3::Hasher::new_from_context_key(&RECORD_CONTEXT_KEY);
     h.update(&prev.0);
     h.update(record_bytes);
     Hash32(*h.finalize().as_bytes())
@@ -47,5 +53,27 @@ pub fn check_link(expected_seq: u64, prev_hash: &Hash32, r: &Record) -> Result<(
         (Event::Genesis(_), s) => Err(LinkError::LateGenesis(s)),
         (e, 0) => Err(LinkError::NoGenesis(e.kind())),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The context key is hashed once; the hash must stay what FORMAT.md
+    /// says: blake3 derive_key over prev || record bytes, whatever the
+    /// length (one block, one chunk, several chunks).
+    #[test]
+    fn record_hash_is_derive_key_over_prev_and_bytes() {
+        let prev = Hash32([7; 32]);
+        for len in [0usize, 1, 31, 64, 290, 1023, 1024, 5000] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+            let whole = [&prev.0[..], &bytes].concat();
+            assert_eq!(
+                record_hash(&prev, &bytes).0,
+                blake3::derive_key(RECORD_HASH_CONTEXT, &whole),
+                "{len} bytes"
+            );
+        }
     }
 }

@@ -68,9 +68,17 @@ pub(crate) fn claim_key(claim: &Claim, id: &Hash32) -> Vec<u8> {
     )
 }
 
-/// The content hash of a claim from its canonical encoding.
+/// `CLAIM_CONTENT_CONTEXT` hashed once (as chain's record hash does).
+static CONTENT_CONTEXT_KEY: std::sync::LazyLock<blake3::hazmat::ContextKey> =
+    std::sync::LazyLock::new(|| blake3::hazmat::hash_derive_key_context(CLAIM_CONTENT_CONTEXT));
+
+/// The content hash of a claim from its canonical encoding: blake3
+/// derive_key(CLAIM_CONTENT_CONTEXT, claim_bytes).
 fn content_of(claim_bytes: &[u8]) -> Hash32 {
-    Hash32(blake3::derive_key(CLAIM_CONTENT_CONTEXT, claim_bytes))
+    use blake3::hazmat::HasherExt;
+    let mut h = blake3::Hasher::new_from_context_key(&CONTENT_CONTEXT_KEY);
+    h.update(claim_bytes);
+    Hash32(*h.finalize().as_bytes())
 }
 
 pub(crate) fn enc<T: bincode::Encode>(v: &T) -> Vec<u8> {
@@ -556,6 +564,20 @@ mod tests {
             Arc::default(),
             None,
         )
+    }
+
+    /// The content hash's context key is hashed once; the hash must stay
+    /// blake3 derive_key(CLAIM_CONTENT_CONTEXT, bytes) (docs/FORMAT.md).
+    #[test]
+    fn content_hash_is_derive_key_of_the_claim_bytes() {
+        for len in [0usize, 1, 200, 1024, 3000] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7 % 253) as u8).collect();
+            assert_eq!(
+                content_of(&bytes).0,
+                blake3::derive_key(CLAIM_CONTENT_CONTEXT, &bytes),
+                "{len} bytes"
+            );
+        }
     }
 
     /// A key pending removal is written again by `set_derived`, as `put`
