@@ -154,6 +154,32 @@ pub fn sled_fill(dir: &Path, n: u64, value: usize) -> (f64, u64) {
     (secs, bytes)
 }
 
+/// The floor of a bulk load of the cache: `entries` (a cache's own keys
+/// and values, in key order, already in memory) inserted one by one into
+/// a fresh sled tree with the cache's settings, then flushed; nothing
+/// decoded, folded, sorted or packed. Returns (seconds, bytes on disk).
+pub fn sled_load(dir: &Path, entries: &[(sled::IVec, sled::IVec)]) -> (f64, u64) {
+    let _ = std::fs::remove_dir_all(dir);
+    let db = sled::Config::new()
+        .path(dir)
+        .cache_capacity(16 * 1024 * 1024)
+        .flush_every_ms(None)
+        .open()
+        .expect("sled");
+    let tree = db.open_tree("raw").expect("tree");
+    let t = Instant::now();
+    for (k, v) in entries {
+        tree.insert(k, v.clone()).expect("insert");
+    }
+    db.flush().expect("flush");
+    let secs = t.elapsed().as_secs_f64();
+    drop(tree);
+    drop(db);
+    let bytes = dir_bytes(dir);
+    let _ = std::fs::remove_dir_all(dir);
+    (secs, bytes)
+}
+
 fn dir_bytes(dir: &Path) -> u64 {
     std::fs::read_dir(dir)
         .map(|rd| {

@@ -30,6 +30,7 @@ const USAGE: &str = "usage: suite <command> [--flag value]...
   query  --store DIR --n N [--metric M] [--period P] [--seconds S]   total/explain p50/p99
   prove  --store DIR --n N [--seconds S]            inclusion proof generation and check, in-process
   keys   --store DIR --n N                          the cache's keys and bytes, by key prefix
+  load   --store DIR --dir DIR --n N                raw sled: the cache's own entries, in key order, into a fresh tree
   sqlite --jsonl FILE --dir DIR --count K --n N     the SQLite peer: import, appends, chain check, total
   report FILE                                       the markdown table of figures and ratios";
 
@@ -186,6 +187,21 @@ fn sled(f: &Flags) {
     result(n, "sled.value", value as f64, "bytes");
 }
 
+/// The cache's entries read into memory, then timed into a fresh sled
+/// tree (`limits::sled_load`): what writing the cache costs at least.
+fn load(f: &Flags) {
+    let n = get(f, "n");
+    let entries: Vec<(sled::IVec, sled::IVec)> = {
+        let store = Store::open(&PathBuf::from(get(f, "store")), StoreOptions::default())
+            .expect("open store");
+        let tree = store.cache().raw_tree();
+        tree.iter().map(|kv| kv.expect("cache entry")).collect()
+    };
+    let (secs, bytes) = limits::sled_load(&PathBuf::from(get(f, "dir")), &entries);
+    result(n, "sled.load", secs, "s");
+    result(n, "sled.load_disk", bytes as f64, "bytes");
+}
+
 fn parse(f: &Flags) {
     let n = get(f, "n");
     let (mut lines, mut secs) = (0, 0.0);
@@ -328,6 +344,7 @@ fn main() {
         Some("query") => query(&f),
         Some("prove") => prove(&f),
         Some("keys") => keys(&f),
+        Some("load") => load(&f),
         Some("sqlite") => sqlite_peer::run(&f),
         Some("report") => report::run(&args[1]),
         // `cargo test --benches` and `cargo bench` without arguments land
