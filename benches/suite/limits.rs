@@ -122,13 +122,10 @@ pub fn parse_json(jsonl: &str) -> (u64, f64) {
     (n, t.elapsed().as_secs_f64())
 }
 
-/// The raw sled limit: `n` entries written into a fresh sled tree with the
-/// cache's settings, one `insert` each (as the cache's writer does; sled's
-/// `apply_batch` is slower and holds far more memory), then flushed. Each
-/// entry is what storing one claim once would take: a 48-byte index key
-/// (random order, as claim ids are) and a value of `value` bytes.
-/// Returns (seconds, bytes on disk after the flush).
-pub fn sled_fill(dir: &Path, n: u64, value: usize) -> (f64, u64) {
+/// Times `fill` writing into a fresh sled tree in `dir`, opened with the
+/// cache's settings, and the flush after it; the directory is removed
+/// afterwards. Returns (seconds, bytes on disk after the flush).
+fn timed_fresh_tree(dir: &Path, fill: impl FnOnce(&sled::Tree)) -> (f64, u64) {
     let _ = std::fs::remove_dir_all(dir);
     let db = sled::Config::new()
         .path(dir)
@@ -137,14 +134,8 @@ pub fn sled_fill(dir: &Path, n: u64, value: usize) -> (f64, u64) {
         .open()
         .expect("sled");
     let tree = db.open_tree("raw").expect("tree");
-    let val = vec![0x5au8; value];
     let t = Instant::now();
-    for i in 0..n {
-        let mut key = [0u8; 48];
-        key[..32].copy_from_slice(blake3::hash(&i.to_le_bytes()).as_bytes());
-        key[40..].copy_from_slice(&i.to_be_bytes());
-        tree.insert(&key[..], &val[..]).expect("insert");
-    }
+    fill(&tree);
     db.flush().expect("flush");
     let secs = t.elapsed().as_secs_f64();
     drop(tree);
@@ -154,30 +145,34 @@ pub fn sled_fill(dir: &Path, n: u64, value: usize) -> (f64, u64) {
     (secs, bytes)
 }
 
+/// The raw sled limit: `n` entries written into a fresh sled tree with the
+/// cache's settings, one `insert` each (as the cache's writer does; sled's
+/// `apply_batch` is slower and holds far more memory), then flushed. Each
+/// entry is what storing one claim once would take: a 48-byte index key
+/// (random order, as claim ids are) and a value of `value` bytes.
+/// Returns (seconds, bytes on disk after the flush).
+pub fn sled_fill(dir: &Path, n: u64, value: usize) -> (f64, u64) {
+    let val = vec![0x5au8; value];
+    timed_fresh_tree(dir, |tree| {
+        for i in 0..n {
+            let mut key = [0u8; 48];
+            key[..32].copy_from_slice(blake3::hash(&i.to_le_bytes()).as_bytes());
+            key[40..].copy_from_slice(&i.to_be_bytes());
+            tree.insert(&key[..], &val[..]).expect("insert");
+        }
+    })
+}
+
 /// The floor of a bulk load of the cache: `entries` (a cache's own keys
 /// and values, in key order, already in memory) inserted one by one into
 /// a fresh sled tree with the cache's settings, then flushed; nothing
 /// decoded, folded, sorted or packed. Returns (seconds, bytes on disk).
 pub fn sled_load(dir: &Path, entries: &[(sled::IVec, sled::IVec)]) -> (f64, u64) {
-    let _ = std::fs::remove_dir_all(dir);
-    let db = sled::Config::new()
-        .path(dir)
-        .cache_capacity(16 * 1024 * 1024)
-        .flush_every_ms(None)
-        .open()
-        .expect("sled");
-    let tree = db.open_tree("raw").expect("tree");
-    let t = Instant::now();
-    for (k, v) in entries {
-        tree.insert(k, v.clone()).expect("insert");
-    }
-    db.flush().expect("flush");
-    let secs = t.elapsed().as_secs_f64();
-    drop(tree);
-    drop(db);
-    let bytes = dir_bytes(dir);
-    let _ = std::fs::remove_dir_all(dir);
-    (secs, bytes)
+    timed_fresh_tree(dir, |tree| {
+        for (k, v) in entries {
+            tree.insert(k, v.clone()).expect("insert");
+        }
+    })
 }
 
 fn dir_bytes(dir: &Path) -> u64 {
