@@ -87,8 +87,8 @@ pub fn run(store: &Path, a: Args) -> CliResult {
 
 pub fn rebuild(store: &Path) -> CliResult {
     let mut s = open(store)?;
+    // Flushed by rebuild_cache itself.
     s.rebuild_cache()?;
-    s.flush()?;
     println!("cache rebuilt from {} records", s.len());
     Ok(())
 }
