@@ -163,12 +163,13 @@ impl Spill {
         }
     }
 
+    /// Whether a write of `key` is spilled. A claim's id key, which holds
+    /// only the id's first bytes, goes with its `g/` key (`add_claim`).
     fn takes(&self, key: &[u8]) -> bool {
         if key.starts_with(keys::SEQ) {
             return true;
         }
-        // Both a claim's keys end with its id.
-        (key.starts_with(keys::CLAIM) || key.starts_with(keys::BY_SCOPE))
+        key.starts_with(keys::BY_SCOPE)
             && keys::trailing_id(key).is_some_and(|id| !self.targets.contains(&id))
     }
 }
@@ -192,21 +193,46 @@ impl Overlay {
     }
 
     /// The `g/` key of claim `id`, if the ledger holds it: noted when this
-    /// overlay added it, else read from its record, where its `c/` entry
-    /// points (or, without a log, from the stem that entry holds).
+    /// overlay added it, else read from its record, where one of the id
+    /// keys under its first bytes points (or, without a log, the `g/` key
+    /// that id key holds).
     pub(crate) fn claim_key(&self, id: &Hash32) -> Result<Option<Vec<u8>>, ProjectError> {
         if let Some(key) = self.added.get(id) {
             return Ok(Some(key.clone()));
         }
-        let Some(value) = self.get(&keys::claim(id))? else {
-            return Ok(None);
-        };
-        match &self.frames {
-            Some(frames) => {
-                super::words::claim_key_at(frames, id, keys::position_of(&value)?).map(Some)
-            }
-            None => Ok(Some(keys::with_id(&value, id))),
+        if self.spill.as_ref().is_some_and(|s| !s.targets.contains(id)) {
+            // As `get`: by construction the fold reads no spilled claim.
+            return Err(ProjectError::Bulk(format!(
+                "the fold looked up claim {}, which was spilled",
+                id.short()
+            )));
         }
+        // Every claim added through this overlay is in `added`, so its
+        // pending writes hold no id key to look at: the writer's and the
+        // tree's do.
+        let prefix = keys::claim_prefix(id);
+        let mut found = self.in_flight.under(&prefix);
+        for kv in packed::scan_prefix(&self.tree, prefix) {
+            let (k, v) = kv?;
+            found.entry(k).or_insert(Some(v));
+        }
+        for (key, value) in found {
+            let Some(value) = value else { continue };
+            let (_, seq) = keys::parts_of_claim(&key).ok_or_else(|| ProjectError::BadValue {
+                key: String::from_utf8_lossy(&key).into_owned(),
+                reason: "not an id key".into(),
+            })?;
+            let key = match &self.frames {
+                Some(frames) => {
+                    super::words::claim_key_at(frames, id, seq, keys::position_of(&value)?)?
+                }
+                None => (keys::trailing_id(&value) == Some(*id)).then_some(value),
+            };
+            if key.is_some() {
+                return Ok(key);
+            }
+        }
+        Ok(None)
     }
 
     /// Hands the note of claim `id`'s `g/` key, if this overlay added it,
@@ -219,13 +245,13 @@ impl Overlay {
         }
     }
 
-    /// What `c/<id>` holds for a claim whose `g/` key is `key` and whose
+    /// What the id key holds for a claim whose `g/` key is `key` and whose
     /// record starts at `pos`: that position, or, for a cache with no log
-    /// beside it (a snapshot's replay), the key's stem.
+    /// beside it (a snapshot's replay), the key itself.
     fn id_value(&self, key: &[u8], pos: Position) -> Vec<u8> {
         match self.frames {
             Some(_) => keys::position(pos),
-            None => keys::without_id(key),
+            None => key.to_vec(),
         }
     }
 
@@ -379,7 +405,7 @@ fn add_claim(
     }
     // The entry lives under its scope-index key, so that totals read a key
     // range and nothing else, and a claim's twins are found by content in
-    // it; `c/<id>` points to that key.
+    // it; the id key points to its record.
     if let Some(e) = &encoded {
         if let Some(b) = e.bytes {
             debug_assert_eq!(b, enc(claim), "ClaimBytes are not the claim's encoding");
@@ -395,7 +421,8 @@ fn add_claim(
         &content,
         &id,
     );
-    if kv.spill.as_ref().is_none_or(|s| s.targets.contains(&id)) {
+    let spilled = kv.spill.as_ref().is_some_and(|s| !s.targets.contains(&id));
+    if !spilled {
         kv.added.insert(id, at.clone());
     }
     touch_day(kv, claim.metric.as_str(), &claim.scope, &breakdown, rec.seq);
@@ -405,7 +432,11 @@ fn add_claim(
         })?;
     }
     let pointer = kv.id_value(&at, pos);
-    kv.put(keys::claim(&id), pointer);
+    let id_key = keys::claim(&id, rec.seq);
+    match kv.spill.as_mut().filter(|_| spilled) {
+        Some(spill) => spill.out.push((id_key, pointer)),
+        None => kv.put(id_key, pointer),
+    }
     let value = match encoded.and_then(|e| e.bytes) {
         Some(b) => {
             ClaimEntry::active_value_of_bytes(rec.seq, rec.recorded_at_ms, &replaces, pos, claim, b)

@@ -12,11 +12,16 @@ pub const GENESIS: &[u8] = b"!genesis";
 /// rebuilt.
 pub const DIRTY: &[u8] = b"!dirty";
 
-/// `c/<id>`: the id index, logically one key per claim, whose value is
-/// where the claim's record starts in the log (`position`): the claim's
-/// `g/` key is computed from that record (a cache with no log beside it
-/// holds the key's stem instead, `without_id`). The tree holds it packed in
-/// groups (project/packed.rs), as it does `g/` keys.
+/// `c/<id[..8]><seq>`: the id index, one key per claim: the first
+/// `ID_PREFIX` bytes of its id, then the seq of the record that added it
+/// (8 bytes, big-endian; two ids that share their first bytes still have
+/// keys of their own). Its value is where the claim's record starts in
+/// the log (`position`): a lookup reads that record and takes it only if
+/// it hashes to the id sought, and the claim's `g/` key is computed from
+/// it. A cache with no log beside it holds the claim's whole `g/` key
+/// instead, which ends with the id. Half the bytes of a key holding the
+/// whole id (docs/PERFORMANCE.md, eighteenth session). The tree holds it
+/// packed in groups (project/packed.rs), as it does `g/` keys.
 pub const CLAIM: &[u8] = b"c/";
 pub const SOURCE: &[u8] = b"S/";
 pub const BY_SCOPE: &[u8] = b"g/";
@@ -41,8 +46,28 @@ fn cat(parts: &[&[u8]]) -> Vec<u8> {
     parts.concat()
 }
 
-pub fn claim(id: &Hash32) -> Vec<u8> {
-    cat(&[CLAIM, &id.0])
+/// Bytes of a claim's id in its `c/` key.
+pub const ID_PREFIX: usize = 8;
+
+/// The `c/` key of claim `id`, added by record `seq`.
+pub fn claim(id: &Hash32, seq: u64) -> Vec<u8> {
+    cat(&[CLAIM, &id.0[..ID_PREFIX], &seq.to_be_bytes()])
+}
+
+/// `c/<id[..8]>`: the `c/` keys of `id` and of any other id that starts
+/// with the same bytes.
+pub fn claim_prefix(id: &Hash32) -> Vec<u8> {
+    cat(&[CLAIM, &id.0[..ID_PREFIX]])
+}
+
+/// The id's first bytes and the seq an id key holds, if `key` is one.
+pub fn parts_of_claim(key: &[u8]) -> Option<(&[u8], u64)> {
+    let rest = key.strip_prefix(CLAIM)?;
+    if rest.len() != ID_PREFIX + 8 {
+        return None;
+    }
+    let (id_prefix, seq) = rest.split_at(ID_PREFIX);
+    Some((id_prefix, u64::from_be_bytes(seq.try_into().ok()?)))
 }
 pub fn source(id: &str) -> Vec<u8> {
     cat(&[SOURCE, id.as_bytes()])
@@ -58,21 +83,10 @@ pub fn count(kind: &str) -> Vec<u8> {
     cat(&[COUNT, kind.as_bytes()])
 }
 
-/// What `c/<id>` holds: where the claim's record starts in the log.
+/// What a `c/` key holds: where the claim's record starts in the log.
 /// Its `g/` key (about 35 bytes before the id) took a third of the cache.
 pub fn position(at: Position) -> Vec<u8> {
     super::fold::enc(&(at.segment, at.offset))
-}
-
-/// What `c/<id>` holds in a cache with no log beside it (a snapshot's
-/// replay): the claim's `g/` key without the id that ends it.
-pub fn without_id(by_scope: &[u8]) -> Vec<u8> {
-    by_scope[..by_scope.len().saturating_sub(32)].to_vec()
-}
-
-/// The `g/` key of claim `id` from the stem `without_id` made.
-pub fn with_id(stem: &[u8], id: &Hash32) -> Vec<u8> {
-    cat(&[stem, &id.0])
 }
 
 /// The position a `c/` value holds.
@@ -81,7 +95,8 @@ pub fn position_of(value: &[u8]) -> Result<Position, super::ProjectError> {
     Ok(Position { segment, offset })
 }
 
-/// The id stored at the end of an index key.
+/// The id at the end of a `g/` key (or of what a `c/` key holds in a
+/// cache with no log beside it).
 pub fn trailing_id(key: &[u8]) -> Option<Hash32> {
     let tail = key.get(key.len().checked_sub(32)?..)?;
     let mut h = [0u8; 32];

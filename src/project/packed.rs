@@ -2,19 +2,20 @@
 //! writes see one logical key per claim for each of two indexes (the
 //! *families*):
 //!
-//! - `c/<id>` -> where the claim's record starts in the log (the id
-//!   index; keys.rs);
+//! - `c/<id[..8]><seq>` -> where the claim's record starts in the log
+//!   (the id index; keys.rs);
 //! - `g/<metric>\0<breakdown>\0<scope part><content[..8]><id>` -> the
 //!   claim's entry (keys.rs).
 //!
 //! The tree holds them packed in groups: one tree entry holds a run of
 //! consecutive logical keys of one family, as a sorted list of (bytes
 //! shared with the group's key, the rest of the key, value). Where a group
-//! starts is decided by the keys alone: a key whose id (the last 32 bytes
-//! of both kinds of key, a blake3 hash) ends in `BOUNDARY_BITS` zero bits
-//! is a *boundary* and starts a group keyed by itself; the keys before a
-//! family's first boundary are in its *head* group, keyed by the family's
-//! prefix. So a group holds on average 16 keys,
+//! starts is decided by the keys alone: a key whose id (a blake3 hash:
+//! the last 32 bytes of a `g/` key, the 8 bytes after `c/` of an id key)
+//! ends in `boundary_bits` zero bits is a *boundary* and starts a group
+//! keyed by itself; the keys before a family's first boundary are in its
+//! *head* group, keyed by the family's prefix. So a group holds on
+//! average 16 claim keys or 32 id keys,
 //! however many claims share a day or a period, and the same set of keys
 //! is always packed the same way, whatever order it was written in: a
 //! rebuilt cache has the same bytes as the one it replaces.
@@ -36,16 +37,15 @@
 //!
 //! Every read and write of these keys in the tree goes through here:
 //! `write_sorted` (the writer thread, a bulk load), `get` (overlay and
-//! cache reads), `range` (cache scans), `ids_with_prefix` (short ids),
+//! cache reads), `range` and `scan_prefix` (cache scans, the id index),
 //! `split_point` (where the writer may cut a job in two).
 
 use super::fold::{dec, enc};
 use super::keys;
 use super::ProjectError;
-use crate::event::Hash32;
 use std::ops::Bound;
 
-const ID_KEY_LEN: usize = keys::CLAIM.len() + 32;
+const ID_KEY_LEN: usize = keys::CLAIM.len() + keys::ID_PREFIX + 8;
 /// What follows a claim key's scope part: 8 bytes of content hash, the id.
 const CLAIM_SUFFIX: usize = keys::CONTENT_BYTES + 32;
 
@@ -59,7 +59,7 @@ type Members = Vec<(Vec<u8>, Vec<u8>)>;
 /// A logical key and its value, or why it could not be read.
 type Entry = Result<(Vec<u8>, Vec<u8>), ProjectError>;
 
-/// The family of `key` if it is a packed key (`c/<id>` or a whole `g/`
+/// The family of `key` if it is a packed key (an id key or a whole `g/`
 /// claim key), else `None`: it is stored as it is.
 pub(crate) fn family(key: &[u8]) -> Option<&'static [u8]> {
     if key.len() == ID_KEY_LEN && key.starts_with(keys::CLAIM) {
@@ -84,20 +84,33 @@ fn claim_scope_end(key: &[u8]) -> Option<usize> {
     Some(kind_at + scope_len)
 }
 
-/// Low bits of a key's last byte that must be zero for it to start a
-/// group: about 16 keys a group, some 0.6 KB of ids or 1.2 KB of claim
-/// entries (2 KB before compression). Measured at 1M (docs/PERFORMANCE.md,
-/// sixteenth session): a freshly loaded cache took 245, 229 and 212 MB
-/// with groups of 8, 16 and 32, but every single append rewrites its two
-/// groups, and sled their leaves (16 groups) every tenth time, which it
-/// does not reclaim soon: 18 000 appends grew it by 71-96 MB with groups
-/// of 16 and 137-180 MB with groups of 32.
+/// Low bits of a claim key's id that must be zero for it to start a
+/// group: about 16 keys a group, some 1.2 KB of claim entries (2 KB
+/// before compression). Measured at 1M (docs/PERFORMANCE.md, sixteenth
+/// session): a freshly loaded cache took 245, 229 and 212 MB with groups
+/// of 8, 16 and 32, but every single append rewrites its two groups, and
+/// sled their leaves (16 groups) every tenth time, which it does not
+/// reclaim soon: 18 000 appends grew it by 71-96 MB with groups of 16 and
+/// 137-180 MB with groups of 32.
 const BOUNDARY_BITS: u32 = 4;
+/// The same for id keys, whose members (about 20 bytes) are a quarter of a
+/// claim's: 32 of them, some 0.6 KB, as 16 were before id keys held only
+/// 8 bytes of the id. sled's cost follows its entries more than their
+/// bytes, so fewer groups is what makes the shorter keys pay.
+const ID_BOUNDARY_BITS: u32 = 5;
 
-/// Whether packed key `key` (of either family) starts a group.
-fn is_boundary(key: &[u8]) -> bool {
-    let mask = (1u8 << BOUNDARY_BITS) - 1;
-    key.last().is_some_and(|b| b & mask == 0)
+/// Whether packed key `key` of family `family` starts a group.
+fn is_boundary(family: &[u8], key: &[u8]) -> bool {
+    let (byte, bits) = if family == keys::CLAIM {
+        (
+            key.get(keys::CLAIM.len() + keys::ID_PREFIX - 1),
+            ID_BOUNDARY_BITS,
+        )
+    } else {
+        (key.last(), BOUNDARY_BITS)
+    };
+    let mask = (1u8 << bits) - 1;
+    byte.is_some_and(|b| b & mask == 0)
 }
 
 /// Whether tree key `key` is a group (of either family).
@@ -292,20 +305,6 @@ pub(crate) fn scan_prefix(tree: &sled::Tree, prefix: Vec<u8>) -> impl Iterator<I
     range(tree, prefix, end)
 }
 
-/// The ids in the tree that start with `prefix`.
-pub(crate) fn ids_with_prefix(
-    tree: &sled::Tree,
-    prefix: &[u8],
-) -> Result<Vec<Hash32>, ProjectError> {
-    let from = [keys::CLAIM, prefix].concat();
-    let mut ids = Vec::new();
-    for kv in scan_prefix(tree, from) {
-        let (k, _) = kv?;
-        ids.extend(keys::trailing_id(&k));
-    }
-    Ok(ids)
-}
-
 /// The group being written: its key, its members, and the first group
 /// key after it in the tree (its members end before that).
 struct Open {
@@ -436,7 +435,7 @@ where
             }
             None => open_for(tree, f, k)?,
         };
-        let boundary = is_boundary(k);
+        let boundary = is_boundary(f, k);
         match v {
             Some(v) if boundary && o.key != k => {
                 // `k` starts a group: the members from it on move there.
@@ -564,7 +563,7 @@ impl<I: Iterator<Item = Entry>> Iterator for Packer<I> {
                 self.out.push_back(Ok((k, v)));
                 continue;
             };
-            let boundary = is_boundary(&k);
+            let boundary = is_boundary(f, &k);
             match self.open.as_mut() {
                 Some((of, _, members)) if *of == f && !boundary => members.push((k, v)),
                 _ => {
@@ -606,6 +605,7 @@ pub(crate) fn split_point<'a>(
 mod tests {
     use super::super::testing::spread_id as hash;
     use super::*;
+    use crate::event::Hash32;
     use crate::model::{FuzzyDate, Scope};
     use std::collections::BTreeMap;
 
@@ -621,9 +621,9 @@ mod tests {
 
     #[test]
     fn a_member_read_in_place_is_what_decoding_the_group_gives() {
-        let group = keys::claim(&hash(1));
+        let group = keys::claim(&hash(1), 1);
         let members: Members = (1..40u64)
-            .map(|i| (keys::claim(&hash(i)), vec![i as u8; i as usize % 7]))
+            .map(|i| (keys::claim(&hash(i), i), vec![i as u8; i as usize % 7]))
             .filter(|(k, _)| k >= &group)
             .collect::<BTreeMap<_, _>>()
             .into_iter()
@@ -636,7 +636,7 @@ mod tests {
         }
         for i in 40..80u64 {
             assert_eq!(
-                member(&group, &value, &keys::claim(&hash(i))).unwrap(),
+                member(&group, &value, &keys::claim(&hash(i), i)).unwrap(),
                 None
             );
         }
@@ -680,10 +680,10 @@ mod tests {
             member(&group, &value, &members[1].0).unwrap().as_ref(),
             Some(&members[1].1)
         );
-        let ids = keys::claim(&hash(1));
+        let ids = keys::claim(&hash(1), 1);
         assert_eq!(
             encode(&ids, &vec![(ids.clone(), b"v".to_vec())]),
-            enc(&vec![(34u32, Vec::<u8>::new(), b"v".to_vec())])
+            enc(&vec![(18u32, Vec::<u8>::new(), b"v".to_vec())])
         );
 
         let mut huge = value.clone();
@@ -705,7 +705,8 @@ mod tests {
     #[test]
     fn whole_id_and_claim_keys_are_packed_and_nothing_else() {
         let id = hash(1);
-        assert_eq!(family(&keys::claim(&id)), Some(keys::CLAIM));
+        assert_eq!(family(&keys::claim(&id, 7)), Some(keys::CLAIM));
+        assert_eq!(family(&keys::claim_prefix(&id)), None);
         for s in [scope(0), scope(31)] {
             let k = keys::by_scope("m", "", &s, &hash(2), &id);
             assert_eq!(family(&k), Some(keys::BY_SCOPE));
@@ -721,7 +722,7 @@ mod tests {
     fn inserts_while_loading(tree: &sled::Tree) -> Vec<Vec<u8>> {
         let mut events = tree.watch_prefix(vec![]);
         let writes: BTreeMap<Vec<u8>, Vec<u8>> = (0..2000u64)
-            .map(|i| (keys::claim(&hash(i)), i.to_be_bytes().to_vec()))
+            .map(|i| (keys::claim(&hash(i), i), i.to_be_bytes().to_vec()))
             .collect();
         write_sorted(tree, writes.iter().map(|(k, v)| Ok((k, Some(v))))).unwrap();
         let mut written = Vec::new();
@@ -758,7 +759,7 @@ mod tests {
         let written = inserts_while_loading(&tree);
         let packed: Vec<Vec<u8>> = pack_fresh(
             (0..2000u64)
-                .map(|i| (keys::claim(&hash(i)), i.to_be_bytes().to_vec()))
+                .map(|i| (keys::claim(&hash(i), i), i.to_be_bytes().to_vec()))
                 .collect::<BTreeMap<_, _>>()
                 .into_iter()
                 .map(Ok),
@@ -780,7 +781,7 @@ mod tests {
     fn a_load_before_an_old_last_key_writes_as_it_goes() {
         let db = sled::Config::new().temporary(true).open().unwrap();
         let tree = db.open_tree("t").unwrap();
-        let last = keys::claim(&Hash32([0xff; 32]));
+        let last = keys::claim(&Hash32([0xff; 32]), u64::MAX);
         write_sorted(&tree, std::iter::once(Ok((&last, Some(b"old"))))).unwrap();
         let written = inserts_while_loading(&tree);
         assert!(written.len() > 20, "{} writes", written.len());
@@ -817,7 +818,7 @@ mod tests {
         let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
         let key = |i: u64| -> Vec<u8> {
             match i % 3 {
-                0 => keys::claim(&hash(i)),
+                0 => keys::claim(&hash(i), i),
                 _ => keys::by_scope(
                     ["a", "b"][(i % 2) as usize],
                     "",
@@ -874,10 +875,13 @@ mod tests {
             .keys()
             .filter(|k| k.starts_with(keys::CLAIM))
             .collect();
-        let probe = &ids[ids.len() / 2][2..5];
-        let found = ids_with_prefix(&tree, probe).unwrap();
+        let probe = ids[ids.len() / 2][..5].to_vec();
+        let found: Vec<_> = scan_prefix(&tree, probe.clone())
+            .map(|kv| kv.unwrap().0)
+            .collect();
         assert!(!found.is_empty());
-        assert!(found.iter().all(|id| id.0.starts_with(probe)));
+        let want: Vec<_> = ids.into_iter().filter(|k| k.starts_with(&probe)).collect();
+        assert_eq!(found.iter().collect::<Vec<_>>(), want);
     }
 }
 
@@ -886,6 +890,7 @@ mod random_histories {
     use super::super::testing::{id, Rng};
     use super::tests::write_both;
     use super::*;
+    use crate::event::Hash32;
     use std::collections::BTreeMap;
 
     const LAST: [u8; 6] = [0x00, 0x20, 0x08, 0x01, 0x11, 0x40];
@@ -894,7 +899,7 @@ mod random_histories {
         let mut out = Vec::new();
         for a in 0..5u8 {
             for &b in &LAST {
-                out.push([keys::CLAIM, &id(a, b)[..]].concat());
+                out.push(keys::claim(&Hash32(id(a, b)), u64::from(b)));
                 for m in [&b"a"[..], b"b"] {
                     let mut k = b"g/".to_vec();
                     k.extend_from_slice(m);
@@ -1018,13 +1023,16 @@ mod random_histories {
                     assert_eq!(got, want, "range {a:?}.. {}", ctx());
                 }
                 for p in 0..6u8 {
-                    let got = ids_with_prefix(&tree, &[p]).unwrap();
-                    let want: Vec<_> = model
-                        .keys()
-                        .filter(|k| k.starts_with(&[b'c', b'/', p]))
-                        .map(|k| keys::trailing_id(k).unwrap())
+                    let prefix = vec![b'c', b'/', p];
+                    let got: Vec<_> = scan_prefix(&tree, prefix.clone())
+                        .map(Result::unwrap)
                         .collect();
-                    assert_eq!(got.len(), want.len(), "{}", ctx());
+                    let want: Vec<_> = model
+                        .iter()
+                        .filter(|(k, _)| k.starts_with(&prefix))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    assert_eq!(got, want, "{}", ctx());
                 }
             }
         }
@@ -1045,7 +1053,7 @@ mod concurrent_reads {
         let db = sled::Config::new().temporary(true).open().unwrap();
         let tree = db.open_tree("t").unwrap();
         let (a, b, x) = (c(1, 0x00), c(5, 0x00), c(6, 0x01));
-        assert!(is_boundary(&b) && !is_boundary(&x));
+        assert!(is_boundary(keys::CLAIM, &b) && !is_boundary(keys::CLAIM, &x));
         let v = b"v".to_vec();
         write_sorted(&tree, [&a, &x].into_iter().map(|k| Ok((k, Some(&v))))).unwrap();
         let stop = AtomicBool::new(false);

@@ -10,18 +10,20 @@ pub(crate) fn spread_id(i: u64) -> Hash32 {
     Hash32(*blake3::hash(&i.to_be_bytes()).as_bytes())
 }
 
-/// An id whose first byte is `first` and last byte `last` (which decides
-/// whether it starts a packed group), zeros between.
+/// An id whose first byte is `first` and whose eighth and last bytes are
+/// `last` (which decides whether its id key and its claim key start a
+/// packed group), zeros between.
 pub(crate) fn id(first: u8, last: u8) -> [u8; 32] {
     let mut id = [0u8; 32];
     id[0] = first;
+    id[keys::ID_PREFIX - 1] = last;
     id[31] = last;
     id
 }
 
-/// The id-index key `c/<id(first, last)>`.
+/// The id-index key of `id(first, last)`, added by record 0.
 pub(crate) fn id_key(first: u8, last: u8) -> Vec<u8> {
-    keys::claim(&Hash32(id(first, last)))
+    keys::claim(&Hash32(id(first, last)), 0)
 }
 
 /// xorshift64: seeded, for histories a failure can be replayed from.

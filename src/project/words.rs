@@ -2,10 +2,12 @@
 //! (`ClaimCore`); whatever shows a claim whole reads its record by the
 //! position the entry noted, and takes it only if the record hashes to
 //! the claim's id and agrees with the entry. The id index (`c/`) holds
-//! only that position, too: a claim's entry is found by its record.
+//! only that position, too, under the id's first bytes: a claim's entry is
+//! found by its record, the one there that hashes to its id.
 
 use super::cache::Cache;
 use super::entries::ClaimEntry;
+use super::keys;
 use super::ProjectError;
 use crate::chain::record_hash;
 use crate::event::{decode_record, Hash32};
@@ -25,46 +27,94 @@ fn unreadable(e: LogError, fail: &dyn Fn(String) -> ProjectError) -> ProjectErro
     }
 }
 
-/// The claim the record starting at `at` adds, taken only if the record
-/// hashes to `id` (and is record `seq`, when given): how both the id
-/// index and a claim's words are read back from the log.
-fn claim_at(
+/// The record starting at `at`, if it is record `seq`, adds a claim and
+/// hashes to an id that starts with `id_prefix`: its id and the claim.
+/// Anything else there means the cache disagrees with the log (`fail`):
+/// the record was changed, or the cache points at another one. (Only a
+/// record changed so that its hash keeps its first 8 bytes would pass
+/// here and be taken for another claim whose id starts alike: that costs
+/// about 2^64 tries.)
+fn claim_record_at(
     frames: &Mutex<FrameReader>,
     at: Position,
-    id: &Hash32,
-    seq: Option<u64>,
+    seq: u64,
+    id_prefix: &[u8],
     fail: &dyn Fn(String) -> ProjectError,
-) -> Result<Claim, ProjectError> {
+) -> Result<(Hash32, Claim), ProjectError> {
     let frame = frames
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .read(at)
         .map_err(|x| unreadable(x, fail))?;
     let rec = decode_record(&frame.bytes).map_err(|x| fail(x.to_string()))?;
-    if seq.is_some_and(|s| s != rec.seq) || record_hash(&rec.prev, &frame.bytes) != *id {
+    if rec.seq != seq {
         return Err(fail(format!(
-            "the record at segment {} offset {} is not the claim's (seq {}); run `claimlog verify`",
+            "the record at segment {} offset {} is seq {}, not {seq}; run `claimlog verify`",
             at.segment, at.offset, rec.seq
         )));
     }
-    rec.event
+    let id = record_hash(&rec.prev, &frame.bytes);
+    if !id.0.starts_with(id_prefix) {
+        return Err(fail(format!(
+            "the record at segment {} offset {} (seq {seq}) is not the claim's; run `claimlog verify`",
+            at.segment, at.offset
+        )));
+    }
+    let claim = rec
+        .event
         .into_added_claim()
-        .ok_or_else(|| fail("the record adds no claim".into()))
+        .ok_or_else(|| fail("the record adds no claim".into()))?;
+    Ok((id, claim))
 }
 
-/// The `g/` key of claim `id`, whose record starts at `at` in the log
-/// `frames` reads (`claim_at`).
+/// The claim record `seq`, starting at `at`, adds, taken only if the
+/// record hashes to `id`: how a claim's words are read back.
+fn claim_at(
+    frames: &Mutex<FrameReader>,
+    at: Position,
+    id: &Hash32,
+    seq: u64,
+    fail: &dyn Fn(String) -> ProjectError,
+) -> Result<Claim, ProjectError> {
+    let (found, claim) = claim_record_at(frames, at, seq, &id.0, fail)?;
+    debug_assert_eq!(found, *id);
+    Ok(claim)
+}
+
+fn record_failure(id: &Hash32) -> impl Fn(String) -> ProjectError + '_ {
+    move |reason| ProjectError::Record {
+        id: id.short(),
+        reason,
+    }
+}
+
+/// The `g/` key of claim `id` if the id key `c/<id[..8]><seq>`, which
+/// points at `at`, is its: `None` if the record there is another claim's
+/// whose id starts with the same bytes.
 pub(crate) fn claim_key_at(
     frames: &Mutex<FrameReader>,
     id: &Hash32,
+    seq: u64,
     at: Position,
-) -> Result<Vec<u8>, ProjectError> {
+) -> Result<Option<Vec<u8>>, ProjectError> {
+    let fail = record_failure(id);
+    let (found, claim) = claim_record_at(frames, at, seq, &id.0[..keys::ID_PREFIX], &fail)?;
+    Ok((found == *id).then(|| super::fold::claim_key(&claim, &found)))
+}
+
+/// The id of the claim record `seq`, starting at `at`, adds: the claim of
+/// id key `c/<id_prefix><seq>`, which holds only the first bytes of its id.
+pub(crate) fn claim_id_at(
+    frames: &Mutex<FrameReader>,
+    id_prefix: &[u8],
+    seq: u64,
+    at: Position,
+) -> Result<Hash32, ProjectError> {
     let fail = |reason: String| ProjectError::Record {
-        id: id.short(),
+        id: format!("{} (seq {seq})", hex::encode(id_prefix)),
         reason,
     };
-    let claim = claim_at(frames, at, id, None, &fail)?;
-    Ok(super::fold::claim_key(&claim, id))
+    Ok(claim_record_at(frames, at, seq, id_prefix, &fail)?.0)
 }
 
 impl Cache {
@@ -78,7 +128,7 @@ impl Cache {
         let frames = self
             .frames()
             .ok_or_else(|| fail("this cache has no log beside it".into()))?;
-        let claim = claim_at(frames, e.at, &e.id, Some(e.seq), &fail)?;
+        let claim = claim_at(frames, e.at, &e.id, e.seq, &fail)?;
         if !e.claim.is_core_of(&claim) {
             return Err(fail(
                 "the record's claim differs from the cache's entry; run `claimlog verify`".into(),

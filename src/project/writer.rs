@@ -18,6 +18,7 @@ use super::keys;
 use super::packed;
 use super::ProjectError;
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -62,6 +63,28 @@ impl InFlight {
             return Some(v.clone());
         }
         lock(&self.sent).as_ref().and_then(|p| p.get(key).cloned())
+    }
+
+    /// The pending writes of keys that start with `prefix` (`None`: being
+    /// removed), the staged one where both hold a key. Read in the order
+    /// `get` reads, staged then sent, so that writes moving from one to
+    /// the other meanwhile are seen in one of them.
+    pub fn under(&self, prefix: &[u8]) -> Pending {
+        let mut out = Pending::new();
+        let mut take = |writes: &Pending| {
+            let from = (Bound::Included(prefix), Bound::Unbounded);
+            for (k, v) in writes.range::<[u8], _>(from) {
+                if !k.starts_with(prefix) {
+                    break;
+                }
+                out.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        };
+        take(&lock(&self.staged).writes);
+        if let Some(sent) = lock(&self.sent).as_ref() {
+            take(sent);
+        }
+        out
     }
 }
 
@@ -427,7 +450,9 @@ mod tests {
 
     #[test]
     fn a_job_split_among_id_keys_keeps_every_id_of_the_group_it_falls_in() {
-        split_keeps_every_member_of_the_group_it_falls_in(|i| keys::claim(&spread_id(i.into())));
+        split_keeps_every_member_of_the_group_it_falls_in(|i| {
+            keys::claim(&spread_id(i.into()), i.into())
+        });
     }
 
     #[test]
@@ -459,9 +484,10 @@ mod random_splits {
         let mut id = [0u8; 32];
         id[0] = (r >> 8) as u8 % 16;
         id[1] = (r >> 16) as u8;
+        id[keys::ID_PREFIX - 1] = (r >> 24) as u8;
         id[31] = (r >> 24) as u8;
         match r % 5 {
-            0 | 1 => [keys::CLAIM, &id[..]].concat(),
+            0 | 1 => keys::claim(&crate::event::Hash32(id), r >> 40),
             2 | 3 => {
                 let mut k = b"g/m\0x\0u".to_vec();
                 k.extend_from_slice(&[(r >> 32) as u8 % 3; 8]);

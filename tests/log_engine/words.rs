@@ -124,3 +124,53 @@ fn words_changed_in_the_log_are_refused_not_shown() {
     let other = entries(&s).into_iter().find(|e| e.seq == 2 + 7).unwrap();
     assert_eq!(s.cache().full_claim(&other).unwrap(), worded(7));
 }
+
+/// The id index keys a claim by the first 8 bytes of its id and the seq
+/// that added it (ids that start alike have keys of their own under one
+/// prefix, and a lookup passes over a key whose record hashes to another
+/// id with the same first bytes: project/cache.rs's unit tests). A key
+/// whose record hashes to an id that does not even start with its bytes is
+/// the cache disagreeing with the log: refused with a pointer to verify,
+/// not taken for a miss.
+#[test]
+fn an_id_key_that_points_at_another_claims_record_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = Store::create(&tmp.path().join("store"), origin(), opts(1 << 20)).unwrap();
+    s.append(vec![source_event("alpha")]).unwrap();
+    // The other claim first: its key (its seq) then sorts before the
+    // sought claim's under their shared prefix, and is met first.
+    let other = s.append(vec![Event::ClaimAdded(worded(1))]).unwrap()[0];
+    let sought = s.append(vec![Event::ClaimAdded(worded(2))]).unwrap()[0];
+    let other_entry = s.cache().claim(&other.hash).unwrap().unwrap();
+    assert!(s.cache().claim(&sought.hash).unwrap().is_some());
+
+    // project/keys.rs: `c/`, the id's first 8 bytes, the seq big-endian;
+    // the value is the record's (segment, offset) in bincode's standard
+    // encoding.
+    let key = [&b"c/"[..], &sought.hash.0[..8], &other.seq.to_be_bytes()].concat();
+    let at = other_entry.at;
+    let value =
+        bincode::encode_to_vec((at.segment, at.offset), bincode::config::standard()).unwrap();
+    let mut ov = s.cache().begin();
+    ov.put(key, value);
+    s.cache().commit_partial(ov).unwrap();
+
+    let refused = |e: ProjectError| {
+        let e = e.to_string();
+        assert!(e.contains("claimlog verify"), "{e}");
+    };
+    refused(s.cache().claim(&sought.hash).unwrap_err());
+    refused(
+        s.cache()
+            .resolve_claim(&sought.hash.to_hex()[..16])
+            .unwrap_err(),
+    );
+    let head = s.head();
+    let retract = Event::ClaimRetracted(claimlog::Retraction {
+        claim: sought.hash,
+        reason: Text::new("a test").unwrap(),
+    });
+    assert!(s.append(vec![retract]).is_err());
+    assert_eq!(s.head(), head);
+    assert_eq!(s.cache().claim(&other.hash).unwrap(), Some(other_entry));
+}
