@@ -127,10 +127,8 @@ pub fn parse_json(jsonl: &str) -> (u64, f64) {
 /// afterwards. Returns (seconds, bytes on disk after the flush).
 fn timed_fresh_tree(dir: &Path, fill: impl FnOnce(&sled::Tree)) -> (f64, u64) {
     let _ = std::fs::remove_dir_all(dir);
-    let db = sled::Config::new()
+    let db = claimlog::cache_sled_config()
         .path(dir)
-        .cache_capacity(16 * 1024 * 1024)
-        .flush_every_ms(None)
         .open()
         .expect("sled");
     let tree = db.open_tree("raw").expect("tree");

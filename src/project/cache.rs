@@ -50,17 +50,37 @@ pub struct Cache {
     frames: Option<Arc<Mutex<FrameReader>>>,
 }
 
-fn open_sled(path: &Path) -> Result<sled::Db, String> {
-    let cfg = sled::Config::new()
-        .path(path)
+/// The bytes of one of sled's log segments (its I/O buffer). sled writes
+/// every insert to its log and rewrites pages there, and a store's cache
+/// is mostly its last few partly filled segments at small sizes: measured
+/// after a rebuild (docs/PERFORMANCE.md, eighteenth session), sled's
+/// default 512 KiB took 6.3 MB at 10k claims, 25.2 MB at 100k and 203 MB
+/// at 1M; 128 KiB took 3.4, 22.0-23.3 and 197 MB in the same time. sled
+/// writes a page over a quarter of a segment as a file of its own: at 64
+/// KiB a 1M rebuild wrote 723 such files and took a third longer.
+const SLED_SEGMENT_BYTES: usize = 128 * 1024;
+
+/// How every cache's sled database is configured (and the benchmark's raw
+/// sled limits, which must pay what the cache pays).
+pub fn cache_sled_config() -> sled::Config {
+    sled::Config::new()
         .cache_capacity(16 * 1024 * 1024)
+        .segment_size(SLED_SEGMENT_BYTES)
         // No background flusher: its fsyncs would compete with the log's
         // fdatasync on every append. The cache is flushed when the store is
         // closed; after a crash it catches up from the log.
-        .flush_every_ms(None);
+        .flush_every_ms(None)
+}
+
+fn open_sled(path: &Path) -> Result<sled::Db, String> {
+    let cfg = cache_sled_config().path(path);
     // sled 0.34 can panic on damaged files; a damaged cache is just stale.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cfg.open())) {
         Ok(Ok(db)) => Ok(db),
+        // A cache made with other settings (another segment size, say).
+        Ok(Err(sled::Error::Unsupported(why))) => {
+            Err(format!("it was made by another version of claimlog: {why}"))
+        }
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err("sled panicked while opening".into()),
     }
@@ -135,13 +155,9 @@ impl Cache {
 
     /// A cache in a temporary directory, deleted on drop: for replaying a
     /// snapshot's events without a store. Having no log beside it, its id
-    /// index holds each claim's `g/` key stem, not where its record is.
+    /// index holds each claim's `g/` key, not where its record is.
     pub fn temporary() -> Result<Cache, ProjectError> {
-        let db = sled::Config::new()
-            .temporary(true)
-            .cache_capacity(16 * 1024 * 1024)
-            .flush_every_ms(None)
-            .open()?;
+        let db = cache_sled_config().temporary(true).open()?;
         let tree = db.open_tree("projections")?;
         let cache = Cache {
             writer: Writer::new(tree.clone()),

@@ -227,6 +227,37 @@ fn a_cache_of_another_version_is_replaced_by_a_rebuild_from_the_log() {
     assert!(r.ok(), "{:?}", r.problem);
 }
 
+/// A cache whose sled database was made with other settings (before the
+/// eighteenth session, sled's default 512 KiB segments), which sled refuses
+/// to open with the present ones, is replaced by a rebuild from the log.
+#[test]
+fn a_cache_made_with_another_sled_segment_size_is_rebuilt() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let s = build(&dir);
+    let incremental = s.cache().dump().unwrap();
+    drop(s);
+    let cache = dir.join("cache");
+    std::fs::remove_dir_all(&cache).unwrap();
+    {
+        let db = sled::Config::new()
+            .path(&cache)
+            .segment_size(512 * 1024)
+            .open()
+            .unwrap();
+        db.open_tree("projections")
+            .unwrap()
+            .insert(b"zz/stale", b"left over")
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let s = open(&dir, SEG);
+    assert_eq!(s.cache().dump().unwrap(), incremental);
+    drop(s);
+    let r = check(&dir, true);
+    assert!(r.ok(), "{:?}", r.problem);
+}
+
 /// Large jobs (a bulk import, a rebuild's replay chunks) are written to
 /// sled by two threads, each taking half of the job's key range
 /// (src/project/writer.rs): every claim lands, under both its keys, and a
