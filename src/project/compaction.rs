@@ -24,8 +24,9 @@ use std::path::Path;
 pub const GROWTH: f64 = 1.5;
 
 /// Below this a cache is not rebuilt, whatever its growth (the default of
-/// `StoreOptions::rebuild_cache_from_bytes`): sled's file is made of 512
-/// KiB segments, and a small store's is mostly their slack.
+/// `StoreOptions::rebuild_cache_from_bytes`): sled's file is made of
+/// segments (128 KiB, cache.rs), and a small store's is mostly their
+/// slack and what sled has not reclaimed yet.
 pub const MIN_BYTES: u64 = 64 << 20;
 
 /// The file beside sled's noting their size after the last load.

@@ -212,8 +212,7 @@ impl Overlay {
         // tree's do.
         let prefix = keys::claim_prefix(id);
         let mut found = self.in_flight.under(&prefix);
-        for kv in packed::scan_prefix(&self.tree, prefix) {
-            let (k, v) = kv?;
+        for (k, v) in packed::id_keys_under(&self.tree, &prefix)? {
             found.entry(k).or_insert(Some(v));
         }
         for (key, value) in found {

@@ -305,6 +305,36 @@ pub(crate) fn scan_prefix(tree: &sled::Tree, prefix: Vec<u8>) -> impl Iterator<I
     range(tree, prefix, end)
 }
 
+/// The id keys that start with `prefix` (`c/` and an id's first
+/// `keys::ID_PREFIX` bytes), each read in one tree read, as `get` reads a
+/// key: a scan forward over the groups (`scan_prefix`) can miss a member
+/// that moves back into an earlier group (a boundary before it removed)
+/// while the scan is between the two. Keys that share those bytes share
+/// their boundary decision (`is_boundary`): either each is a group key of
+/// its own, read as it is, or none is, and all lie in the one group
+/// before the prefix.
+pub(crate) fn id_keys_under(tree: &sled::Tree, prefix: &[u8]) -> Result<Members, ProjectError> {
+    let end = keys::prefix_end(prefix);
+    let upper = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+    let groups: Vec<(sled::IVec, sled::IVec)> = if is_boundary(keys::CLAIM, prefix) {
+        tree.range::<&[u8], _>((Bound::Included(prefix), upper))
+            .collect::<Result<_, _>>()?
+    } else {
+        last_group(tree, Bound::Included(keys::CLAIM), upper)?
+            .into_iter()
+            .collect()
+    };
+    let mut out = Members::new();
+    for (group, value) in groups {
+        out.extend(
+            decode(&group, &value)?
+                .into_iter()
+                .filter(|(k, _)| k.starts_with(prefix)),
+        );
+    }
+    Ok(out)
+}
+
 /// The group being written: its key, its members, and the first group
 /// key after it in the tree (its members end before that).
 struct Open {
@@ -893,13 +923,19 @@ mod random_histories {
     use crate::event::Hash32;
     use std::collections::BTreeMap;
 
-    const LAST: [u8; 6] = [0x00, 0x20, 0x08, 0x01, 0x11, 0x40];
+    // 0x10 starts a group of claim keys (4 low bits zero) but not of id
+    // keys (5): the two families' rules differ there.
+    const LAST: [u8; 7] = [0x00, 0x20, 0x08, 0x01, 0x11, 0x40, 0x10];
 
     fn key_space() -> Vec<Vec<u8>> {
         let mut out = Vec::new();
         for a in 0..5u8 {
             for &b in &LAST {
                 out.push(keys::claim(&Hash32(id(a, b)), u64::from(b)));
+                if a < 2 {
+                    // Another claim whose id starts with the same 8 bytes.
+                    out.push(keys::claim(&Hash32(id(a, b)), 1000 + u64::from(b)));
+                }
                 for m in [&b"a"[..], b"b"] {
                     let mut k = b"g/".to_vec();
                     k.extend_from_slice(m);
@@ -1022,6 +1058,15 @@ mod random_histories {
                         .collect();
                     assert_eq!(got, want, "range {a:?}.. {}", ctx());
                 }
+                for k in space.iter().filter(|k| k.starts_with(keys::CLAIM)) {
+                    let prefix = &k[..keys::CLAIM.len() + keys::ID_PREFIX];
+                    let want: Members = model
+                        .iter()
+                        .filter(|(m, _)| m.starts_with(prefix))
+                        .map(|(m, v)| (m.clone(), v.clone()))
+                        .collect();
+                    assert_eq!(id_keys_under(&tree, prefix).unwrap(), want, "{}", ctx());
+                }
                 for p in 0..6u8 {
                     let prefix = vec![b'c', b'/', p];
                     let got: Vec<_> = scan_prefix(&tree, prefix.clone())
@@ -1047,7 +1092,10 @@ mod concurrent_reads {
 
     /// A key no write touches must stay readable while a concurrent
     /// write_sorted adds and removes a boundary before it (the fold reads
-    /// the tree through Overlay::get while the writer thread writes).
+    /// the tree through Overlay::get while the writer thread writes), by a
+    /// point read and by its id's first bytes (`id_keys_under`, how
+    /// `Overlay::claim_key` finds an id key; a forward scan over the groups
+    /// missed it in 1 469 of 46 000 reads).
     #[test]
     fn an_untouched_key_stays_readable_while_a_boundary_before_it_comes_and_goes() {
         let db = sled::Config::new().temporary(true).open().unwrap();
@@ -1060,9 +1108,18 @@ mod concurrent_reads {
         let (misses, reads) = (AtomicUsize::new(0), AtomicUsize::new(0));
         std::thread::scope(|s| {
             s.spawn(|| {
+                let prefix = x[..keys::CLAIM.len() + keys::ID_PREFIX].to_vec();
                 while !stop.load(Ordering::Relaxed) {
-                    reads.fetch_add(1, Ordering::Relaxed);
+                    reads.fetch_add(2, Ordering::Relaxed);
                     if get(&tree, &x).unwrap().is_none() {
+                        misses.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let found: Vec<_> = id_keys_under(&tree, &prefix)
+                        .unwrap()
+                        .into_iter()
+                        .map(|(k, _)| k)
+                        .collect();
+                    if found != [x.clone()] {
                         misses.fetch_add(1, Ordering::Relaxed);
                     }
                 }
