@@ -37,8 +37,9 @@
 //!
 //! Every read and write of these keys in the tree goes through here:
 //! `write_sorted` (the writer thread, a bulk load), `get` (overlay and
-//! cache reads), `range` and `scan_prefix` (cache scans, the id index),
-//! `split_point` (where the writer may cut a job in two).
+//! cache reads), `id_keys_under` (id lookups), `range` and `scan_prefix`
+//! (cache scans, short ids), `split_point` (where the writer may cut a
+//! job in two).
 
 use super::fold::{dec, enc};
 use super::keys;
