@@ -245,15 +245,11 @@ impl Cache {
                 let (mut busy, mut n, mut bytes) = (std::time::Duration::ZERO, 0u64, 0u64);
                 for e in entries {
                     let (k, v) = e?;
-                    if !timed {
-                        tree.insert(k, v)?;
-                        continue;
-                    }
                     n += 1;
                     bytes += (k.len() + v.len()) as u64;
-                    let t = std::time::Instant::now();
+                    let t = timed.then(std::time::Instant::now);
                     tree.insert(k, v)?;
-                    busy += t.elapsed();
+                    busy += t.map(|t| t.elapsed()).unwrap_or_default();
                 }
                 if timed {
                     tracing::debug!(
@@ -613,26 +609,15 @@ impl Cache {
         let mut found: Vec<Hash32> = Vec::new();
         for kv in packed::scan_prefix(self.settled()?, [keys::CLAIM, stored].concat()) {
             let (key, value) = kv?;
-            let bad = |reason: &str| ProjectError::BadValue {
-                key: String::from_utf8_lossy(&key).into_owned(),
-                reason: reason.into(),
-            };
-            let (id_prefix, seq) =
-                keys::parts_of_claim(&key).ok_or_else(|| bad("not an id key"))?;
             // An odd last digit, or digits past the key's bytes, is checked
             // on the key first: reading the record of every claim under
             // the whole bytes would read 15 in 16 for nothing (and fail
             // on another claim's unreadable record).
-            if !hex::encode(id_prefix).starts_with(&p[..p.len().min(2 * keys::ID_PREFIX)]) {
+            let key_hex = hex::encode(key.get(keys::CLAIM.len()..).unwrap_or_default());
+            if !key_hex.starts_with(&p[..p.len().min(2 * keys::ID_PREFIX)]) {
                 continue;
             }
-            let id = match self.frames() {
-                Some(frames) => {
-                    let at = keys::position_of(&value)?;
-                    super::words::claim_id_at(frames, id_prefix, seq, at)?
-                }
-                None => keys::trailing_id(&value).ok_or_else(|| bad("no id at its end"))?,
-            };
+            let (id, _) = super::words::claim_of_id_key(self.frames(), &key, &value)?;
             if id.to_hex().starts_with(&p) {
                 found.push(id);
                 if found.len() == 2 {

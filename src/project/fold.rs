@@ -217,18 +217,9 @@ impl Overlay {
         }
         for (key, value) in found {
             let Some(value) = value else { continue };
-            let (_, seq) = keys::parts_of_claim(&key).ok_or_else(|| ProjectError::BadValue {
-                key: String::from_utf8_lossy(&key).into_owned(),
-                reason: "not an id key".into(),
-            })?;
-            let key = match &self.frames {
-                Some(frames) => {
-                    super::words::claim_key_at(frames, id, seq, keys::position_of(&value)?)?
-                }
-                None => (keys::trailing_id(&value) == Some(*id)).then_some(value),
-            };
-            if key.is_some() {
-                return Ok(key);
+            let (found, key) = super::words::claim_of_id_key(self.frames.as_deref(), &key, &value)?;
+            if found == *id {
+                return Ok(Some(key));
             }
         }
         Ok(None)

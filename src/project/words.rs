@@ -67,54 +67,36 @@ fn claim_record_at(
     Ok((id, claim))
 }
 
-/// The claim record `seq`, starting at `at`, adds, taken only if the
-/// record hashes to `id`: how a claim's words are read back.
-fn claim_at(
-    frames: &Mutex<FrameReader>,
-    at: Position,
-    id: &Hash32,
-    seq: u64,
-    fail: &dyn Fn(String) -> ProjectError,
-) -> Result<Claim, ProjectError> {
-    let (found, claim) = claim_record_at(frames, at, seq, &id.0, fail)?;
-    debug_assert_eq!(found, *id);
-    Ok(claim)
-}
-
-fn record_failure(id: &Hash32) -> impl Fn(String) -> ProjectError + '_ {
-    move |reason| ProjectError::Record {
-        id: id.short(),
-        reason,
-    }
-}
-
-/// The `g/` key of claim `id` if the id key `c/<id[..8]><seq>`, which
-/// points at `at`, is its: `None` if the record there is another claim's
-/// whose id starts with the same bytes.
-pub(crate) fn claim_key_at(
-    frames: &Mutex<FrameReader>,
-    id: &Hash32,
-    seq: u64,
-    at: Position,
-) -> Result<Option<Vec<u8>>, ProjectError> {
-    let fail = record_failure(id);
-    let (found, claim) = claim_record_at(frames, at, seq, &id.0[..keys::ID_PREFIX], &fail)?;
-    Ok((found == *id).then(|| super::fold::claim_key(&claim, &found)))
-}
-
-/// The id of the claim record `seq`, starting at `at`, adds: the claim of
-/// id key `c/<id_prefix><seq>`, which holds only the first bytes of its id.
-pub(crate) fn claim_id_at(
-    frames: &Mutex<FrameReader>,
-    id_prefix: &[u8],
-    seq: u64,
-    at: Position,
-) -> Result<Hash32, ProjectError> {
-    let fail = |reason: String| ProjectError::Record {
-        id: format!("{} (seq {seq})", hex::encode(id_prefix)),
-        reason,
+/// The claim id key `key` (`c/<id[..8]><seq>`, holding `value`) names:
+/// its whole id and its `g/` key. With a log (`frames`), read from the
+/// record the key points at; without, the `g/` key the value holds, which
+/// ends with the id. How a lookup by id and a short id tell apart the
+/// claims whose ids share the key's bytes.
+pub(crate) fn claim_of_id_key(
+    frames: Option<&Mutex<FrameReader>>,
+    key: &[u8],
+    value: &[u8],
+) -> Result<(Hash32, Vec<u8>), ProjectError> {
+    let bad = |reason: &str| ProjectError::BadValue {
+        key: String::from_utf8_lossy(key).into_owned(),
+        reason: reason.into(),
     };
-    Ok(claim_record_at(frames, at, seq, id_prefix, &fail)?.0)
+    let (id_prefix, seq) = keys::parts_of_claim(key).ok_or_else(|| bad("not an id key"))?;
+    match frames {
+        Some(frames) => {
+            let fail = |reason: String| ProjectError::Record {
+                id: format!("{} (seq {seq})", hex::encode(id_prefix)),
+                reason,
+            };
+            let at = keys::position_of(value)?;
+            let (id, claim) = claim_record_at(frames, at, seq, id_prefix, &fail)?;
+            Ok((id, super::fold::claim_key(&claim, &id)))
+        }
+        None => {
+            let id = keys::trailing_id(value).ok_or_else(|| bad("no id at its end"))?;
+            Ok((id, value.to_vec()))
+        }
+    }
 }
 
 impl Cache {
@@ -128,7 +110,8 @@ impl Cache {
         let frames = self
             .frames()
             .ok_or_else(|| fail("this cache has no log beside it".into()))?;
-        let claim = claim_at(frames, e.at, &e.id, e.seq, &fail)?;
+        // The whole id as the prefix: only the claim's own record passes.
+        let (_, claim) = claim_record_at(frames, e.at, e.seq, &e.id.0, &fail)?;
         if !e.claim.is_core_of(&claim) {
             return Err(fail(
                 "the record's claim differs from the cache's entry; run `claimlog verify`".into(),
