@@ -72,6 +72,58 @@ pub fn cache_sled_config() -> sled::Config {
         .flush_every_ms(None)
 }
 
+/// How much a sorted load gives sled between two flushes. sled 0.34 hands
+/// each filled segment buffer to its thread pool through an unbounded
+/// queue and goes on inserting; when the disk falls behind, the buffers
+/// wait in memory. A 1M rebuild peaked at 106-171 MB in five runs of
+/// eight, with the queue growing while the old cache's files were being
+/// deleted; flushing every 8 MiB, which waits until the buffers are
+/// written, kept it at 63-71 MB (docs/PERFORMANCE.md, nineteenth session).
+const LOAD_FLUSH_BYTES: u64 = 8 << 20;
+
+/// Passes `entries` through, flushing `tree` each time another `every`
+/// bytes of keys and values have gone by, so that sled's unwritten
+/// buffers stay bounded (`LOAD_FLUSH_BYTES`). A failed flush is yielded
+/// as an error in place of the next entry.
+struct FlushingEvery<'a, I> {
+    tree: &'a sled::Tree,
+    entries: I,
+    every: u64,
+    since: u64,
+}
+
+impl<'a, I> FlushingEvery<'a, I> {
+    fn new(tree: &'a sled::Tree, entries: I, every: u64) -> Self {
+        FlushingEvery {
+            tree,
+            entries,
+            every,
+            since: 0,
+        }
+    }
+}
+
+impl<I> Iterator for FlushingEvery<'_, I>
+where
+    I: Iterator<Item = Result<KeyValue, ProjectError>>,
+{
+    type Item = Result<KeyValue, ProjectError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.since >= self.every {
+            self.since = 0;
+            if let Err(e) = self.tree.flush() {
+                return Some(Err(e.into()));
+            }
+        }
+        let e = self.entries.next()?;
+        if let Ok((k, v)) = &e {
+            self.since += (k.len() + v.len()) as u64;
+        }
+        Some(e)
+    }
+}
+
 fn open_sled(path: &Path) -> Result<sled::Db, String> {
     let cfg = cache_sled_config().path(path);
     // sled 0.34 can panic on damaged files; a damaged cache is just stale.
@@ -236,6 +288,7 @@ impl Cache {
     ) -> Result<(), ProjectError> {
         let tree = self.settled()?;
         tree.insert(keys::DIRTY, &[][..])?;
+        let entries = FlushingEvery::new(tree, entries, LOAD_FLUSH_BYTES);
         match kind {
             Sorted::Packed => {
                 // For the debug log only: how much of the load is sled's
@@ -897,5 +950,36 @@ mod shared_id_prefixes {
         assert_eq!(cache.resolve_claim(&a_hex[..42]).unwrap(), a);
         assert_eq!(cache.resolve_claim(&b_hex[..42]).unwrap(), b);
         assert!(cache.resolve_claim(&a_hex[..41]).is_err());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Flushing between entries (here before every one) hands on every
+    /// entry and every error of the load, in order: a flush point never
+    /// drops or repeats one.
+    #[test]
+    fn flushing_a_load_every_few_bytes_passes_every_entry_in_order() {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let tree = db.open_tree("t").unwrap();
+        let entries = || {
+            (0u8..50).map(|i| match i {
+                17 => Err(ProjectError::Bulk("entry 17".into())),
+                _ => Ok((vec![i], vec![i; i as usize % 5])),
+            })
+        };
+        let shown = |e: Result<KeyValue, ProjectError>| match e {
+            Ok((k, v)) => format!("{}:{}", k[0], v.len()),
+            Err(e) => e.to_string(),
+        };
+        let want: Vec<String> = entries().map(shown).collect();
+        for every in [0, 1, 3, 1 << 20] {
+            let out: Vec<String> = FlushingEvery::new(&tree, entries(), every)
+                .map(shown)
+                .collect();
+            assert_eq!(out, want, "flushing every {every} bytes");
+        }
     }
 }
