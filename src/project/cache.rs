@@ -75,10 +75,10 @@ pub fn cache_sled_config() -> sled::Config {
 /// How much a sorted load gives sled between two flushes. sled 0.34 hands
 /// each filled segment buffer to its thread pool through an unbounded
 /// queue and goes on inserting; when the disk falls behind, the buffers
-/// wait in memory. A 1M rebuild peaked at 106-171 MB in five runs of
-/// eight, with the queue growing while the old cache's files were being
-/// deleted; flushing every 8 MiB, which waits until the buffers are
-/// written, kept it at 63-71 MB (docs/PERFORMANCE.md, nineteenth session).
+/// wait in memory. Back-to-back 1M rebuilds peaked at 106-171 MB in five
+/// runs of nine; flushing every 8 MiB, which waits until the buffers are
+/// written, kept them at 52-71 MB in six, for about 0.1 s more load
+/// (docs/PERFORMANCE.md, nineteenth session).
 const LOAD_FLUSH_BYTES: u64 = 8 << 20;
 
 /// Passes `entries` through, flushing `tree` each time another `every`
