@@ -22,8 +22,21 @@ pub fn ahead<T, R>(
 where
     T: Send,
 {
+    ahead_by(DEPTH, items, consume)
+}
+
+/// `ahead`, producing at most `depth` batches ahead: for a consumer whose
+/// pace comes in bursts longer than `DEPTH` batches take to produce.
+pub fn ahead_by<T, R>(
+    depth: usize,
+    items: impl Iterator<Item = T> + Send,
+    consume: impl FnOnce(&mut dyn Iterator<Item = T>) -> R,
+) -> R
+where
+    T: Send,
+{
     std::thread::scope(|s| {
-        let (tx, rx) = sync_channel::<Vec<T>>(DEPTH);
+        let (tx, rx) = sync_channel::<Vec<T>>(depth);
         let producer = s.spawn(move || {
             let mut items = items;
             let mut blocked = Duration::ZERO;
@@ -91,5 +104,33 @@ mod tests {
         // The batches in the channel, the one being sent, the one being
         // filled: nowhere near all of them.
         assert!(produced.load(Ordering::Relaxed) <= BATCH * (DEPTH + 3));
+    }
+
+    /// `ahead_by` lets the producer run `depth` batches ahead of a
+    /// consumer that has stopped to do something else, and no further.
+    #[test]
+    fn a_deeper_queue_runs_that_many_batches_ahead_and_no_more() {
+        let depth = 32;
+        let produced = AtomicUsize::new(0);
+        let total = BATCH * depth * 10;
+        let reached = ahead_by(
+            depth,
+            (0..total).inspect(|_| {
+                produced.fetch_add(1, Ordering::Relaxed);
+            }),
+            |it| {
+                assert_eq!(it.next(), Some(0));
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while produced.load(Ordering::Relaxed) < BATCH * depth && Instant::now() < deadline
+                {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                // Time for any overshoot to show.
+                std::thread::sleep(Duration::from_millis(20));
+                produced.load(Ordering::Relaxed)
+            },
+        );
+        assert!(reached >= BATCH * depth, "{reached} items produced");
+        assert!(reached <= BATCH * (depth + 3), "{reached} items produced");
     }
 }

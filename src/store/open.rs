@@ -98,6 +98,17 @@ fn tail_frames_hold(log_dir: &Path, at: Position, (mut seq, mut prev): (u64, Has
 
 /// Replays the log into `cache` from checkpoint `from`, or from the start
 /// into an empty cache.
+/// Batches of decoded records the replay's reading thread may hold ahead
+/// of the fold. The fold's pace comes in bursts (its sort hands runs to
+/// the sort thread, which then shares the two cores with both); with
+/// `ahead`'s 4 batches the reading thread, the replay's bound, waited
+/// 0.33-0.50 s for room in a 1M rebuild and the fold 0.89-0.95 s for
+/// records. With 32 (about 8 MB of records) they waited 0.05-0.12 and
+/// 0.18-0.51 s, and over nine alternated 1M rebuilds the replay took
+/// 3.25 s on average against 3.40 s (faster in six; docs/PERFORMANCE.md,
+/// nineteenth session): both cores are busy either way.
+const REPLAY_DEPTH: usize = 32;
+
 pub(crate) fn replay(
     log_dir: &Path,
     cache: &Cache,
@@ -139,7 +150,8 @@ pub(crate) fn replay(
     let mut closed = true;
     // Frames are read, hashed, linked and decoded one thread ahead of the
     // fold (`checked_frames`): that is a third of a replay's work.
-    let scanned_end = crate::ahead::ahead(
+    let scanned_end = crate::ahead::ahead_by(
+        REPLAY_DEPTH,
         checked_frames(scanner, start, next_seq, prev, stop),
         |steps| {
             for step in steps {
