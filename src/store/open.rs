@@ -96,8 +96,6 @@ fn tail_frames_hold(log_dir: &Path, at: Position, (mut seq, mut prev): (u64, Has
     true
 }
 
-/// Replays the log into `cache` from checkpoint `from`, or from the start
-/// into an empty cache.
 /// Batches of decoded records the replay's reading thread may hold ahead
 /// of the fold. The fold's pace comes in bursts (its sort hands runs to
 /// the sort thread, which then shares the two cores with both); with
@@ -109,6 +107,8 @@ fn tail_frames_hold(log_dir: &Path, at: Position, (mut seq, mut prev): (u64, Has
 /// nineteenth session): both cores are busy either way.
 const REPLAY_DEPTH: usize = 32;
 
+/// Replays the log into `cache` from checkpoint `from`, or from the start
+/// into an empty cache.
 pub(crate) fn replay(
     log_dir: &Path,
     cache: &Cache,
