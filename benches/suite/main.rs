@@ -238,6 +238,17 @@ fn query(f: &Flags) {
     result(n, "total.p50", quantile(&t, 0.5) * 1e3, "ms");
     result(n, "total.p99", quantile(&t, 0.99) * 1e3, "ms");
     result(n, "total.samples", t.len() as f64, "runs");
+    // The same for all time: every day of the memo, and the running
+    // totals of the latest as-of days (read backwards from the last).
+    let all_time = claimlog::Query {
+        period: None,
+        ..q.clone()
+    };
+    let t = sample(secs, || {
+        claimlog::total_brief(store.cache(), &all_time).expect("all-time total");
+    });
+    result(n, "total_all_time.p50", quantile(&t, 0.5) * 1e3, "ms");
+    result(n, "total_all_time.p99", quantile(&t, 0.99) * 1e3, "ms");
     // `explain --json`: the same total with the claims each group's
     // figure rests on (from the memo, like total), rendered; and
     // `explain --all --json`: every claim of every group (no memo).

@@ -181,6 +181,8 @@ pub fn run(path: &str) {
         for (name, c, p) in [
             ("total p50, ms", "total.p50", Some("total.sqlite.p50")),
             ("total p99, ms", "total.p99", Some("total.sqlite.p99")),
+            ("total for all time p50, ms", "total_all_time.p50", None),
+            ("total for all time p99, ms", "total_all_time.p99", None),
             ("explain p50, ms", "explain.p50", None),
             ("explain p99, ms", "explain.p99", None),
             (
@@ -352,6 +354,12 @@ pub fn run(path: &str) {
                 1e6,
             ),
             ("total p50, ms", "total.p50", false, 1.0),
+            (
+                "total for all time p50, ms",
+                "total_all_time.p50",
+                false,
+                1.0,
+            ),
             ("explain p50, ms", "explain.p50", false, 1.0),
             ("explain --all p50, ms", "explain_all.p50", false, 1.0),
             ("SQLite total p50, ms", "total.sqlite.p50", false, 1.0),

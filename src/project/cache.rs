@@ -460,6 +460,26 @@ impl Cache {
         self.claims_by_index(p)
     }
 
+    /// Running totals of one metric and breakdown, the latest first: by
+    /// the last possible day they are as of, then the first, both
+    /// descending; those as of an unknown day after all the others. An
+    /// all-time total stops reading once the last day falls below the best
+    /// it has found, so it reads the latest ones, not all of them.
+    pub fn running_totals_latest_first(
+        &self,
+        metric: &str,
+        breakdown: &str,
+    ) -> impl Iterator<Item = Result<ClaimEntry, ProjectError>> + '_ {
+        let mut known = keys::by_scope_prefix(metric, breakdown);
+        known.push(b'c');
+        // The scope part of an unknown as-of day (keys::scope_part).
+        let unknown = [&known[..], &[0xff; 8]].concat();
+        let unknown_end = keys::prefix_end(&unknown);
+        let undated = unknown.clone();
+        self.settled_iter(move |t| entries(packed::range_rev(t, known, unknown)))
+            .chain(self.settled_iter(move |t| entries(packed::range(t, undated, unknown_end))))
+    }
+
     /// Running totals (of one metric and breakdown) as of exactly `day`.
     pub fn cumulative_as_of(
         &self,

@@ -10,7 +10,7 @@ use bincode::{Decode, Encode};
 use serde::Serialize;
 
 /// Bump when keys or values change: a cache of another version is rebuilt.
-pub const CACHE_VERSION: u32 = 21;
+pub const CACHE_VERSION: u32 = 22;
 
 /// The last record applied to the cache and where the log ends after it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, Serialize)]

@@ -117,7 +117,10 @@ pub fn part_of_claim_key(key: &[u8]) -> Option<(&str, &str)> {
 
 /// The scope part of a `g/` key: a kind byte, then what orders it.
 /// Events with known dates sort by their first possible day, running
-/// totals by their as-of day (unknown last).
+/// totals by the last possible day they are as of, then the first
+/// (unknown last): an all-time total wants the running total with the
+/// latest last possible day, and reads them backwards from the end until
+/// the last day falls below the best found (`Cache::running_totals_latest_first`).
 pub fn scope_part(scope: &crate::model::Scope) -> Vec<u8> {
     use crate::model::Scope;
     match scope {
@@ -131,10 +134,11 @@ pub fn scope_part(scope: &crate::model::Scope) -> Vec<u8> {
             (_, None) => b"u".to_vec(),
         },
         Scope::Period { from, to } => [&b"p"[..], &from.sort_key(), &to.sort_key()].concat(),
-        // Running totals sort by the day they are as of, so that a total
-        // for a period reads only those as of its bounds.
+        // Running totals sort by the days they are as of, so that a total
+        // for a period reads only those as of its bounds (a day's first
+        // and last are the same).
         Scope::Cumulative { as_of, .. } => match as_of.bounds() {
-            Some((a, b)) => [&b"c"[..], &a.sort_key(), &b.sort_key()].concat(),
+            Some((a, b)) => [&b"c"[..], &b.sort_key(), &a.sort_key()].concat(),
             None => [&b"c"[..], &[0xff; 8]].concat(),
         },
         Scope::Change { .. } => b"x".to_vec(),

@@ -267,37 +267,66 @@ pub(crate) fn range(
     from: Vec<u8>,
     to: Option<Vec<u8>>,
 ) -> impl Iterator<Item = Entry> {
-    // The group holding `from` may start before it.
-    let start = match tree.range(..=from.clone()).next_back() {
-        Some(Ok((k, _))) if is_group(&k) => k.to_vec(),
-        _ => from.clone(),
-    };
+    let start = group_start(tree, &from);
     let physical = match &to {
         Some(to) => tree.range(start..to.clone()),
         None => tree.range(start..),
     };
     physical.flat_map(move |kv| {
-        let within = |k: &[u8]| k >= &from[..] && to.as_ref().is_none_or(|t| k < &t[..]);
-        let out: Vec<Entry> = match kv {
-            Err(e) => vec![Err(e.into())],
-            Ok((k, v)) if !is_group(&k) => {
-                if within(&k) {
-                    vec![Ok((k.to_vec(), v.to_vec()))]
-                } else {
-                    Vec::new()
-                }
-            }
-            Ok((k, v)) => match decode(&k, &v) {
-                Err(e) => vec![Err(e)],
-                Ok(members) => members
-                    .into_iter()
-                    .filter(|(key, _)| within(key))
-                    .map(Ok)
-                    .collect(),
-            },
-        };
+        entries_within(kv, |k| {
+            k >= &from[..] && to.as_ref().is_none_or(|t| k < &t[..])
+        })
+    })
+}
+
+/// The logical entries with keys in `from..to`, in reverse key order: the
+/// groups of `range` read from the last, each one's members backwards.
+pub(crate) fn range_rev(
+    tree: &sled::Tree,
+    from: Vec<u8>,
+    to: Vec<u8>,
+) -> impl Iterator<Item = Entry> {
+    let start = group_start(tree, &from);
+    tree.range(start..to.clone()).rev().flat_map(move |kv| {
+        let mut out = entries_within(kv, |k| k >= &from[..] && k < &to[..]);
+        out.reverse();
         out
     })
+}
+
+/// Where the tree entries holding logical keys from `from` on start: the
+/// group holding `from` may start before it.
+fn group_start(tree: &sled::Tree, from: &[u8]) -> Vec<u8> {
+    match tree.range(..=from).next_back() {
+        Some(Ok((k, _))) if is_group(&k) => k.to_vec(),
+        _ => from.to_vec(),
+    }
+}
+
+/// The logical entries of tree entry `kv` (a group's members, or a key
+/// stored as it is) whose keys are `within`, in key order.
+fn entries_within(
+    kv: Result<(sled::IVec, sled::IVec), sled::Error>,
+    within: impl Fn(&[u8]) -> bool,
+) -> Vec<Entry> {
+    match kv {
+        Err(e) => vec![Err(e.into())],
+        Ok((k, v)) if !is_group(&k) => {
+            if within(&k) {
+                vec![Ok((k.to_vec(), v.to_vec()))]
+            } else {
+                Vec::new()
+            }
+        }
+        Ok((k, v)) => match decode(&k, &v) {
+            Err(e) => vec![Err(e)],
+            Ok(members) => members
+                .into_iter()
+                .filter(|(key, _)| within(key))
+                .map(Ok)
+                .collect(),
+        },
+    }
 }
 
 /// The logical entries whose keys start with `prefix`.
@@ -888,10 +917,15 @@ mod tests {
                             .map(Result::unwrap)
                             .collect();
                         let want: Vec<_> = model
-                            .range(a..b)
+                            .range(a.clone()..b.clone())
                             .map(|(k, v)| (k.clone(), v.clone()))
                             .collect();
                         assert_eq!(got, want, "round {round}");
+                        let got: Vec<_> = range_rev(&tree, a.clone(), b.clone())
+                            .map(Result::unwrap)
+                            .collect();
+                        let want: Vec<_> = want.into_iter().rev().collect();
+                        assert_eq!(got, want, "range_rev, round {round}");
                     }
                 }
             }
@@ -1052,6 +1086,11 @@ mod random_histories {
                         .map(|(k, v)| (k.clone(), v.clone()))
                         .collect();
                     assert_eq!(got, want, "range {a:?}..{b:?} {}", ctx());
+                    let got: Vec<_> = range_rev(&tree, a.clone(), b.clone())
+                        .map(Result::unwrap)
+                        .collect();
+                    let want: Vec<_> = want.into_iter().rev().collect();
+                    assert_eq!(got, want, "range_rev {a:?}..{b:?} {}", ctx());
                     let got: Vec<_> = range(&tree, a.clone(), None).map(Result::unwrap).collect();
                     let want: Vec<_> = model
                         .range(a.clone()..)

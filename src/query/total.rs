@@ -745,19 +745,28 @@ impl Ctx<'_> {
     /// share it, and the index orders them by it), keeping only the best
     /// group so far: an all-time total holds one date's claims, not all
     /// of them. The same rule: the latest last possible day, then the
-    /// group key that sorts last.
+    /// group key that sorts last. The latest are read first, and reading
+    /// stops at the first date whose last possible day is earlier than
+    /// the best group's: no group from there on can rank above it, so the
+    /// total reads the running totals of its last days, not every one on
+    /// record (at 1M claims, 25 000 a metric).
     fn latest_cumulative_streamed(&self) -> Result<Route, ProjectError> {
         type Rank = (Option<Day>, String);
         let mut best: Option<(Rank, Group)> = None;
         let mut run: Vec<ClaimEntry> = Vec::new();
-        let mut consider = |run: Vec<ClaimEntry>| -> Result<(), ProjectError> {
+        // A run of one as-of date comes backwards; a group takes its label
+        // from its first claim in key order, so it is turned round.
+        let consider = |best: &mut Option<(Rank, Group)>,
+                        mut run: Vec<ClaimEntry>|
+         -> Result<(), ProjectError> {
+            run.reverse();
             for (g, _, as_of) in self.cumulative_groups(&self.visible(run)?)? {
                 if g.estimate.is_none() {
                     continue;
                 }
                 let rank = (as_of.bounds().map(|(_, b)| b), g.key.clone());
                 if best.as_ref().is_none_or(|(r, _)| rank > *r) {
-                    best = Some((rank, g));
+                    *best = Some((rank, g));
                 }
             }
             Ok(())
@@ -769,15 +778,19 @@ impl Ctx<'_> {
         let bd = self.q.breakdown.to_string();
         for e in self
             .cache
-            .claims_by_scope_kind(self.q.metric.as_str(), &bd, b'c')
+            .running_totals_latest_first(self.q.metric.as_str(), &bd)
         {
             let e = e?;
             if run.first().is_some_and(|f| as_of(f) != as_of(&e)) {
-                consider(std::mem::take(&mut run))?;
+                consider(&mut best, std::mem::take(&mut run))?;
+                let last_day = as_of(&e).map(|(_, b)| b);
+                if best.as_ref().is_some_and(|((b, _), _)| last_day < *b) {
+                    break;
+                }
             }
             run.push(e);
         }
-        consider(run)?;
+        consider(&mut best, run)?;
         Ok(self.latest_route(best.map(|(_, g)| g)))
     }
 
