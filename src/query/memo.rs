@@ -23,7 +23,35 @@ use crate::model::Day;
 /// that a period's days of either kind are one key range, read by one scan
 /// (`range`) instead of a lookup a day.
 pub fn key(metric: &str, breakdown: &str, policy: Policy, day: Day) -> Vec<u8> {
-    [&stem(b'f', metric, breakdown, policy)[..], &day.sort_key()].concat()
+    DayKeys::new(metric, breakdown, policy, false)
+        .key(day)
+        .to_vec()
+}
+
+/// The keys of one metric, part and policy, day after day, built in one
+/// buffer: an all-time total looks up every day on record (about 1 500
+/// over four years), and building each key anew was a fifth of its time.
+pub struct DayKeys {
+    buf: Vec<u8>,
+    stem: usize,
+}
+
+impl DayKeys {
+    /// Figures' keys, or with `listed` the keys of the claims explain lists.
+    pub fn new(metric: &str, breakdown: &str, policy: Policy, listed: bool) -> DayKeys {
+        let buf = stem(if listed { b'l' } else { b'f' }, metric, breakdown, policy);
+        DayKeys {
+            stem: buf.len(),
+            buf,
+        }
+    }
+
+    /// `key` of `day` (or its `listed_key`), valid until the next call.
+    pub fn key(&mut self, day: Day) -> &[u8] {
+        self.buf.truncate(self.stem);
+        self.buf.extend_from_slice(&day.sort_key());
+        &self.buf
+    }
 }
 
 fn stem(kind: u8, metric: &str, breakdown: &str, policy: Policy) -> Vec<u8> {
@@ -198,4 +226,31 @@ fn group_of(s: Stored, version: u64, group_key: &str) -> Option<Group> {
         claims: Vec::new(),
         omitted,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An all-time total finds each day's memo value under the key
+    /// DayKeys builds in its reused buffer: the same bytes as `key` (and
+    /// `listed_key`) build one by one, inside `range` of all time.
+    #[test]
+    fn day_keys_are_the_keys_built_one_by_one() {
+        let days = [(2021, 1, 1), (2022, 12, 31), (2024, 2, 29), (2024, 1, 31)];
+        for policy in [Policy::OfficialFirst, Policy::Latest] {
+            for listed in [false, true] {
+                let mut keys = DayKeys::new("people_returned", "sex=male", policy, listed);
+                let (from, to) = range("people_returned", "sex=male", policy, None, listed);
+                for (y, m, d) in days {
+                    let day = Day::from_ymd(y, m, d).unwrap();
+                    let one = key("people_returned", "sex=male", policy, day);
+                    let one = if listed { listed_key(&one) } else { one };
+                    let built = keys.key(day);
+                    assert_eq!(built, &one[..], "{day} listed={listed}");
+                    assert!(from.as_slice() <= built && built < to.as_slice());
+                }
+            }
+        }
+    }
 }

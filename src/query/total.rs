@@ -493,7 +493,6 @@ impl Ctx<'_> {
     fn days_resolved(&self, p: Option<Period>) -> Result<Vec<Group>, ProjectError> {
         let metric = self.q.metric.as_str();
         let bd = self.q.breakdown.to_string();
-        let mut out = Vec::new();
         let days = p.map(|p| (p.from, p.to));
         // total reads the figures' values; explain the ones that repeat
         // them with the claims it lists: one value a day either way, and
@@ -502,15 +501,17 @@ impl Ctx<'_> {
         let listed = self.detail != Detail::Figures;
         let (from, to) = memo::range(metric, &bd, self.q.policy, days, listed);
         let mut memo = self.cache.memo_range(&from, &to).peekable();
-        for dv in self.cache.day_versions(metric, &bd, days) {
-            let (day, version) = dv?;
-            let key = memo::key(metric, &bd, self.q.policy, day);
+        // The days first: the groups then go into a vector of the right
+        // size (growing it by doubling moved each group about twice).
+        let day_versions = self
+            .cache
+            .day_versions(metric, &bd, days)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::with_capacity(day_versions.len());
+        let mut wanted = memo::DayKeys::new(metric, &bd, self.q.policy, listed);
+        for (day, version) in day_versions {
             let group_key = day_group_key(day);
-            let want = if listed {
-                memo::listed_key(&key)
-            } else {
-                key.clone()
-            };
+            let want = wanted.key(day);
             let mut stored = None;
             while let Some(kv) = memo.next_if(|kv| kv.as_ref().map_or(true, |(k, _)| **k <= *want))
             {
@@ -535,6 +536,7 @@ impl Ctx<'_> {
                 _ => continue,
             };
             let (mut g, listed) = self.resolve(group_key, label, &entries, Detail::Derivation);
+            let key = memo::key(metric, &bd, self.q.policy, day);
             self.cache.memo_put(&key, &memo::encode(version, &g))?;
             if self.detail == Detail::Figures {
                 // What explain lists is memoised when explain asks: its
