@@ -12,8 +12,9 @@
 //! counters, and the entries of claims that a later record retracts or
 //! corrects. A first pass over the log (`Targets`) names those claims, so
 //! their entries, and every small key, stay in the overlay where the fold
-//! can read them; everything else it writes is never read again and is
-//! spilled to the sort.
+//! can read them, a claim's until the record that ends it
+//! (`Overlay::put_ended`); everything else it writes is never read again
+//! and is spilled to the sort.
 
 use super::fold::{Overlay, Spill};
 use super::sorter::{SortedEntries, Sorter};

@@ -447,6 +447,60 @@ fn bulk_batch_ends_claims_it_was_told_of_and_refuses_others() {
     assert!(r.ok(), "{:?}", r.problem);
 }
 
+/// A bulk load writes a claim's entry out once a record ends it, and keeps
+/// only how it ended: a second end, of a claim added in the batch or
+/// recorded before it, is still refused as already retracted or
+/// corrected, and the store is unchanged.
+#[test]
+fn bulk_batch_refuses_a_claim_ended_twice_after_writing_its_entry_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let mut s = build(&dir);
+    let recorded = s
+        .append(vec![claim_event("batched", "exchanges", 77)])
+        .unwrap()[0]
+        .hash;
+    let head = s.head();
+    let cache = s.cache().dump().unwrap();
+    let retract = |id: Hash32| {
+        Event::ClaimRetracted(Retraction {
+            claim: id,
+            reason: Text::new("withdrawn").unwrap(),
+        })
+    };
+    for (twice, how) in [(0, "retracted"), (1, "corrected"), (2, "retracted")] {
+        let mut b = s.bulk_batch([recorded]).unwrap();
+        let added = b
+            .push_ended_later(claim_event("batched", "people_returned", 9))
+            .unwrap()
+            .hash;
+        // Enough claims between the two ends for the sort to take runs.
+        for i in 0..300 {
+            b.push(claim_event("batched", "people_returned", 20_000 + i))
+                .unwrap();
+        }
+        let id = if twice == 2 { recorded } else { added };
+        match twice {
+            1 => b
+                .push(Event::ClaimCorrected(Correction {
+                    old: id,
+                    new: claim("batched", "people_returned", 2),
+                    reason: Text::new("restated").unwrap(),
+                }))
+                .unwrap(),
+            _ => b.push(retract(id)).unwrap(),
+        };
+        let refused = b.push(retract(id)).unwrap_err();
+        assert!(
+            refused.to_string().contains(&format!("is already {how}")),
+            "{refused}"
+        );
+        drop(b);
+        assert_eq!(s.head(), head);
+        assert_eq!(s.cache().dump().unwrap(), cache);
+    }
+}
+
 /// A bulk batch sorts its cache entries before the log holds it. A sort
 /// that fails at commit (here its runs are gone, as when their disk is
 /// full) appends nothing: the head and the cache are as they were, and
