@@ -20,6 +20,17 @@ pub struct Packed(u64);
 
 const EXISTING: u64 = 1 << 63;
 
+impl Packed {
+    /// Its 8 bytes' value, as a spilled run stores it (content_runs.rs).
+    pub(super) fn raw(self) -> u64 {
+        self.0
+    }
+
+    pub(super) fn from_raw(v: u64) -> Packed {
+        Packed(v)
+    }
+}
+
 /// Line numbers a `Packed` can hold: below 2^63.
 pub const MAX_LINE: u64 = EXISTING;
 
@@ -151,42 +162,120 @@ fn widen(v: u32) -> Packed {
     Packed(u64::from(v & !NARROW_EXISTING) | flag)
 }
 
-/// The claims of an input by content: import's largest use of memory in
-/// its first pass (an entry per claim line). Refs that fit 32 bits, all
-/// of them in any file of fewer than 2^31 lines, take 20-byte entries;
-/// any other goes to a map of full refs.
-#[derive(Default)]
+/// Entries the content map holds in memory before it writes them out as
+/// a sorted run (content_runs.rs): about 11 MB of tables. Debug builds
+/// (the tests) spill every 64, so that every import test of more lines
+/// looks claims up in runs on disk as a large import does.
+const HELD_ENTRIES: usize = if cfg!(debug_assertions) { 64 } else { 1 << 18 };
+
+/// The claims of an input by content: an entry per distinct claim line.
+/// Refs that fit 32 bits, all of them in any file of fewer than 2^31
+/// lines, take 20-byte entries; any other goes to a map of full refs.
+/// Past `HELD_ENTRIES` they are written out as a sorted run, and looked up
+/// there (newest run first) when memory does not hold a key: memory then
+/// stays near 11 MB plus 2 bytes an entry written out.
 pub struct ContentMap {
     narrow: [foldhash::HashMap<ContentKey, u32>; CONTENT_SHARDS],
     wide: foldhash::HashMap<ContentKey, Packed>,
+    held: usize,
+    limit: usize,
+    runs: super::content_runs::Runs,
+    /// Where runs go (the store's directory, so that they count against
+    /// its disk), or the system's temporary directory.
+    dir: Option<std::path::PathBuf>,
+    /// The first failure to write or read a run: the plan it served is
+    /// then void, and import reports it before appending anything.
+    failed: std::cell::Cell<Option<std::io::Error>>,
+}
+
+impl Default for ContentMap {
+    fn default() -> Self {
+        ContentMap::with_limit(HELD_ENTRIES)
+    }
 }
 
 impl ContentMap {
+    fn with_limit(limit: usize) -> Self {
+        ContentMap {
+            narrow: Default::default(),
+            wide: Default::default(),
+            held: 0,
+            limit,
+            runs: Default::default(),
+            dir: None,
+            failed: Default::default(),
+        }
+    }
+
+    /// Runs go to anonymous files in `dir`.
+    pub fn spill_to(&mut self, dir: &std::path::Path) {
+        self.dir = Some(dir.to_path_buf());
+    }
+
+    /// Takes the first failure to write or read a run, if any.
+    pub fn take_failure(&mut self) -> Option<std::io::Error> {
+        self.failed.take()
+    }
+
+    fn fail(&self, e: std::io::Error) {
+        let first = self.failed.take().unwrap_or(e);
+        self.failed.set(Some(first));
+    }
+
     fn shard(&self, key: &ContentKey) -> usize {
         // Keys are hash bits: the low ones are as even as any.
         key[0] as usize % CONTENT_SHARDS
     }
 
     pub fn get(&self, key: &ContentKey) -> Option<Packed> {
-        match self.narrow[self.shard(key)].get(key) {
+        let held = match self.narrow[self.shard(key)].get(key) {
             Some(v) => Some(widen(*v)),
             None => self.wide.get(key).copied(),
+        };
+        if held.is_some() || self.runs.is_empty() {
+            return held;
         }
+        self.runs.get(key).unwrap_or_else(|e| {
+            self.fail(e);
+            None
+        })
     }
 
     pub fn insert(&mut self, key: ContentKey, p: Packed) {
         let shard = self.shard(&key);
-        match narrow(p) {
+        let new = match narrow(p) {
             Some(v) => {
-                self.narrow[shard].insert(key, v);
-                if !self.wide.is_empty() {
-                    self.wide.remove(&key);
-                }
+                let wide = if self.wide.is_empty() {
+                    None
+                } else {
+                    self.wide.remove(&key)
+                };
+                self.narrow[shard].insert(key, v).is_none() && wide.is_none()
             }
             None => {
-                self.narrow[shard].remove(&key);
-                self.wide.insert(key, p);
+                let narrow = self.narrow[shard].remove(&key);
+                self.wide.insert(key, p).is_none() && narrow.is_none()
             }
+        };
+        if new {
+            self.held += 1;
+            if self.held >= self.limit {
+                self.spill();
+            }
+        }
+    }
+
+    /// Writes every entry held out as the newest run. The tables keep
+    /// their capacity: they fill to the same size again.
+    fn spill(&mut self) {
+        let mut entries = Vec::with_capacity(self.held);
+        for shard in &mut self.narrow {
+            entries.extend(shard.drain().map(|(k, v)| (k, widen(v))));
+        }
+        entries.extend(self.wide.drain());
+        self.held = 0;
+        if let Err(e) = self.runs.push(entries, self.dir.as_deref()) {
+            self.fail(e);
         }
     }
 }
@@ -265,6 +354,62 @@ mod tests {
         }
         assert_eq!(narrow(Packed(1 << 31)), None);
         assert_eq!(narrow(Packed(EXISTING | (1 << 31))), None);
+    }
+
+    /// Against a map of full refs, with entries written out as runs every
+    /// `limit` new keys (1: every key its own run; 64: the tests' bound;
+    /// none): keys seen again are updated wherever their last value lies,
+    /// lookups interleave with inserts as the plan's do, and keys never
+    /// inserted are absent, whatever the runs' filters say.
+    #[test]
+    fn content_map_spilled_to_runs_holds_what_a_map_holds() {
+        for limit in [1, 3, 64, 1000, usize::MAX] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut map = ContentMap::with_limit(limit);
+            map.spill_to(dir.path());
+            let mut model = std::collections::HashMap::new();
+            let mut x: u64 = 0x853c_49e6_748f_ea9b;
+            let mut next = || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x
+            };
+            // Keys from a pool of 3000, full 128-bit, so that the runs'
+            // blocks and filters see keys spread as hashes are.
+            let key_of = |i: u64| -> ContentKey {
+                let h = blake3::hash(&i.to_le_bytes());
+                content_key(&Hash32(*h.as_bytes()))
+            };
+            for step in 0..6000u64 {
+                let r = next();
+                let key = key_of(r % 3000);
+                if r & (1 << 40) == 0 {
+                    let v = (r >> 20) % (1 << 33);
+                    let p = if r & (1 << 41) == 0 {
+                        Packed(v)
+                    } else {
+                        Packed(EXISTING | v)
+                    };
+                    map.insert(key, p);
+                    model.insert(key, p);
+                } else {
+                    assert_eq!(map.get(&key), model.get(&key).copied(), "step {step}");
+                }
+            }
+            for i in 0..4000 {
+                let key = key_of(i);
+                assert_eq!(
+                    map.get(&key),
+                    model.get(&key).copied(),
+                    "limit {limit}, key {i}"
+                );
+            }
+            assert!(map.take_failure().is_none());
+            if limit <= 64 {
+                assert!(!map.runs.is_empty(), "limit {limit} wrote runs");
+            }
+        }
     }
 
     /// Against a map from line to ref, through sets that replace a line's

@@ -2,6 +2,7 @@
 //! against the ledger as a whole before anything is appended.
 
 mod compact;
+mod content_runs;
 mod file_lines;
 mod input;
 mod lines;

@@ -51,9 +51,10 @@ pub enum IngestError {
     Empty,
     #[error("reading the input: {0}")]
     Io(#[from] std::io::Error),
-    /// Writing or reading back the import's spool (in the store's
-    /// directory): a problem of the store's disk, not of the input.
-    #[error("the import's spool in the store's directory: {0}")]
+    /// Writing or reading back the import's spool or its content map's
+    /// runs (in the store's directory): a problem of the store's disk,
+    /// not of the input.
+    #[error("the import's temporary files in the store's directory (its spool, its runs of claims by content): {0}")]
     Spool(std::io::Error),
     /// Pass 2 met something pass 1 did not plan: a bug, not bad input.
     #[error("internal error: {0}")]
@@ -697,6 +698,7 @@ fn plan_and_append(
     let mut spool = if commands {
         None
     } else {
+        p.contents.spill_to(store.dir());
         Some(Spool::new(store.dir()).map_err(IngestError::Spool)?)
     };
     let lines = {
@@ -717,6 +719,11 @@ fn plan_and_append(
         })?
     };
     tracing::debug!("import: pass 1 (check) in {:?}", started.elapsed());
+    // A run of the content map that could not be written or read leaves
+    // the plan unsure of which lines repeat others: nothing is appended.
+    if let Some(e) = p.contents.take_failure() {
+        return Err(IngestError::Spool(e));
+    }
     if records == 0 && p.errors.is_empty() {
         return Err(IngestError::Empty);
     }
