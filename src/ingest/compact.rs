@@ -412,6 +412,19 @@ mod tests {
         }
     }
 
+    /// A run that cannot be written is a failure the import reports (it
+    /// then appends nothing), not a key quietly forgotten.
+    #[test]
+    fn content_map_reports_a_run_it_could_not_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut map = ContentMap::with_limit(2);
+        map.spill_to(&dir.path().join("gone"));
+        map.insert([1, 2, 3, 4], Packed(1));
+        assert!(map.take_failure().is_none());
+        map.insert([5, 6, 7, 8], Packed(2));
+        assert!(map.take_failure().is_some());
+    }
+
     /// Against a map from line to ref, through sets that replace a line's
     /// own claim by others and back.
     #[test]
