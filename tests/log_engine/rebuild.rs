@@ -373,6 +373,16 @@ fn abandoned_bulk_batch_leaves_log_and_cache_as_they_were() {
     assert!(r.ok(), "{:?}", r.problem);
 }
 
+/// A store with one claim recorded before any batch: its id.
+fn with_one_recorded_claim(dir: &Path) -> (Store, Hash32) {
+    let mut s = build(dir);
+    let recorded = s
+        .append(vec![claim_event("batched", "exchanges", 77)])
+        .unwrap()[0]
+        .hash;
+    (s, recorded)
+}
+
 /// In a bulk batch the fold reads back only claims it was told will be
 /// ended: recorded ones named to `bulk_batch`, and the batch's own pushed
 /// with `push_ended_later`. Told so, retractions and corrections of both
@@ -383,11 +393,7 @@ fn abandoned_bulk_batch_leaves_log_and_cache_as_they_were() {
 fn bulk_batch_ends_claims_it_was_told_of_and_refuses_others() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");
-    let mut s = build(&dir);
-    let recorded = s
-        .append(vec![claim_event("batched", "exchanges", 77)])
-        .unwrap()[0]
-        .hash;
+    let (mut s, recorded) = with_one_recorded_claim(&dir);
 
     let mut b = s.bulk_batch([recorded]).unwrap();
     b.push(Event::ClaimRetracted(Retraction {
@@ -455,11 +461,7 @@ fn bulk_batch_ends_claims_it_was_told_of_and_refuses_others() {
 fn bulk_batch_refuses_a_claim_ended_twice_after_writing_its_entry_out() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");
-    let mut s = build(&dir);
-    let recorded = s
-        .append(vec![claim_event("batched", "exchanges", 77)])
-        .unwrap()[0]
-        .hash;
+    let (mut s, recorded) = with_one_recorded_claim(&dir);
     let head = s.head();
     let cache = s.cache().dump().unwrap();
     let retract = |id: Hash32| {
