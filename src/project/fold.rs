@@ -346,32 +346,25 @@ impl Overlay {
         self.spill.as_ref()?.ended.get(id).copied()
     }
 
-    /// Writes the entry of claim `id` under `key`, as a record has just
-    /// ended it (`status`). A bulk load sends it, and the claim's id key,
+    /// Writes `entry`, of claim `id`, under `key`, as a record has just
+    /// ended it. A bulk load sends it, and the claim's id key,
     /// to the sort at once instead of keeping them until the end: a valid
     /// log ends a claim once, so the fold never reads them again. Kept
     /// until the end, the claims that a 3M-claim log ends held about 50 MB
     /// of a rebuild's replay (heaptrack: some 950 bytes a claim, docs/PERFORMANCE.md).
-    fn put_ended(
-        &mut self,
-        id: &Hash32,
-        seq_added: u64,
-        status: &'static str,
-        key: Vec<u8>,
-        val: Vec<u8>,
-    ) {
+    fn put_ended(&mut self, id: &Hash32, entry: &ClaimEntry, key: Vec<u8>) {
         let Some(spill) = self.spill.as_mut() else {
-            self.put(key, val);
+            self.put(key, entry.to_value());
             return;
         };
         self.added.remove(id);
         self.pending.remove(&key);
-        let id_key = keys::claim(id, seq_added);
+        let id_key = keys::claim(id, entry.seq);
         if let Some(Some(pointer)) = self.pending.remove(&id_key) {
             spill.out.push((id_key, pointer));
         }
-        spill.ended.insert(*id, status);
-        spill.out.push((key, val));
+        spill.ended.insert(*id, entry.status.name());
+        spill.out.push((key, entry.to_value()));
     }
 
     pub fn put(&mut self, key: Vec<u8>, val: Vec<u8>) {
@@ -532,7 +525,7 @@ fn end_claim(
     );
     let old = entry.clone();
     entry.status = status;
-    kv.put_ended(id, entry.seq, entry.status.name(), key, entry.to_value());
+    kv.put_ended(id, &entry, key);
     Ok(old)
 }
 

@@ -23,9 +23,9 @@ use crate::model::Day;
 /// that a period's days of either kind are one key range, read by one scan
 /// (`range`) instead of a lookup a day.
 pub fn key(metric: &str, breakdown: &str, policy: Policy, day: Day) -> Vec<u8> {
-    DayKeys::new(metric, breakdown, policy, false)
-        .key(day)
-        .to_vec()
+    let mut keys = DayKeys::new(metric, breakdown, policy, false);
+    keys.key(day);
+    keys.buf
 }
 
 /// The keys of one metric, part and policy, day after day, built in one
