@@ -22,10 +22,10 @@ mod schema;
 mod store;
 
 pub use allocator::Allocator;
-pub use chain::{check_link, record_hash, LinkError, RECORD_HASH_CONTEXT};
+pub use chain::{check_link, check_link_of, record_hash, LinkError, RECORD_HASH_CONTEXT};
 pub use event::{
-    claim_range, decode_record, encode_record, ends_a_claim, CodecError, Correction, Event,
-    Genesis, Hash32, Record, Retraction, FORMAT_VERSION, MAX_RECORD_BYTES,
+    check_record, claim_range, decode_record, encode_record, ends_a_claim, Checked, CodecError,
+    Correction, Event, Genesis, Hash32, Record, Retraction, FORMAT_VERSION, MAX_RECORD_BYTES,
 };
 pub use ingest::{
     apply_parsed, import, import_file, import_lines, parse_claim_value, parse_line, FileLines,

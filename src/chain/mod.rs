@@ -36,22 +36,37 @@ pub enum LinkError {
 
 /// Checks that `r` may follow a record with hash `prev_hash` at `expected_seq`.
 pub fn check_link(expected_seq: u64, prev_hash: &Hash32, r: &Record) -> Result<(), LinkError> {
-    if r.seq != expected_seq {
+    check_link_of(expected_seq, prev_hash, r.seq, &r.prev, r.event.tag())
+}
+
+/// `check_link` for a record known by its seq, prev and event tag alone
+/// (a record checked without being built: `event::check_record`).
+pub fn check_link_of(
+    expected_seq: u64,
+    prev_hash: &Hash32,
+    seq: u64,
+    prev: &Hash32,
+    tag: u32,
+) -> Result<(), LinkError> {
+    if seq != expected_seq {
         return Err(LinkError::SeqGap {
             expected: expected_seq,
-            found: r.seq,
+            found: seq,
         });
     }
-    if r.prev != *prev_hash {
+    if *prev != *prev_hash {
         return Err(LinkError::BrokenPrev {
             expected: *prev_hash,
-            found: r.prev,
+            found: *prev,
         });
     }
-    match (&r.event, r.seq) {
-        (Event::Genesis(_), 0) => Ok(()),
-        (Event::Genesis(_), s) => Err(LinkError::LateGenesis(s)),
-        (e, 0) => Err(LinkError::NoGenesis(e.kind())),
+    let genesis = tag == Event::GENESIS_TAG;
+    match (genesis, seq) {
+        (true, 0) => Ok(()),
+        (true, s) => Err(LinkError::LateGenesis(s)),
+        (false, 0) => Err(LinkError::NoGenesis(
+            Event::KINDS.get(tag as usize).copied().unwrap_or("unknown"),
+        )),
         _ => Ok(()),
     }
 }

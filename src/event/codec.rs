@@ -27,7 +27,7 @@ pub enum CodecError {
     Version(u32),
 }
 
-fn config() -> impl bincode::config::Config {
+pub(super) fn config() -> impl bincode::config::Config {
     bincode::config::standard().with_limit::<MAX_RECORD_BYTES>()
 }
 
@@ -85,11 +85,9 @@ pub fn ends_a_claim(bytes: &[u8]) -> Result<bool, CodecError> {
     Ok(tag == RETRACTED_TAG || tag == CORRECTED_TAG)
 }
 
-/// The tags of `Event::ClaimAdded`, `Event::ClaimRetracted` and
-/// `Event::ClaimCorrected`: their places in the enum (frozen).
-const ADDED_TAG: u32 = 2;
-const RETRACTED_TAG: u32 = 3;
-const CORRECTED_TAG: u32 = 4;
+const ADDED_TAG: u32 = Event::ADDED_TAG;
+const RETRACTED_TAG: u32 = Event::RETRACTED_TAG;
+const CORRECTED_TAG: u32 = Event::CORRECTED_TAG;
 
 /// Where the claim record `rec` adds (a `ClaimAdded`'s claim, a
 /// `ClaimCorrected`'s new one; none for other events) lies in its
@@ -128,9 +126,9 @@ fn encoded_len<T: bincode::Encode>(v: &T) -> Option<usize> {
 
 /// A bincode writer that fails as soon as what is written differs from
 /// `expected`.
-struct Compare<'a> {
-    expected: &'a [u8],
-    at: usize,
+pub(super) struct Compare<'a> {
+    pub expected: &'a [u8],
+    pub at: usize,
 }
 
 impl bincode::enc::write::Writer for Compare<'_> {

@@ -47,14 +47,35 @@ pub enum Event {
 }
 
 impl Event {
-    pub fn kind(&self) -> &'static str {
+    /// Each variant's name, at its tag.
+    pub const KINDS: [&'static str; 5] = [
+        "genesis",
+        "source_registered",
+        "claim_added",
+        "claim_retracted",
+        "claim_corrected",
+    ];
+
+    /// The variants' encoding tags: their places in the enum (frozen).
+    pub const GENESIS_TAG: u32 = 0;
+    pub const SOURCE_TAG: u32 = 1;
+    pub const ADDED_TAG: u32 = 2;
+    pub const RETRACTED_TAG: u32 = 3;
+    pub const CORRECTED_TAG: u32 = 4;
+
+    /// The variant's encoding tag.
+    pub fn tag(&self) -> u32 {
         match self {
-            Event::Genesis(_) => "genesis",
-            Event::SourceRegistered(_) => "source_registered",
-            Event::ClaimAdded(_) => "claim_added",
-            Event::ClaimRetracted(_) => "claim_retracted",
-            Event::ClaimCorrected(_) => "claim_corrected",
+            Event::Genesis(_) => Self::GENESIS_TAG,
+            Event::SourceRegistered(_) => Self::SOURCE_TAG,
+            Event::ClaimAdded(_) => Self::ADDED_TAG,
+            Event::ClaimRetracted(_) => Self::RETRACTED_TAG,
+            Event::ClaimCorrected(_) => Self::CORRECTED_TAG,
         }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        Self::KINDS[self.tag() as usize]
     }
 
     /// The claim this event adds: a new one, or a correction's

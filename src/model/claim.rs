@@ -77,18 +77,36 @@ fn check_period(field: &str, p: &Period) -> Result<(), FieldError> {
 
 impl Claim {
     pub fn new(f: ClaimFields) -> Result<Claim, FieldError> {
-        let dates: Vec<(&str, FuzzyDate)> = match &f.scope {
-            Scope::Event { date, .. } => vec![("scope.date", *date)],
+        Claim::check_rules(&f.quantity, &f.scope, f.published)?;
+        Ok(Claim(f))
+    }
+
+    /// The rules that span fields: dates that exist, a range in order,
+    /// no negative count outside a change, periods that do not run
+    /// backwards. Only these three fields take part, so a reader that
+    /// checks a claim's bytes without building it (event/check.rs) holds
+    /// it to the same rules.
+    pub fn check_rules(
+        quantity: &Quantity,
+        scope: &Scope,
+        published: FuzzyDate,
+    ) -> Result<(), FieldError> {
+        let (first, second) = match scope {
+            Scope::Event { date, .. } => (Some(("scope.date", *date)), None),
             Scope::Cumulative { since, as_of, .. } => {
-                vec![("scope.since", *since), ("scope.as_of", *as_of)]
+                (Some(("scope.since", *since)), Some(("scope.as_of", *as_of)))
             }
-            _ => vec![],
+            _ => (None, None),
         };
-        for (field, d) in dates.into_iter().chain([("published", f.published)]) {
+        for (field, d) in first
+            .into_iter()
+            .chain(second)
+            .chain([("published", published)])
+        {
             d.check().map_err(|e| FieldError::new(field, e))?;
         }
-        let signed = matches!(f.scope, Scope::Change { .. });
-        if let Quantity::Range { low, high } = f.quantity {
+        let signed = matches!(scope, Scope::Change { .. });
+        if let Quantity::Range { low, high } = *quantity {
             if low > high {
                 return Err(FieldError::new(
                     "quantity.range",
@@ -96,27 +114,30 @@ impl Claim {
                 ));
             }
         }
-        if !signed {
-            if let Some(v) = f.quantity.values().into_iter().find(|v| *v < 0) {
-                return Err(FieldError::new(
-                    "quantity",
-                    ModelError::Invalid(format!(
-                        "count {v} is negative; only a scope of kind \"change\" may be negative"
-                    )),
-                ));
-            }
+        // A range's low end is its least value (checked just above).
+        let least = match *quantity {
+            Quantity::Range { low, .. } => low,
+            q => q.best(),
+        };
+        if !signed && least < 0 {
+            return Err(FieldError::new(
+                "quantity",
+                ModelError::Invalid(format!(
+                    "count {least} is negative; only a scope of kind \"change\" may be negative"
+                )),
+            ));
         }
-        match &f.scope {
+        match scope {
             Scope::Period { from, to } => check_period(
                 "scope",
                 &Period {
                     from: *from,
                     to: *to,
                 },
-            )?,
+            ),
             Scope::Change { period, baseline } => {
                 check_period("scope.period", period)?;
-                check_period("scope.baseline", baseline)?;
+                check_period("scope.baseline", baseline)
             }
             Scope::Cumulative { since, as_of, .. } => {
                 if let (Some((s, _)), Some((_, a))) = (since.bounds(), as_of.bounds()) {
@@ -129,10 +150,10 @@ impl Claim {
                         ));
                     }
                 }
+                Ok(())
             }
-            Scope::Event { .. } => {}
+            Scope::Event { .. } => Ok(()),
         }
-        Ok(Claim(f))
     }
 
     pub fn fields(&self) -> &ClaimFields {

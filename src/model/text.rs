@@ -123,8 +123,13 @@ macro_rules! validated_string {
         impl $name {
             pub fn new(s: impl Into<String>) -> Result<Self, ModelError> {
                 let s = s.into();
-                ($check)($what, s.as_str())?;
+                Self::check(s.as_str())?;
                 Ok(Self(s))
+            }
+            /// This type's rule, on a string it need not own: for a
+            /// reader that only checks bytes (event/check.rs).
+            pub fn check(s: &str) -> Result<(), ModelError> {
+                ($check)($what, s)
             }
             pub fn as_str(&self) -> &str {
                 &self.0

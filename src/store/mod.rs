@@ -12,9 +12,10 @@ mod whole;
 
 pub use verify::{verify, Problem, Report};
 
-use crate::chain::{check_link, record_hash};
+use crate::chain::{check_link, check_link_of, record_hash};
 use crate::event::{
-    decode_record, encode_record, CodecError, Event, Genesis, Hash32, Record, FORMAT_VERSION,
+    check_record, decode_record, encode_record, CodecError, Event, Genesis, Hash32, Record,
+    FORMAT_VERSION,
 };
 use crate::log::MORE_IN_BATCH;
 use crate::log::{encode_frame, LogError, LogWriter, Position, DEFAULT_SEGMENT_BYTES, HEADER_LEN};
@@ -170,6 +171,19 @@ pub(crate) fn decode_frame(
     let rec = decode_record(bytes).map_err(|e| e.to_string())?;
     check_link(expected_seq, prev, &rec).map_err(|e| e.to_string())?;
     Ok(rec)
+}
+
+/// `decode_frame` for a reader that needs only the record's kind: the
+/// record is checked where it lies, not built (event/check.rs). The same
+/// records pass, and a refusal reads the same.
+pub(crate) fn check_frame_kind(
+    bytes: &[u8],
+    expected_seq: u64,
+    prev: &Hash32,
+) -> Result<&'static str, String> {
+    let c = check_record(bytes).map_err(|e| e.to_string())?;
+    check_link_of(expected_seq, prev, c.seq, &c.prev, c.tag).map_err(|e| e.to_string())?;
+    Ok(c.kind())
 }
 
 impl Store {

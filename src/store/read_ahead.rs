@@ -1,27 +1,26 @@
-//! `verify`'s second thread: it reads the log, checks each frame's hash
-//! against the stored hash of the frame before, and (unless verify
-//! replays) decodes every DECODE_EVERY-th frame, while the first thread
-//! decodes the rest and keeps the report. Frames reach the first thread in order with what was
-//! found, so the report is built exactly as a single pass would build it
-//! (docs/PERFORMANCE.md, verify).
+//! `verify`'s second thread: it reads the log and checks each frame's
+//! hash against the stored hash of the frame before. The first thread
+//! checks the records (and keeps the report); when it falls behind, so
+//! that the chunks this thread has read fill the channel, this thread
+//! checks records of the chunk it holds while it waits for room. Frames
+//! reach the first thread in order with what was found, so the report is
+//! built exactly as a single pass would build it (docs/PERFORMANCE.md,
+//! verify).
 
-use super::decode_frame;
+use super::check_frame_kind;
 use crate::chain::record_hash;
 use crate::event::Hash32;
 use crate::log::{LogError, Position, Scanner};
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::thread::JoinHandle;
 
 const CHUNK: usize = 1024;
 /// Chunks read ahead of the first thread, at most.
 const AHEAD: usize = 4;
-/// Without a replay to feed, this thread also decodes one frame in
-/// DECODE_EVERY, which evens the two threads' work (verify of 1M claims,
-/// 8 runs each, with frames sent in chunk buffers: 0.89-0.93 s with 3,
-/// 0.78-0.92 s with 5, 0.73-0.76 s with 8, 0.77-0.79 s with 12,
-/// 0.84-0.87 s decoding none here). It keeps only the event's kind and
-/// drops the record itself, on the thread that allocated it.
-const DECODE_EVERY: u64 = 8;
+/// Records this thread checks between two tries to hand its chunk over:
+/// few enough that the first thread never waits long for it, many enough
+/// that the tries cost nothing beside the checks.
+const SHARE: usize = 16;
 
 pub(crate) struct Item {
     pub pos: Position,
@@ -53,13 +52,36 @@ pub(crate) enum Body {
 struct Chunk {
     bytes: Vec<u8>,
     items: Vec<Item>,
+    /// The seq of its first frame, and the stored hash of the frame
+    /// before it: what checking the first record needs.
+    first_seq: u64,
+    prev: Hash32,
 }
 
 impl Chunk {
-    fn new() -> Self {
+    fn new(first_seq: u64, prev: Hash32) -> Self {
         Chunk {
             bytes: Vec::with_capacity(CHUNK * 512),
             items: Vec::with_capacity(CHUNK),
+            first_seq,
+            prev,
+        }
+    }
+
+    /// Checks the record of item `i` (whose hash held) here, so that the
+    /// first thread need not.
+    fn check(&mut self, i: usize) {
+        let item = &self.items[i];
+        if !matches!(item.body, Body::Frame { hash_ok: true }) {
+            return;
+        }
+        let prev = match i {
+            0 => self.prev,
+            _ => self.items[i - 1].stored_hash,
+        };
+        let seq = self.first_seq + i as u64;
+        if let Ok(kind) = check_frame_kind(&self.bytes[item.bytes.clone()], seq, &prev) {
+            self.items[i].body = Body::Valid(kind);
         }
     }
 }
@@ -74,11 +96,11 @@ pub(crate) struct ReadAhead {
     thread: Option<JoinHandle<Scanner>>,
 }
 
-fn read(mut scanner: Scanner, decode_some: bool, tx: std::sync::mpsc::SyncSender<Sent>) -> Scanner {
+fn read(mut scanner: Scanner, check_some: bool, tx: SyncSender<Sent>) -> Scanner {
     let mut prev = Hash32::ZERO;
     let mut seq = 0u64;
     let mut last_segment = None;
-    let mut chunk = Chunk::new();
+    let mut chunk = Chunk::new(seq, prev);
     loop {
         let start = chunk.bytes.len();
         let frame = match scanner.next_frame_into(&mut chunk.bytes) {
@@ -95,9 +117,6 @@ fn read(mut scanner: Scanner, decode_some: bool, tx: std::sync::mpsc::SyncSender
             .then(|| scanner.header_first_seq(frame.pos.segment));
         last_segment = Some(frame.pos.segment);
         let hash_ok = record_hash(&prev, bytes) == frame.stored_hash;
-        let kind = (decode_some && hash_ok && seq % DECODE_EVERY == DECODE_EVERY - 1)
-            .then(|| decode_frame(bytes, seq, &prev).ok().map(|r| r.event.kind()))
-            .flatten();
         prev = frame.stored_hash;
         seq += 1;
         chunk.items.push(Item {
@@ -106,33 +125,53 @@ fn read(mut scanner: Scanner, decode_some: bool, tx: std::sync::mpsc::SyncSender
             stored_hash: frame.stored_hash,
             more: frame.more,
             declared,
-            body: match kind {
-                Some(k) => Body::Valid(k),
-                None => Body::Frame { hash_ok },
-            },
+            body: Body::Frame { hash_ok },
             bytes: start..start + frame.len,
         });
-        if chunk.items.len() == CHUNK
-            && tx
-                .send(Ok(std::mem::replace(&mut chunk, Chunk::new())))
-                .is_err()
-        {
-            // The first thread stopped at a problem: nothing more to read.
-            return scanner;
+        if chunk.items.len() == CHUNK {
+            let full = std::mem::replace(&mut chunk, Chunk::new(seq, prev));
+            if !hand_over(full, check_some, &tx) {
+                // The first thread stopped at a problem: nothing more to read.
+                return scanner;
+            }
         }
     }
     let _ = tx.send(Ok(chunk));
     scanner
 }
 
+/// Sends `chunk`; while the channel is full (the first thread is behind),
+/// checks its records a share at a time, from the first. False if the
+/// first thread has hung up.
+fn hand_over(mut chunk: Chunk, check_some: bool, tx: &SyncSender<Sent>) -> bool {
+    let mut next = 0;
+    loop {
+        match tx.try_send(Ok(chunk)) {
+            Ok(()) => return true,
+            Err(TrySendError::Disconnected(_)) => return false,
+            Err(TrySendError::Full(back)) => {
+                chunk = back.expect("what was sent is a chunk");
+                if !check_some || next == chunk.items.len() {
+                    return tx.send(Ok(chunk)).is_ok();
+                }
+                let end = (next + SHARE).min(chunk.items.len());
+                for i in next..end {
+                    chunk.check(i);
+                }
+                next = end;
+            }
+        }
+    }
+}
+
 impl ReadAhead {
-    /// `decode_some`: whether this thread may decode frames itself (not
+    /// `check_some`: whether this thread may check records itself (not
     /// when the first thread needs every record, to replay it).
-    pub fn start(scanner: Scanner, decode_some: bool) -> Result<Self, LogError> {
+    pub fn start(scanner: Scanner, check_some: bool) -> Result<Self, LogError> {
         let (tx, rx) = sync_channel(AHEAD);
         let thread = std::thread::Builder::new()
             .name("claimlog-verify-read".into())
-            .spawn(move || read(scanner, decode_some, tx))
+            .spawn(move || read(scanner, check_some, tx))
             .map_err(|e| LogError::Io {
                 path: std::path::PathBuf::from("(verify's reading thread)"),
                 source: e,
@@ -142,6 +181,8 @@ impl ReadAhead {
             chunk: Chunk {
                 bytes: Vec::new(),
                 items: Vec::new(),
+                first_seq: 0,
+                prev: Hash32::ZERO,
             },
             at: 0,
             thread: Some(thread),
@@ -191,5 +232,94 @@ impl Drop for ReadAhead {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Event;
+    use crate::model::{
+        Breakdown, Claim, ClaimFields, FuzzyDate, Name, Origin, Quantity, Scope, Slug, Source,
+        SourceId, SourceKind, Text,
+    };
+    use crate::store::{decode_frame, Store, StoreOptions};
+
+    fn claim(n: i64) -> Event {
+        Event::ClaimAdded(
+            Claim::new(ClaimFields {
+                metric: Slug::new("people_returned").unwrap(),
+                breakdown: Breakdown::default(),
+                quantity: Quantity::Exact(n),
+                scope: Scope::Event {
+                    date: FuzzyDate::Year(2024),
+                    label: None,
+                },
+                source: SourceId::new("alpha").unwrap(),
+                speaker: None,
+                cites: None,
+                url: None,
+                published: FuzzyDate::Unknown,
+                quote: Text::new(format!("{n} returned")).unwrap(),
+                note: None,
+            })
+            .unwrap(),
+        )
+    }
+
+    /// While the first thread takes nothing, the reader fills the channel
+    /// and then checks the records of the chunk it holds; the chunks it
+    /// could send at once are left whole to the first thread. What it
+    /// found of each record is what decoding the record says.
+    #[test]
+    fn reader_checks_the_chunk_it_holds_only_while_the_first_thread_is_behind() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("store");
+        let origin = Origin::new("test.example/read-ahead").unwrap();
+        let mut s = Store::create(&dir, origin, StoreOptions::default()).unwrap();
+        s.append(vec![Event::SourceRegistered(Source {
+            id: SourceId::new("alpha").unwrap(),
+            name: Name::new("Alpha").unwrap(),
+            kind: SourceKind::Media,
+            homepage: None,
+        })])
+        .unwrap();
+        let records = (AHEAD + 2) * CHUNK;
+        for b in 0..records / 1000 + 1 {
+            s.append((0..1000).map(|i| claim((b * 1000 + i) as i64)).collect())
+                .unwrap();
+        }
+        drop(s);
+        let scanner = Scanner::new(&dir.join("log")).unwrap();
+        let mut frames = ReadAhead::start(scanner, true).unwrap();
+        // Time for the reader to fill the channel and check the 1024
+        // records it then holds (a few ms of work in a debug build).
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let (mut seq, mut prev, mut valid) = (0u64, Hash32::ZERO, Vec::new());
+        while let Some((item, bytes)) = frames.next().unwrap() {
+            let rec = decode_frame(bytes, seq, &prev).unwrap();
+            match item.body {
+                Body::Valid(kind) => {
+                    assert_eq!(kind, rec.event.kind(), "seq {seq}");
+                    valid.push(seq);
+                }
+                Body::Frame { hash_ok } => assert!(hash_ok, "seq {seq}"),
+            }
+            prev = item.stored_hash;
+            seq += 1;
+        }
+        assert!(seq as usize > records);
+        let held = (AHEAD * CHUNK) as u64..((AHEAD + 1) * CHUNK) as u64;
+        assert!(
+            valid.iter().all(|s| *s >= held.start),
+            "checked early: {:?}",
+            &valid[..valid.len().min(5)]
+        );
+        assert!(
+            held.clone().all(|s| valid.contains(&s)),
+            "{} of the held chunk's {} records checked",
+            valid.iter().filter(|s| held.contains(s)).count(),
+            CHUNK
+        );
     }
 }
