@@ -2,8 +2,8 @@
 //! and the store now.
 
 use super::check::{check_checkpoint, note_text};
-use super::read::{read_snapshot, SnapshotHandler};
-use super::types::{record_value, ProofBundle, SnapshotEvent, PROOF_FORMAT};
+use super::read::{read_snapshot, ReadEvent, SnapshotHandler};
+use super::types::{record_value, ProofBundle, PROOF_FORMAT};
 use super::write::{checkpoint_for, snapshot_event};
 use super::ExportError;
 use crate::chain::record_hash;
@@ -168,7 +168,7 @@ impl SnapshotHandler for OldHeader {
         }
         Ok(())
     }
-    fn event(&mut self, e: SnapshotEvent) -> Result<(), String> {
+    fn event(&mut self, e: ReadEvent) -> Result<(), String> {
         // 36 bytes an event: enough to point at the first rewritten seq.
         self.hashes.push((e.seq, e.hash));
         Ok(())

@@ -2,8 +2,7 @@
 //! as it goes; the new store's head and root equal the source's.
 
 use super::check::{check_checkpoint, check_fields, EventChecker, Replay};
-use super::read::{read_jsonl, read_snapshot, SnapshotHandler};
-use super::types::SnapshotEvent;
+use super::read::{read_jsonl, read_snapshot, ReadEvent, SnapshotHandler};
 use super::ExportError;
 use crate::checkpoint::Verifier;
 use crate::event::{decode_record, Hash32};
@@ -99,7 +98,7 @@ impl SnapshotHandler for Restore<'_> {
         self.fields.insert(name.to_string(), value);
         Ok(())
     }
-    fn event(&mut self, e: SnapshotEvent) -> Result<(), String> {
+    fn event(&mut self, e: ReadEvent) -> Result<(), String> {
         let bytes = self.checker.check(&e)?;
         let len = u32::try_from(bytes.len()).map_err(|_| "a record of 4 GiB or more")?;
         self.spool

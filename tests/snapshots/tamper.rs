@@ -435,3 +435,24 @@ fn rechained_forgery_passes_only_without_pubkey() {
         None,
     );
 }
+
+/// A snapshot re-formatted by another tool (indented, keys in another
+/// order) is the same JSON: it verifies, the records' text compared as
+/// JSON values once it is not export's own. A changed record in it still
+/// fails.
+#[test]
+fn a_snapshot_pretty_printed_by_another_tool_verifies_and_its_records_are_still_checked() {
+    let mut v: serde_json::Value = serde_json::from_str(&shared().signed).unwrap();
+    let pretty = serde_json::to_string_pretty(&v).unwrap();
+    assert_ne!(pretty, shared().signed);
+    let report = verify_text(&pretty, &[verifier(&shared().pubkey)]);
+    assert_eq!(report.failure, None);
+    assert_eq!(report.events, 42);
+    v["events"][7]["record"]["recorded_at_ms"] = json!(1);
+    let changed = serde_json::to_string_pretty(&v).unwrap();
+    let f = verify_text(&changed, &[]).failure.unwrap_or_default();
+    assert!(
+        f.contains("event seq 7: the readable record JSON does not match the record bytes"),
+        "{f}"
+    );
+}
