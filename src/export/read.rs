@@ -52,6 +52,26 @@ struct EventBytes {
     bytes: String,
 }
 
+/// serde_json's message without its line and column.
+fn message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rsplit_once(" at line ") {
+        Some((m, _)) => m.to_string(),
+        None => text,
+    }
+}
+
+/// Where in `slice` serde_json stopped with `e` (its line and column).
+fn at(e: &serde_json::Error, slice: &[u8]) -> usize {
+    let line_start = (1..e.line()).fold(0, |at, _| {
+        slice[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(slice.len(), |p| at + p + 1)
+    });
+    line_start + e.column().saturating_sub(1)
+}
+
 /// How much of the file is read at a time. A value larger than this (a
 /// long list of totals) grows the window until it fits.
 const WINDOW: usize = 1 << 18;
@@ -93,7 +113,10 @@ impl<R: Read> Stream<R> {
     }
 
     /// Reads more of the file after what `buf` holds, dropping what was
-    /// consumed. False at the end of the file.
+    /// consumed: a window's worth, or as much again as is held, so that a
+    /// value larger than the window is parsed again only each time the
+    /// bytes held have doubled. Reads until that much is in or the file
+    /// ends (a pipe gives 64 KiB a read). False at the end of the file.
     fn fill(&mut self) -> Result<bool, String> {
         if self.eof {
             return Ok(false);
@@ -102,23 +125,15 @@ impl<R: Read> Stream<R> {
         self.base += self.pos as u64;
         self.pos = 0;
         let held = self.buf.len();
-        // A window's worth more, or as much again as is held: a value
-        // that does not fit doubles the window until it does.
-        self.buf.resize(held + self.window.max(held), 0);
-        loop {
-            match self.r.read(&mut self.buf[held..]) {
-                Ok(n) => {
-                    self.buf.truncate(held + n);
-                    self.eof = n == 0;
-                    return Ok(n > 0);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.buf.truncate(held);
-                    return Err(format!("reading the snapshot: {e}"));
-                }
-            }
-        }
+        let want = self.window.max(held);
+        // What a large value grew the buffer to goes back once it is read.
+        self.buf.shrink_to(held + want);
+        let n = (&mut self.r)
+            .take(want as u64)
+            .read_to_end(&mut self.buf)
+            .map_err(|e| format!("reading the snapshot: {e}"))?;
+        self.eof = n < want;
+        Ok(n > 0)
     }
 
     /// The next byte that is not JSON whitespace, left unread.
@@ -153,8 +168,10 @@ impl<R: Read> Stream<R> {
     }
 
     /// The next JSON value, as a `T`. A value is parsed again with more
-    /// of the file when the window ends inside it (serde_json's EOF), or
-    /// right after it: a number there may go on.
+    /// of the file when the window ends inside it or right after it (a
+    /// number there may go on): when serde_json stops at the window's end,
+    /// with its EOF error or any other (skipping a value, it calls a lone
+    /// `-` at the end of its input an invalid number).
     fn value<T: serde::de::DeserializeOwned>(&mut self) -> Result<T, String> {
         self.peek()?;
         loop {
@@ -167,8 +184,12 @@ impl<R: Read> Stream<R> {
                     self.pos += used;
                     return Ok(v);
                 }
-                Some(Err(e)) if !e.is_eof() || self.eof => {
-                    return Err(self.located(&e, slice));
+                Some(Err(e)) if self.eof || !(e.is_eof() || at(&e, slice) + 1 >= slice.len()) => {
+                    return Err(format!(
+                        "{} at byte {}",
+                        message(&e),
+                        self.base + (self.pos + at(&e, slice)) as u64
+                    ));
                 }
                 None if self.eof => {
                     return Err("expected a value, found the end of the file".into())
@@ -177,23 +198,6 @@ impl<R: Read> Stream<R> {
             }
             self.fill()?;
         }
-    }
-
-    /// serde_json's message, with the byte offset in the file where it
-    /// stopped instead of its line and column within the window.
-    fn located(&self, e: &serde_json::Error, slice: &[u8]) -> String {
-        let text = e.to_string();
-        let message = text
-            .rsplit_once(" at line ")
-            .map_or(text.as_str(), |(m, _)| m);
-        let line_start = (1..e.line()).fold(0, |at, _| {
-            slice[at..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(slice.len(), |p| at + p + 1)
-        });
-        let at = self.base + (self.pos + line_start + e.column().saturating_sub(1)) as u64;
-        format!("{message} at byte {at}")
     }
 
     fn snapshot(&mut self, h: &mut impl SnapshotHandler) -> Result<(), String> {
@@ -350,7 +354,7 @@ mod tests {
         let event = |seq: u32, pad: &str| {
             format!(
                 "{{\"seq\":{seq},{pad}\"hash\":\"{HASH}\",\"bytes\":\"QUJD{seq}\",\
-                 \"record\":{{\"n\": [1, 22, 333],\"s\":\"a \\\"quoted\\\" \\u00e9 — x\",\"z\":12345}}}}"
+                 \"record\":{{\"n\": [1, -22, 333, -4.5e+6, 0.25E-1, -0],\"s\":\"a \\\"quoted\\\" \\u00e9 — x\",\"z\":12345}}}}"
             )
         };
         format!(
@@ -369,7 +373,7 @@ mod tests {
             let (want, res) = read(&text, WINDOW, bytes_only);
             res.unwrap();
             assert_eq!(want.len(), if bytes_only { 9 } else { 11 }, "{want:#?}");
-            for window in [1, 2, 3, 5, 8, 13, 64, 100] {
+            for window in 1..=200 {
                 let (got, res) = read(&text, window, bytes_only);
                 assert_eq!(res, Ok(()), "window {window}");
                 assert_eq!(got, want, "window {window}");

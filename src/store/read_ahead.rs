@@ -11,7 +11,9 @@ use super::check_frame_kind;
 use crate::chain::record_hash;
 use crate::event::Hash32;
 use crate::log::{LogError, Position, Scanner};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 const CHUNK: usize = 1024;
@@ -94,9 +96,11 @@ pub(crate) struct ReadAhead {
     /// The next item of `chunk` to hand out.
     at: usize,
     thread: Option<JoinHandle<Scanner>>,
+    /// Records the reading thread has checked so far.
+    checked: Arc<AtomicU64>,
 }
 
-fn read(mut scanner: Scanner, check_some: bool, tx: SyncSender<Sent>) -> Scanner {
+fn read(mut scanner: Scanner, share: Option<Arc<AtomicU64>>, tx: SyncSender<Sent>) -> Scanner {
     let mut prev = Hash32::ZERO;
     let mut seq = 0u64;
     let mut last_segment = None;
@@ -130,7 +134,7 @@ fn read(mut scanner: Scanner, check_some: bool, tx: SyncSender<Sent>) -> Scanner
         });
         if chunk.items.len() == CHUNK {
             let full = std::mem::replace(&mut chunk, Chunk::new(seq, prev));
-            if !hand_over(full, check_some, &tx) {
+            if !hand_over(full, share.as_deref(), &tx) {
                 // The first thread stopped at a problem: nothing more to read.
                 return scanner;
             }
@@ -141,9 +145,9 @@ fn read(mut scanner: Scanner, check_some: bool, tx: SyncSender<Sent>) -> Scanner
 }
 
 /// Sends `chunk`; while the channel is full (the first thread is behind),
-/// checks its records a share at a time, from the first. False if the
-/// first thread has hung up.
-fn hand_over(mut chunk: Chunk, check_some: bool, tx: &SyncSender<Sent>) -> bool {
+/// checks its records a share at a time, from the first, if it may
+/// (counting them in `checked`). False if the first thread has hung up.
+fn hand_over(mut chunk: Chunk, checked: Option<&AtomicU64>, tx: &SyncSender<Sent>) -> bool {
     let mut next = 0;
     loop {
         match tx.try_send(Ok(chunk)) {
@@ -151,13 +155,14 @@ fn hand_over(mut chunk: Chunk, check_some: bool, tx: &SyncSender<Sent>) -> bool 
             Err(TrySendError::Disconnected(_)) => return false,
             Err(TrySendError::Full(back)) => {
                 chunk = back.expect("what was sent is a chunk");
-                if !check_some || next == chunk.items.len() {
+                let Some(checked) = checked.filter(|_| next < chunk.items.len()) else {
                     return tx.send(Ok(chunk)).is_ok();
-                }
+                };
                 let end = (next + SHARE).min(chunk.items.len());
                 for i in next..end {
                     chunk.check(i);
                 }
+                checked.fetch_add((end - next) as u64, Ordering::Relaxed);
                 next = end;
             }
         }
@@ -169,9 +174,11 @@ impl ReadAhead {
     /// when the first thread needs every record, to replay it).
     pub fn start(scanner: Scanner, check_some: bool) -> Result<Self, LogError> {
         let (tx, rx) = sync_channel(AHEAD);
+        let checked = Arc::new(AtomicU64::new(0));
+        let share = check_some.then(|| checked.clone());
         let thread = std::thread::Builder::new()
             .name("claimlog-verify-read".into())
-            .spawn(move || read(scanner, check_some, tx))
+            .spawn(move || read(scanner, share, tx))
             .map_err(|e| LogError::Io {
                 path: std::path::PathBuf::from("(verify's reading thread)"),
                 source: e,
@@ -186,7 +193,13 @@ impl ReadAhead {
             },
             at: 0,
             thread: Some(thread),
+            checked,
         })
+    }
+
+    /// How many records the reading thread has checked so far.
+    pub fn checked_there(&self) -> u64 {
+        self.checked.load(Ordering::Relaxed)
     }
 
     /// The next frame, in log order, with what the reading thread found,
@@ -292,9 +305,22 @@ mod tests {
         drop(s);
         let scanner = Scanner::new(&dir.join("log")).unwrap();
         let mut frames = ReadAhead::start(scanner, true).unwrap();
-        // Time for the reader to fill the channel and check the 1024
-        // records it then holds (a few ms of work in a debug build).
-        std::thread::sleep(std::time::Duration::from_millis(1500));
+        // The reader fills the channel, then checks the 1024 records it
+        // holds, and waits.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while frames.checked_there() < CHUNK as u64 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the reader checked nothing"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(
+            frames.checked_there(),
+            CHUNK as u64,
+            "checked past the held chunk"
+        );
         let (mut seq, mut prev, mut valid) = (0u64, Hash32::ZERO, Vec::new());
         while let Some((item, bytes)) = frames.next().unwrap() {
             let rec = decode_frame(bytes, seq, &prev).unwrap();

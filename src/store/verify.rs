@@ -222,6 +222,11 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
             since_commit.iter_mut().for_each(|(_, n)| *n = 0);
         }
     }
+    tracing::debug!(
+        "verify: the reading thread checked {} of {} records",
+        frames.checked_there(),
+        report.records
+    );
     let scanner = frames.finish();
     match scanner.end().unwrap_or(ScanEnd::Clean) {
         ScanEnd::Clean => {}
