@@ -184,10 +184,13 @@ fn open_input(p: &Path) -> Result<Box<dyn std::io::Read>, CliError> {
 
 pub fn verify_snapshot(a: VerifySnapshotArgs) -> CliResult {
     let verifiers = load_verifiers(&a.pubkey)?;
-    // A regular file is read twice, which lets the replay fill its cache
-    // in one sorted pass; standard input, a pipe or a device only once.
+    // A snapshot is read twice, which lets the replay fill its cache in
+    // one sorted pass: standard input, a pipe or a device is copied to a
+    // temporary file first.
     let report = if a.file.as_os_str() == "-" {
-        export::verify_snapshot(open_input(&a.file)?, &verifiers)
+        // Exit 3, as an I/O error of the store's: the copy could not be made.
+        export::verify_snapshot_stream(open_input(&a.file)?, &verifiers)
+            .map_err(|e| CliError::new(3, anyhow::anyhow!("standard input: {e}")))?
     } else {
         export::verify_snapshot_file(&a.file, &verifiers)
             .map_err(|e| bad(format!("{}: {e}", a.file.display())))?

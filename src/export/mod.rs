@@ -9,7 +9,9 @@ mod standard;
 mod types;
 mod write;
 
-pub use check::{check_checkpoint, verify_snapshot, verify_snapshot_file, SnapshotReport};
+pub use check::{
+    check_checkpoint, verify_snapshot, verify_snapshot_file, verify_snapshot_stream, SnapshotReport,
+};
 pub use proof::{check_against, prove, verify_proof, ConsistencyReport, ProofReport};
 pub use read::{read_jsonl, read_snapshot, SnapshotHandler};
 pub use restore::{restore, restore_pinned, Pin};

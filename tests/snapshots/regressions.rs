@@ -270,4 +270,46 @@ fn verify_snapshot_of_a_file_replays_retractions_and_corrections() {
             "ok: {} events",
             SEED_EVENTS + 4
         )));
+    // The same from standard input, copied to a file to be read twice.
+    let text = std::fs::read_to_string(&snap).unwrap();
+    cli()
+        .args(["verify-snapshot", "-"])
+        .write_stdin(text.clone())
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(format!(
+            "ok: {} events",
+            SEED_EVENTS + 4
+        )));
+    // A changed figure in a record's JSON is found there too.
+    let tampered = text.replacen("\"exact\":64", "\"exact\":640", 1);
+    assert_ne!(tampered, text);
+    cli()
+        .args(["verify-snapshot", "-"])
+        .write_stdin(tampered)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "the readable record JSON does not match",
+        ));
+}
+
+// verify-snapshot of standard input copies it to a temporary file; where
+// none can be made it says so, and where to, with exit 3 (an I/O error).
+
+#[test]
+fn verify_snapshot_of_standard_input_without_a_temporary_directory_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-dir");
+    let a = cli()
+        .args(["verify-snapshot", "-"])
+        .env("TMPDIR", &missing)
+        .write_stdin(shared().unsigned.clone())
+        .assert()
+        .code(3);
+    let err = stderr_of(&a);
+    assert!(
+        err.contains("temporary file") && err.contains(&*missing.to_string_lossy()),
+        "{err}"
+    );
 }
