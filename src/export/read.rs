@@ -126,8 +126,12 @@ impl<R: Read> Stream<R> {
         self.pos = 0;
         let held = self.buf.len();
         let want = self.window.max(held);
-        // What a large value grew the buffer to goes back once it is read.
-        self.buf.shrink_to(held + want);
+        // What a large value grew the buffer to goes back once it is read
+        // (not on every fill: a buffer reallocated each time was freed
+        // and taken again, 256 KiB at a time).
+        if self.buf.capacity() > 2 * (held + want) {
+            self.buf.shrink_to(held + want);
+        }
         let n = (&mut self.r)
             .take(want as u64)
             .read_to_end(&mut self.buf)
