@@ -188,13 +188,16 @@ pub fn verify_snapshot(a: VerifySnapshotArgs) -> CliResult {
     // one sorted pass: standard input, a pipe or a device is copied to a
     // temporary file first.
     let report = if a.file.as_os_str() == "-" {
-        // Exit 3, as an I/O error of the store's: the copy could not be made.
         export::verify_snapshot_stream(open_input(&a.file)?, &verifiers)
-            .map_err(|e| CliError::new(3, anyhow::anyhow!("standard input: {e}")))?
     } else {
         export::verify_snapshot_file(&a.file, &verifiers)
-            .map_err(|e| bad(format!("{}: {e}", a.file.display())))?
-    };
+    }
+    .map_err(|e| match e {
+        // Exit 3, as an I/O error of the store's: the disk, not the input.
+        export::ExportError::Spool { .. } => CliError::new(3, e),
+        export::ExportError::Io(io) => bad(format!("{}: {io}", a.file.display())),
+        other => bad(format!("{}: {other}", a.file.display())),
+    })?;
     if a.json {
         print_json(&report)?;
     } else {

@@ -4,6 +4,7 @@
 use super::read::{read_snapshot, ReadEvent, SnapshotHandler};
 use super::standard::standard_queries;
 use super::types::{record_value, HeadJson, SNAPSHOT_FORMAT};
+use super::ExportError;
 use crate::chain::{check_link, record_hash};
 use crate::checkpoint::{open_note, Checkpoint, Verifier};
 use crate::event::{decode_record, ends_a_claim, Event, Hash32};
@@ -376,46 +377,37 @@ impl SnapshotHandler for EndedClaims {
 pub fn verify_snapshot_file(
     path: &std::path::Path,
     verifiers: &[Verifier],
-) -> std::io::Result<SnapshotReport> {
+) -> Result<SnapshotReport, ExportError> {
     if !std::fs::metadata(path)?.is_file() {
         return verify_snapshot_stream(std::fs::File::open(path)?, verifiers);
     }
-    verify_twice(|| std::fs::File::open(path), verifiers)
+    Ok(verify_twice(|| std::fs::File::open(path), verifiers)?)
 }
 
 /// Verifies a snapshot from a stream that cannot be read twice (standard
 /// input, a pipe): it is copied first to an unnamed temporary file (in
 /// `TMPDIR`, deleted when done), which is then read twice as a file is.
 /// Read once and replayed in chunks instead, a 1M snapshot took 89 s and
-/// 105 MB; through the copy, the file's 12 s and 75 MB and, for the copy's
-/// time, the snapshot's size on disk (docs/PERFORMANCE.md).
+/// 105 MB; through the copy, 27 s and 81 MB and, for the copy's time, the
+/// snapshot's size on disk (docs/PERFORMANCE.md).
 pub fn verify_snapshot_stream(
     mut r: impl std::io::Read,
     verifiers: &[Verifier],
-) -> std::io::Result<SnapshotReport> {
+) -> Result<SnapshotReport, ExportError> {
     use std::io::{Seek, SeekFrom};
-    let mut copy = tempfile::tempfile().map_err(|e| spool_error(&e))?;
-    std::io::copy(&mut r, &mut copy).map_err(|e| spool_error(&e))?;
+    let spool = |source| ExportError::Spool {
+        dir: std::env::temp_dir(),
+        source,
+    };
+    let mut copy = tempfile::tempfile().map_err(spool)?;
+    std::io::copy(&mut r, &mut copy).map_err(spool)?;
     // Both handles share one offset: each pass starts from the start.
-    verify_twice(
-        || {
-            let mut f = copy.try_clone()?;
-            f.seek(SeekFrom::Start(0))?;
-            Ok(f)
-        },
-        verifiers,
-    )
-}
-
-fn spool_error(e: &std::io::Error) -> std::io::Error {
-    std::io::Error::new(
-        e.kind(),
-        format!(
-            "copying the snapshot to a temporary file in {} (a stream is copied to be read twice; \
-             set TMPDIR elsewhere, or give the snapshot as a file): {e}",
-            std::env::temp_dir().display()
-        ),
-    )
+    let reopen = || {
+        let mut f = copy.try_clone()?;
+        f.seek(SeekFrom::Start(0))?;
+        Ok(f)
+    };
+    verify_twice(reopen, verifiers).map_err(spool)
 }
 
 /// The two passes over a snapshot that can be opened again: the claims its

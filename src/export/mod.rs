@@ -34,6 +34,17 @@ pub enum ExportError {
     Cache(#[from] crate::project::ProjectError),
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
+    /// A snapshot from a stream could not be copied to a temporary file
+    /// (to be read twice): the machine's disk, not the snapshot.
+    #[error(
+        "copying the snapshot to a temporary file in {} (a stream is copied to be read twice; \
+         set TMPDIR elsewhere, or give the snapshot as a file): {source}",
+        dir.display()
+    )]
+    Spool {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Invalid(String),
 }
