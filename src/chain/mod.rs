@@ -1,7 +1,7 @@
 //! How records are linked: the record hash rule and the checks a verifier
 //! makes between neighbours. Pure: no I/O.
 
-use crate::event::{Event, Hash32, Record};
+use crate::event::{Checked, Event, Hash32, Record};
 use thiserror::Error;
 
 /// The blake3 `derive_key` context of record hashes. Frozen with format 1.
@@ -36,17 +36,15 @@ pub enum LinkError {
 
 /// Checks that `r` may follow a record with hash `prev_hash` at `expected_seq`.
 pub fn check_link(expected_seq: u64, prev_hash: &Hash32, r: &Record) -> Result<(), LinkError> {
-    check_link_of(expected_seq, prev_hash, r.seq, &r.prev, r.event.tag())
+    check_link_of(expected_seq, prev_hash, &Checked::of(r))
 }
 
-/// `check_link` for a record known by its seq, prev and event tag alone
-/// (a record checked without being built: `event::check_record`).
+/// `check_link` for a record checked without being built
+/// (`event::check_record`).
 pub fn check_link_of(
     expected_seq: u64,
     prev_hash: &Hash32,
-    seq: u64,
-    prev: &Hash32,
-    tag: u32,
+    &Checked { seq, prev, tag }: &Checked,
 ) -> Result<(), LinkError> {
     if seq != expected_seq {
         return Err(LinkError::SeqGap {
@@ -54,10 +52,10 @@ pub fn check_link_of(
             found: seq,
         });
     }
-    if *prev != *prev_hash {
+    if prev != *prev_hash {
         return Err(LinkError::BrokenPrev {
             expected: *prev_hash,
-            found: *prev,
+            found: prev,
         });
     }
     let genesis = tag == Event::GENESIS_TAG;

@@ -29,7 +29,7 @@
 //! readers side by side) fail until it is.
 
 use super::codec::{config, decode_record, CodecError, Compare, MAX_RECORD_BYTES};
-use super::types::{Event, FORMAT_VERSION};
+use super::types::{Event, Record, FORMAT_VERSION};
 use super::Hash32;
 use crate::model::limits::MAX_BREAKDOWN;
 use crate::model::{
@@ -47,6 +47,15 @@ pub struct Checked {
 }
 
 impl Checked {
+    /// What `check_record` says of a record already built.
+    pub fn of(r: &Record) -> Checked {
+        Checked {
+            seq: r.seq,
+            prev: r.prev,
+            tag: r.event.tag(),
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         Event::KINDS[self.tag as usize]
     }
@@ -63,11 +72,7 @@ pub fn check_record(bytes: &[u8]) -> Result<Checked, CodecError> {
     // refuses that the decoder takes. The decoder decides.
     let r = decode_record(bytes)?;
     debug_assert!(false, "check_record refused a record decode_record accepts");
-    Ok(Checked {
-        seq: r.seq,
-        prev: r.prev,
-        tag: r.event.tag(),
-    })
+    Ok(Checked::of(&r))
 }
 
 fn walk(bytes: &[u8]) -> Option<Checked> {

@@ -82,12 +82,8 @@ pub fn ends_a_claim(bytes: &[u8]) -> Result<bool, CodecError> {
     if format != FORMAT_VERSION {
         return Err(CodecError::Version(format));
     }
-    Ok(tag == RETRACTED_TAG || tag == CORRECTED_TAG)
+    Ok(tag == Event::RETRACTED_TAG || tag == Event::CORRECTED_TAG)
 }
-
-const ADDED_TAG: u32 = Event::ADDED_TAG;
-const RETRACTED_TAG: u32 = Event::RETRACTED_TAG;
-const CORRECTED_TAG: u32 = Event::CORRECTED_TAG;
 
 /// Where the claim record `rec` adds (a `ClaimAdded`'s claim, a
 /// `ClaimCorrected`'s new one; none for other events) lies in its
@@ -107,10 +103,10 @@ pub fn claim_range(rec: &Record, len: usize) -> Option<std::ops::Range<usize>> {
         ))
     };
     let (start, end) = match &rec.event {
-        Event::ClaimAdded(_) => (head(ADDED_TAG)?, len),
+        Event::ClaimAdded(_) => (head(Event::ADDED_TAG)?, len),
         // The replaced claim's id (32 bytes), the new claim, the reason.
         Event::ClaimCorrected(c) => (
-            head(CORRECTED_TAG)? + 32,
+            head(Event::CORRECTED_TAG)? + 32,
             len.checked_sub(encoded_len(&c.reason)?)?,
         ),
         _ => return None,

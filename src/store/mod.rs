@@ -182,7 +182,7 @@ pub(crate) fn check_frame_kind(
     prev: &Hash32,
 ) -> Result<&'static str, String> {
     let c = check_record(bytes).map_err(|e| e.to_string())?;
-    check_link_of(expected_seq, prev, c.seq, &c.prev, c.tag).map_err(|e| e.to_string())?;
+    check_link_of(expected_seq, prev, &c).map_err(|e| e.to_string())?;
     Ok(c.kind())
 }
 
