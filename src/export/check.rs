@@ -2,6 +2,7 @@
 //! in the file but what it can recompute.
 
 use super::read::{read_snapshot, ReadEvent, SnapshotHandler};
+use super::sorted::{write_sorted, SortScratch};
 use super::standard::standard_queries;
 use super::types::{record_value, HeadJson, SNAPSHOT_FORMAT};
 use super::ExportError;
@@ -38,6 +39,7 @@ pub(crate) struct EventChecker {
     sink: Option<Sink>,
     /// The last record's JSON as export writes it (`same_record`).
     rendered: Vec<u8>,
+    scratch: SortScratch,
 }
 
 /// Whether `EventChecker` replays the events into a cache.
@@ -75,6 +77,7 @@ impl EventChecker {
             cache,
             sink,
             rendered: Vec::new(),
+            scratch: SortScratch::default(),
         })
     }
 
@@ -136,11 +139,10 @@ impl EventChecker {
     /// (its value: keys sorted, compact), or, where the text differs (a
     /// snapshot re-formatted by another tool), the same JSON value.
     fn same_record(&mut self, rec: &crate::event::Record, json: &str) -> bool {
-        let value = record_value(rec);
         self.rendered.clear();
-        serde_json::to_writer(&mut self.rendered, &value).expect("a value always renders");
+        write_sorted(&mut self.rendered, rec, &mut self.scratch).expect("a record always renders");
         self.rendered == json.as_bytes()
-            || serde_json::from_str::<serde_json::Value>(json).is_ok_and(|v| v == value)
+            || serde_json::from_str::<serde_json::Value>(json).is_ok_and(|v| v == record_value(rec))
     }
 
     /// The replayed cache, all pending events applied.

@@ -5,6 +5,7 @@ mod check;
 mod proof;
 mod read;
 mod restore;
+mod sorted;
 mod standard;
 mod types;
 mod write;
@@ -17,7 +18,8 @@ pub use read::{read_jsonl, read_snapshot, SnapshotHandler};
 pub use restore::{restore, restore_pinned, Pin};
 pub use standard::{standard_queries, standard_totals};
 pub use types::{
-    record_value, HeadJson, ProofBundle, Snapshot, SnapshotEvent, PROOF_FORMAT, SNAPSHOT_FORMAT,
+    record_json, record_value, HeadJson, ProofBundle, Snapshot, SnapshotEvent, PROOF_FORMAT,
+    SNAPSHOT_FORMAT,
 };
 pub use write::{
     checkpoint_text, log_root, neutralise, snapshot_event, write_csv, write_jsonl, write_snapshot,

@@ -81,3 +81,12 @@ pub struct ProofBundle {
 pub fn record_value(r: &Record) -> serde_json::Value {
     serde_json::to_value(r).expect("records always serialize")
 }
+
+/// `record_value(r)` as the text export writes (compact, every object's
+/// keys sorted), written straight from the record (sorted.rs).
+pub fn record_json(r: &Record) -> String {
+    let mut out = Vec::new();
+    super::sorted::write_sorted(&mut out, r, &mut Default::default())
+        .expect("records always serialize");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}

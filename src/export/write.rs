@@ -1,5 +1,6 @@
 //! Writing snapshots, JSONL dumps and CSV, streaming the log.
 
+use super::sorted::{write_sorted, SortScratch};
 use super::standard::standard_totals;
 use super::types::{record_value, HeadJson, SnapshotEvent, SNAPSHOT_FORMAT};
 use super::ExportError;
@@ -12,6 +13,35 @@ use std::io::Write;
 
 pub(crate) fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Writes `SnapshotEvent`s as `serde_json::to_string(&snapshot_event(r))`
+/// does, without a `serde_json::Value` for each record (sorted.rs): the
+/// record's JSON is written straight from the record, its keys in order.
+#[derive(Default)]
+pub(crate) struct EventWriter {
+    line: Vec<u8>,
+    scratch: SortScratch,
+}
+
+impl EventWriter {
+    /// `r`'s event as one line of JSON (no newline).
+    pub fn line(&mut self, r: &StoredRecord) -> Result<&[u8], ExportError> {
+        let err = |e: serde_json::Error| ExportError::Invalid(e.to_string());
+        let line = &mut self.line;
+        line.clear();
+        // The members in SnapshotEvent's order, as serde writes a struct.
+        line.extend_from_slice(b"{\"seq\":");
+        serde_json::to_writer(&mut *line, &r.record.seq).map_err(err)?;
+        line.extend_from_slice(b",\"hash\":");
+        serde_json::to_writer(&mut *line, &r.hash).map_err(err)?;
+        line.extend_from_slice(b",\"bytes\":");
+        serde_json::to_writer(&mut *line, &b64(&r.bytes)).map_err(err)?;
+        line.extend_from_slice(b",\"record\":");
+        write_sorted(line, &r.record, &mut self.scratch).map_err(err)?;
+        line.push(b'}');
+        Ok(line)
+    }
 }
 
 pub fn snapshot_event(r: &StoredRecord) -> SnapshotEvent {
@@ -104,12 +134,14 @@ pub fn write_snapshot(
     writeln!(out, "  \"sources\": {},", json(&store.cache().sources()?)?)?;
     writeln!(out, "  \"events\": [")?;
     let mut first = true;
+    let mut events = EventWriter::default();
     for r in store.read(0, store.len())? {
         let r = r?;
         if !first {
             writeln!(out, ",")?;
         }
-        write!(out, "    {}", json(&snapshot_event(&r))?)?;
+        out.write_all(b"    ")?;
+        out.write_all(events.line(&r)?)?;
         first = false;
     }
     writeln!(out, "\n  ],")?;
@@ -126,8 +158,10 @@ pub fn write_snapshot(
 
 /// Writes the log as JSON Lines, one `SnapshotEvent` a line.
 pub fn write_jsonl(store: &Store, out: &mut impl Write) -> Result<(), ExportError> {
+    let mut events = EventWriter::default();
     for r in store.read(0, store.len())? {
-        writeln!(out, "{}", json(&snapshot_event(&r?))?)?;
+        out.write_all(events.line(&r?)?)?;
+        out.write_all(b"\n")?;
     }
     out.flush()?;
     Ok(())

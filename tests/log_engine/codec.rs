@@ -271,6 +271,17 @@ proptest! {
         prop_assert!(assert_only_canonical(&bytes).is_some());
     }
 
+    /// export writes (and verify-snapshot compares) a record's JSON
+    /// straight from the record: the text of its `serde_json::Value`.
+    #[test]
+    fn record_json_is_the_text_of_record_value(r in record()) {
+        let value = claimlog::export::record_value(&r);
+        prop_assert_eq!(
+            claimlog::export::record_json(&r),
+            serde_json::to_string(&value).unwrap()
+        );
+    }
+
     #[test]
     fn codec_random_bytes_never_panic_and_never_decode_unless_canonical(
         bytes in proptest::collection::vec(any::<u8>(), 0..600),

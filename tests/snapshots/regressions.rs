@@ -313,3 +313,52 @@ fn verify_snapshot_of_standard_input_without_a_temporary_directory_says_so() {
         "{err}"
     );
 }
+
+// Export wrote each event as `serde_json::to_string(&snapshot_event(r))`,
+// the record through a `serde_json::Value`; since the twenty-third session
+// it writes the line itself and the record straight from it
+// (src/export/sorted.rs). The text must not change: snapshots and dumps
+// written before are compared with it.
+
+#[test]
+fn exported_event_lines_are_the_snapshot_events_serde_writes() {
+    let fx = Fixture::seed();
+    let claim = SEED
+        .lines()
+        .find(|l| l.contains(r#""type":"claim""#))
+        .expect("a seed claim");
+    let mut moved: serde_json::Value = serde_json::from_str(claim).unwrap();
+    moved["quantity"] = serde_json::json!({"exact": 63});
+    let mut corrected = moved.clone();
+    corrected["quantity"] = serde_json::json!({"at_least": 64});
+    corrected.as_object_mut().unwrap().remove("type");
+    let lines = [
+        moved.to_string(),
+        r#"{"type":"retract","line":1,"reason":"withdrawn \"by\" the outlet \\ é"}"#.to_string(),
+        serde_json::json!({"type": "claim", "metric": "people_returned", "quantity": {"exact": 5},
+            "scope": {"kind": "event", "date": "2024-02-03"}, "source": "ukrinform",
+            "published": "unknown", "quote": "five"})
+        .to_string(),
+        serde_json::json!({"type": "correct", "line": 3, "reason": "corrected", "new": corrected})
+            .to_string(),
+    ];
+    fx.import("ends.jsonl", &(lines.join("\n") + "\n"));
+    let store = fx.open();
+    let mut dump = Vec::new();
+    claimlog::export::write_jsonl(&store, &mut dump).unwrap();
+    let dump = String::from_utf8(dump).unwrap();
+    let expected: Vec<String> = store
+        .read(0, store.len())
+        .unwrap()
+        .map(|r| serde_json::to_string(&claimlog::export::snapshot_event(&r.unwrap())).unwrap())
+        .collect();
+    assert_eq!(expected.len() as u64, SEED_EVENTS + 4);
+    assert_eq!(dump.lines().collect::<Vec<_>>(), expected);
+    // The snapshot's events member holds the same lines.
+    let mut snap = Vec::new();
+    claimlog::export::write_snapshot(&store, &mut snap, None, "2026-12-03T00:00:00Z").unwrap();
+    let snap = String::from_utf8(snap).unwrap();
+    for line in &expected {
+        assert!(snap.contains(&format!("    {line}")), "{line}");
+    }
+}
