@@ -8,7 +8,7 @@ use super::types::{record_value, HeadJson, SNAPSHOT_FORMAT};
 use super::ExportError;
 use crate::chain::{check_link, record_hash};
 use crate::checkpoint::{open_note, Checkpoint, Verifier};
-use crate::event::{decode_record, ends_a_claim, Event, Hash32};
+use crate::event::{decode_record, ends_a_claim, Event, Hash32, Record};
 use crate::log::Position;
 use crate::merkle::{hash_leaf, RootBuilder};
 use crate::project::{apply, Cache, ClaimBytes, Sink, SourceEntry, Targets};
@@ -29,22 +29,55 @@ pub struct SnapshotReport {
     pub failure: Option<String>,
 }
 
+/// Checks a snapshot's events one after another, each on its own and
+/// against the one before; keeps what the snapshot's other members are
+/// checked against (the chain's head, the Merkle root, the genesis).
 pub(crate) struct EventChecker {
     pub next_seq: u64,
     pub prev: Hash32,
     pub builder: RootBuilder,
     pub origin: Option<String>,
     pub store_id: Option<String>,
-    cache: Option<Cache>,
-    sink: Option<Sink>,
-    /// The last record's JSON as export writes it (`same_record`).
+    json: RecordJson,
+}
+
+/// Compares a record's readable JSON in a snapshot with the record.
+#[derive(Default)]
+pub(crate) struct RecordJson {
+    /// The last record's JSON as export writes it.
     rendered: Vec<u8>,
     scratch: SortScratch,
 }
 
-/// Whether `EventChecker` replays the events into a cache.
+impl RecordJson {
+    /// Whether `json` is event `seq`'s record `rec` as JSON: the text
+    /// `export` writes for it (its value: keys sorted, compact), or, where
+    /// the text differs (a snapshot re-formatted by another tool), the
+    /// same JSON value.
+    pub fn check(&mut self, seq: u64, rec: &Record, json: &str) -> Result<(), String> {
+        self.rendered.clear();
+        write_sorted(&mut self.rendered, rec, &mut self.scratch).expect("a record always renders");
+        if self.rendered == json.as_bytes()
+            || serde_json::from_str::<serde_json::Value>(json).is_ok_and(|v| v == record_value(rec))
+        {
+            return Ok(());
+        }
+        Err(format!(
+            "event seq {seq}: the readable record JSON does not match the record bytes"
+        ))
+    }
+}
+
+/// An event that passed `EventChecker::check`: what a replay folds.
+pub(crate) struct CheckedEvent {
+    pub seq: u64,
+    pub hash: Hash32,
+    pub rec: Record,
+    pub bytes: Vec<u8>,
+}
+
+/// How `Replayer` fills its scratch cache.
 pub(crate) enum Replay {
-    No,
     /// In chunks, as read.
     Chunks,
     /// Sorted, then written once: needs the claims the events end, from
@@ -53,36 +86,28 @@ pub(crate) enum Replay {
 }
 
 impl EventChecker {
-    pub fn new(replay: Replay) -> Result<Self, String> {
-        let err = |e: crate::project::ProjectError| e.to_string();
-        let (cache, sink) = match replay {
-            Replay::No => (None, None),
-            Replay::Chunks => {
-                let cache = Cache::temporary().map_err(err)?;
-                let sink = Sink::chunks(&cache);
-                (Some(cache), Some(sink))
-            }
-            Replay::Bulk(targets) => {
-                let cache = Cache::temporary().map_err(err)?;
-                let sink = Sink::bulk(&cache, targets).map_err(err)?;
-                (Some(cache), Some(sink))
-            }
-        };
-        Ok(EventChecker {
+    pub fn new() -> Self {
+        EventChecker {
             next_seq: 0,
             prev: Hash32::ZERO,
             builder: RootBuilder::new(),
             origin: None,
             store_id: None,
-            cache,
-            sink,
-            rendered: Vec::new(),
-            scratch: SortScratch::default(),
-        })
+            json: RecordJson::default(),
+        }
     }
 
-    /// Checks one event against its predecessor; returns its decoded bytes.
-    pub fn check(&mut self, e: &ReadEvent) -> Result<Vec<u8>, String> {
+    /// Checks one event against its predecessor: its seq, bytes, hash,
+    /// link and readable JSON.
+    pub fn check(&mut self, e: &ReadEvent) -> Result<CheckedEvent, String> {
+        let checked = self.check_bytes(e)?;
+        self.json.check(checked.seq, &checked.rec, e.record.get())?;
+        Ok(checked)
+    }
+
+    /// `check` but for the readable JSON, which the caller compares
+    /// (`RecordJson`) before it takes the event any further.
+    pub fn check_bytes(&mut self, e: &ReadEvent) -> Result<CheckedEvent, String> {
         let seq = self.next_seq;
         let at = |m: String| format!("event seq {seq}: {m}");
         if e.seq != seq {
@@ -104,56 +129,72 @@ impl EventChecker {
             )));
         }
         check_link(seq, &self.prev, &rec).map_err(|x| at(x.to_string()))?;
-        if !self.same_record(&rec, e.record.get()) {
-            return Err(at(
-                "the readable record JSON does not match the record bytes".into(),
-            ));
-        }
         if let Event::Genesis(g) = &rec.event {
             self.origin = Some(g.origin.to_string());
             self.store_id = Some(hex::encode(g.store_id));
         }
-        if let (Some(sink), Some(c)) = (self.sink.as_mut(), self.cache.as_ref()) {
-            let claim = ClaimBytes::in_record(&rec, &bytes);
-            apply(
-                sink.overlay(),
-                &rec,
-                claim,
-                h,
-                Position {
-                    segment: 0,
-                    offset: seq,
-                },
-            )
-            .map_err(|x| at(x.to_string()))?;
-            sink.applied(c, Some(cp(seq, h)))
-                .map_err(|x| x.to_string())?;
-        }
         self.builder.push(hash_leaf(&h.0));
         self.prev = h;
         self.next_seq += 1;
-        Ok(bytes)
+        Ok(CheckedEvent {
+            seq,
+            hash: h,
+            rec,
+            bytes,
+        })
+    }
+}
+
+/// Checked events replayed into a scratch cache, which the snapshot's
+/// sources and totals are then checked against.
+pub(crate) struct Replayer {
+    cache: Cache,
+    sink: Option<Sink>,
+    /// The last event applied: the cache's checkpoint.
+    last: Option<(u64, Hash32)>,
+}
+
+impl Replayer {
+    pub fn new(replay: Replay) -> Result<Self, String> {
+        let err = |e: crate::project::ProjectError| e.to_string();
+        let cache = Cache::temporary().map_err(err)?;
+        let sink = match replay {
+            Replay::Chunks => Sink::chunks(&cache),
+            Replay::Bulk(targets) => Sink::bulk(&cache, targets).map_err(err)?,
+        };
+        Ok(Replayer {
+            cache,
+            sink: Some(sink),
+            last: None,
+        })
     }
 
-    /// Whether `json` is `rec` as JSON: the text `export` writes for it
-    /// (its value: keys sorted, compact), or, where the text differs (a
-    /// snapshot re-formatted by another tool), the same JSON value.
-    fn same_record(&mut self, rec: &crate::event::Record, json: &str) -> bool {
-        self.rendered.clear();
-        write_sorted(&mut self.rendered, rec, &mut self.scratch).expect("a record always renders");
-        self.rendered == json.as_bytes()
-            || serde_json::from_str::<serde_json::Value>(json).is_ok_and(|v| v == record_value(rec))
+    /// Folds `e`, checked, into the cache.
+    pub fn apply(&mut self, e: &CheckedEvent) -> Result<(), String> {
+        let sink = self
+            .sink
+            .as_mut()
+            .ok_or("an event after the replay ended")?;
+        let claim = ClaimBytes::in_record(&e.rec, &e.bytes);
+        let position = Position {
+            segment: 0,
+            offset: e.seq,
+        };
+        apply(sink.overlay(), &e.rec, claim, e.hash, position)
+            .map_err(|x| format!("event seq {}: {x}", e.seq))?;
+        sink.applied(&self.cache, Some(cp(e.seq, e.hash)))
+            .map_err(|x| x.to_string())?;
+        self.last = Some((e.seq, e.hash));
+        Ok(())
     }
 
-    /// The replayed cache, all pending events applied.
-    pub fn finish(&mut self) -> Result<Option<&Cache>, String> {
-        if let (Some(sink), Some(c)) = (self.sink.take(), self.cache.as_ref()) {
-            if self.next_seq > 0 {
-                sink.finish(c, Some(cp(self.next_seq - 1, self.prev)))
-                    .map_err(|x| x.to_string())?;
-            }
+    /// The replayed cache, every applied event written.
+    pub fn finish(&mut self) -> Result<&Cache, String> {
+        if let (Some(sink), Some((seq, hash))) = (self.sink.take(), self.last) {
+            sink.finish(&self.cache, Some(cp(seq, hash)))
+                .map_err(|x| x.to_string())?;
         }
-        Ok(self.cache.as_ref())
+        Ok(&self.cache)
     }
 }
 
@@ -166,8 +207,13 @@ fn cp(seq: u64, hash: Hash32) -> crate::project::Checkpoint {
     }
 }
 
+/// The replaying side of `verify_with`: the snapshot's parts, in file
+/// order, from the reading side (`Reader`).
 struct Verify {
-    events: EventChecker,
+    json: RecordJson,
+    replay: Replayer,
+    /// Events checked and replayed.
+    applied: u64,
     fields: std::collections::BTreeMap<String, serde_json::Value>,
     /// The stated totals, compared as they are read after the events.
     totals: Option<TotalsCheck>,
@@ -231,28 +277,104 @@ impl TotalsCheck {
     }
 }
 
-impl SnapshotHandler for Verify {
-    fn field(&mut self, name: &str, value: serde_json::Value) -> Result<(), String> {
-        const KNOWN: [&str; 10] = [
-            "format",
-            "exported_at",
-            "origin",
-            "store_id",
-            "tree_size",
-            "head",
-            "root",
-            "checkpoint",
-            "sources",
-            "totals",
-        ];
-        if !KNOWN.contains(&name) {
-            return Err(format!("unknown field {name:?}"));
+/// What `Reader` hands `Verify`, in file order.
+// Nearly every part is an event: boxing them would allocate once more an
+// event to save room in batches of 256.
+#[allow(clippy::large_enum_variant)]
+enum Part {
+    Field(String, serde_json::Value),
+    /// Checked but for its readable JSON, which comes with it.
+    Event(CheckedEvent, Box<serde_json::value::RawValue>),
+    Total(serde_json::Value),
+    TotalsEnd,
+}
+
+/// Parts a hand-over holds, and hand-overs under way: about 2 MB of
+/// checked events at most between the two threads.
+const PARTS_A_BATCH: usize = 256;
+const BATCHES_AHEAD: usize = 4;
+
+/// The reading side of `verify_with`: parses the snapshot and checks each
+/// event on its own and against the one before (`EventChecker`), on the
+/// calling thread, and hands every part on, in order, to the replay
+/// (`Verify`): on a thread of its own while the events go by, then, from
+/// the first total on, here. Parsing and checking were most of a
+/// verify-snapshot's time, on one core, while the replay waited; the
+/// totals, each a large value, are parsed one at a time, as the replay
+/// takes them.
+struct Reader<'scope> {
+    events: EventChecker,
+    batch: Vec<Part>,
+    replay: Replaying<'scope>,
+}
+
+enum Replaying<'scope> {
+    /// On its own thread, taking the parts handed over through `tx`.
+    Apart {
+        tx: std::sync::mpsc::SyncSender<Vec<Part>>,
+        thread: std::thread::ScopedJoinHandle<'scope, (Verify, Result<(), String>)>,
+    },
+    Here(Box<Verify>),
+    /// Between the two, while the thread is joined.
+    Joining,
+}
+
+impl Reader<'_> {
+    fn send(&mut self, part: Part) -> Result<(), String> {
+        if let Replaying::Here(v) = &mut self.replay {
+            return v.take(part);
         }
-        self.fields.insert(name.to_string(), value);
-        Ok(())
+        self.batch.push(part);
+        if self.batch.len() < PARTS_A_BATCH {
+            return Ok(());
+        }
+        self.flush()
+    }
+
+    /// Hands over what is held. Fails only once the replay has stopped,
+    /// at a failure of its own, which `here` then reports.
+    fn flush(&mut self) -> Result<(), String> {
+        let Replaying::Apart { tx, .. } = &self.replay else {
+            return Ok(());
+        };
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(PARTS_A_BATCH));
+        tx.send(batch).map_err(|_| "the replay stopped".to_string())
+    }
+
+    /// The replay, brought to this thread once it has taken everything
+    /// handed over; its first failure, if it failed (a part the reader had
+    /// passed: it comes first in the file).
+    fn here(&mut self) -> Result<&mut Verify, String> {
+        if let Replaying::Apart { .. } = self.replay {
+            // A failed hand-over means the replay failed: reported below.
+            let _ = self.flush();
+            let Replaying::Apart { tx, thread } =
+                std::mem::replace(&mut self.replay, Replaying::Joining)
+            else {
+                unreachable!("matched above")
+            };
+            drop(tx);
+            let (v, taken) = thread.join().expect("the replay does not panic");
+            self.replay = Replaying::Here(Box::new(v));
+            taken?;
+        }
+        match &mut self.replay {
+            Replaying::Here(v) => Ok(v),
+            _ => unreachable!("brought here above"),
+        }
+    }
+}
+
+impl SnapshotHandler for Reader<'_> {
+    fn field(&mut self, name: &str, value: serde_json::Value) -> Result<(), String> {
+        self.send(Part::Field(name.to_string(), value))
     }
     fn event(&mut self, e: ReadEvent) -> Result<(), String> {
-        self.events.check(&e).map(|_| ())
+        let checked = self.events.check_bytes(&e)?;
+        self.send(Part::Event(checked, e.record))
     }
     /// After the events (as a snapshot writes them), each stated total is
     /// compared as it is read, against the total recomputed from them.
@@ -260,19 +382,65 @@ impl SnapshotHandler for Verify {
         self.events.next_seq > 0
     }
     fn total(&mut self, stated: serde_json::Value) -> Result<(), String> {
-        let cache = self.events.finish()?.ok_or("no replay cache")?;
-        let check = match &mut self.totals {
-            Some(c) => c,
-            None => self.totals.insert(TotalsCheck::new(cache)?),
-        };
-        check.push(cache, &stated)
+        self.here()?.take(Part::Total(stated))
     }
     fn totals_end(&mut self) -> Result<(), String> {
-        let check = match self.totals.take() {
-            Some(c) => c,
-            None => TotalsCheck::new(self.events.finish()?.ok_or("no replay cache")?)?,
-        };
-        self.streamed = Some(check.finish());
+        self.here()?.take(Part::TotalsEnd)
+    }
+}
+
+impl Verify {
+    fn take(&mut self, part: Part) -> Result<(), String> {
+        match part {
+            Part::Field(name, value) => {
+                const KNOWN: [&str; 10] = [
+                    "format",
+                    "exported_at",
+                    "origin",
+                    "store_id",
+                    "tree_size",
+                    "head",
+                    "root",
+                    "checkpoint",
+                    "sources",
+                    "totals",
+                ];
+                if !KNOWN.contains(&name.as_str()) {
+                    return Err(format!("unknown field {name:?}"));
+                }
+                self.fields.insert(name, value);
+            }
+            Part::Event(e, json) => {
+                self.json.check(e.seq, &e.rec, json.get())?;
+                self.replay.apply(&e)?;
+                self.applied += 1;
+            }
+            Part::Total(stated) => {
+                let cache = self.replay.finish()?;
+                let check = match &mut self.totals {
+                    Some(c) => c,
+                    None => self.totals.insert(TotalsCheck::new(cache)?),
+                };
+                check.push(cache, &stated)?;
+            }
+            Part::TotalsEnd => {
+                let check = match self.totals.take() {
+                    Some(c) => c,
+                    None => TotalsCheck::new(self.replay.finish()?)?,
+                };
+                self.streamed = Some(check.finish());
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the parts from `rx` until they end or one fails.
+    fn take_all(&mut self, rx: std::sync::mpsc::Receiver<Vec<Part>>) -> Result<(), String> {
+        for batch in rx {
+            for part in batch {
+                self.take(part)?;
+            }
+        }
         Ok(())
     }
 }
@@ -435,9 +603,11 @@ fn verify_with(r: impl std::io::Read, verifiers: &[Verifier], replay: Replay) ->
         totals_checked: 0,
         failure: None,
     };
-    let mut v = match EventChecker::new(replay) {
-        Ok(events) => Verify {
-            events,
+    let mut v = match Replayer::new(replay) {
+        Ok(replay) => Verify {
+            json: RecordJson::default(),
+            replay,
+            applied: 0,
             fields: Default::default(),
             totals: None,
             streamed: None,
@@ -447,21 +617,49 @@ fn verify_with(r: impl std::io::Read, verifiers: &[Verifier], replay: Replay) ->
             return report;
         }
     };
-    let res = read_snapshot(r, &mut v).and_then(|()| finish(&mut v, verifiers, &mut report));
-    report.events = v.events.next_seq;
+    let (tx, rx) = std::sync::mpsc::sync_channel(BATCHES_AHEAD);
+    let done = std::thread::scope(|s| {
+        let thread = std::thread::Builder::new()
+            .name("claimlog-replay".into())
+            .spawn_scoped(s, move || {
+                let taken = v.take_all(rx);
+                (v, taken)
+            })
+            .map_err(|e| format!("a thread for the replay: {e}"))?;
+        let mut reader = Reader {
+            events: EventChecker::new(),
+            batch: Vec::with_capacity(PARTS_A_BATCH),
+            replay: Replaying::Apart { tx, thread },
+        };
+        let read = read_snapshot(r, &mut reader);
+        let taken = reader.here().map(|_| ());
+        let Reader {
+            events,
+            replay: Replaying::Here(v),
+            ..
+        } = reader
+        else {
+            unreachable!("`here` brings the replay here")
+        };
+        Ok((events, v, taken.and(read)))
+    });
+    let (events, mut v, res) = match done {
+        Ok(done) => done,
+        Err(e) => {
+            report.failure = Some(e);
+            return report;
+        }
+    };
+    let res = res.and_then(|()| {
+        let streamed = v.streamed.take();
+        let cache = v.replay.finish()?;
+        check_fields(&v.fields, &events, cache, verifiers, &mut report, streamed)
+    });
+    report.events = v.applied;
     if let Err(e) = res {
         report.failure = Some(e);
     }
     report
-}
-
-fn finish(
-    v: &mut Verify,
-    verifiers: &[Verifier],
-    report: &mut SnapshotReport,
-) -> Result<(), String> {
-    let streamed = v.streamed.take();
-    check_fields(&v.fields, &mut v.events, None, verifiers, report, streamed)
 }
 
 /// Checks a snapshot's members against its events (already checked one by
@@ -469,8 +667,8 @@ fn finish(
 /// checker's own scratch cache.
 pub(crate) fn check_fields(
     fields: &std::collections::BTreeMap<String, serde_json::Value>,
-    events: &mut EventChecker,
-    cache: Option<&Cache>,
+    events: &EventChecker,
+    cache: &Cache,
     verifiers: &[Verifier],
     report: &mut SnapshotReport,
     streamed_totals: Option<Result<usize, String>>,
@@ -527,10 +725,6 @@ pub(crate) fn check_fields(
     }
     let cp: String = field(fields, "checkpoint")?;
     report.signed_by = check_checkpoint(&cp, &origin, n, &root, verifiers)?;
-    let cache = match cache {
-        Some(c) => c,
-        None => events.finish()?.ok_or("no replay cache")?,
-    };
     let sources: Vec<SourceEntry> = cache.sources().map_err(|e| e.to_string())?;
     let stated_sources = fields
         .get("sources")

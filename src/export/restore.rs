@@ -1,7 +1,7 @@
 //! Building a store from a snapshot or a JSONL dump, checking every event
 //! as it goes; the new store's head and root equal the source's.
 
-use super::check::{check_checkpoint, check_fields, EventChecker, Replay};
+use super::check::{check_checkpoint, check_fields, EventChecker};
 use super::read::{read_jsonl, read_snapshot, ReadEvent, SnapshotHandler};
 use super::ExportError;
 use crate::checkpoint::Verifier;
@@ -99,7 +99,7 @@ impl SnapshotHandler for Restore<'_> {
         Ok(())
     }
     fn event(&mut self, e: ReadEvent) -> Result<(), String> {
-        let bytes = self.checker.check(&e)?;
+        let bytes = self.checker.check(&e)?.bytes;
         let len = u32::try_from(bytes.len()).map_err(|_| "a record of 4 GiB or more")?;
         self.spool
             .write_all(&len.to_le_bytes())
@@ -161,7 +161,7 @@ pub fn restore_pinned(
         .map_err(|e| ExportError::Invalid(format!("a spool file for the records: {e}")))?;
     let mut r = Restore {
         dir,
-        checker: EventChecker::new(Replay::No).map_err(ExportError::Invalid)?,
+        checker: EventChecker::new(),
         store: None,
         spool: std::io::BufWriter::with_capacity(1 << 16, spool),
         records: 0,
@@ -211,8 +211,8 @@ pub fn restore_pinned(
         let store = r.store.as_ref().expect("checked");
         check_fields(
             &r.fields,
-            &mut r.checker,
-            Some(store.cache()),
+            &r.checker,
+            store.cache(),
             &[],
             &mut Default::default(),
             None,

@@ -456,3 +456,60 @@ fn a_snapshot_pretty_printed_by_another_tool_verifies_and_its_records_are_still_
         "{f}"
     );
 }
+
+/// verify-snapshot checks each event's bytes, hash and link while it reads,
+/// and its readable JSON where it replays, on another thread: the first
+/// failure in the file is still the one reported, and `events` counts the
+/// events before it.
+#[test]
+fn a_changed_record_json_is_reported_before_a_later_bad_hash() {
+    let mut s = signed();
+    let k = s.first_claim_seq() as usize;
+    s.events[k].record["recorded_at_ms"] = json!(1);
+    s.events[k + 3].hash.0[31] ^= 0x80;
+    assert_caught_both(
+        &s,
+        &format!("event seq {k}: the readable record JSON does not match the record bytes"),
+    );
+    let report = verify_text(&s.render(), &[]);
+    assert_eq!(report.events, k as u64);
+    // Each alone is found where it is.
+    let mut hash_only = signed();
+    hash_only.events[k + 3].hash.0[31] ^= 0x80;
+    assert_caught_both(&hash_only, &format!("event seq {}: hash mismatch", k + 3));
+    assert_eq!(verify_text(&hash_only.render(), &[]).events, k as u64 + 3);
+}
+
+/// A failure where the events are replayed stops the reading, however far
+/// ahead it is, in a snapshot of many hand-overs between the two threads.
+#[test]
+fn a_failure_early_in_a_long_snapshot_stops_it_there() {
+    let fx = Fixture::seed();
+    let lines: Vec<String> = (0..3000)
+        .map(|i| {
+            json!({"type": "claim", "metric": "people_returned", "quantity": {"exact": i + 1},
+                "scope": {"kind": "event", "date": format!("2024-03-{:02}", i % 28 + 1)},
+                "source": "ukrinform", "published": "unknown", "quote": format!("claim {i}")})
+            .to_string()
+        })
+        .collect();
+    fx.import("many.jsonl", &(lines.join("\n") + "\n"));
+    let file = fx.export("many.json", false);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(verify_text(&text, &[]).failure.is_none());
+    let mut s = Snap::parse(&text);
+    assert!(s.events.len() > 3000);
+    s.events[45].record["recorded_at_ms"] = json!(1);
+    s.events[2900].hash.0[0] ^= 1;
+    let want = "event seq 45: the readable record JSON does not match the record bytes";
+    let report = verify_text(&s.render(), &[]);
+    assert!(
+        report.failure.as_deref().unwrap_or_default().contains(want),
+        "{report:?}"
+    );
+    assert_eq!(report.events, 45);
+    // The same from the file, read twice, through the CLI.
+    s.write(&file);
+    let a = cli().arg("verify-snapshot").arg(&file).assert().code(1);
+    assert!(stdout_of(&a).contains(want), "{}", stdout_of(&a));
+}
