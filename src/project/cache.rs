@@ -60,11 +60,24 @@ pub struct Cache {
 /// KiB a 1M rebuild wrote 723 such files and took a third longer.
 const SLED_SEGMENT_BYTES: usize = 128 * 1024;
 
+/// What sled's page cache may hold before it evicts. sled counts a page's
+/// size rounded up to a power of two and evicts only when one of its 256
+/// shards has queued 64 accesses, so a whole-cache read (a rebuild's memo,
+/// export's totals, verify-snapshot's replay) holds well over this; but
+/// since the claims are packed (0.12 entries a claim at 1M) what it holds
+/// follows this setting: at 1M, 16 MiB let an import peak at 59 MB, an
+/// export filling the memo at 51 MB and verify-snapshot at 76 MB (101 MB at
+/// 3M); 4 MiB, at 42, 41 and 70 MB (86 MB at 3M), with the same import,
+/// export and append times and totals within noise. 2 MiB saved a few MB
+/// more but made the all-time total and explain a tenth slower
+/// (docs/PERFORMANCE.md, twenty-third session).
+const SLED_CACHE_BYTES: u64 = 4 << 20;
+
 /// How every cache's sled database is configured (and the benchmark's raw
 /// sled limits, which must pay what the cache pays).
 pub fn cache_sled_config() -> sled::Config {
     sled::Config::new()
-        .cache_capacity(16 * 1024 * 1024)
+        .cache_capacity(SLED_CACHE_BYTES)
         .segment_size(SLED_SEGMENT_BYTES)
         // No background flusher: its fsyncs would compete with the log's
         // fdatasync on every append. The cache is flushed when the store is
