@@ -1,4 +1,4 @@
-use super::output::{open, print_json};
+use super::output::{open_whole, print_json};
 use super::{CliError, CliResult};
 use claimlog::IngestError;
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ pub struct Args {
 }
 
 pub fn run(store: &Path, a: Args) -> CliResult {
-    let mut s = open(store)?;
+    let mut s = open_whole(store)?;
     let stdin = a.file.as_os_str() == "-";
     // How messages name the input.
     let name = if stdin {

@@ -14,6 +14,12 @@ pub fn open(store: &Path) -> Result<Store, super::CliError> {
     Ok(Store::open(store, StoreOptions::default())?)
 }
 
+/// `open` for a command that reads or writes the whole cache once
+/// (`StoreOptions::whole`).
+pub fn open_whole(store: &Path) -> Result<Store, super::CliError> {
+    Ok(Store::open(store, StoreOptions::whole())?)
+}
+
 pub fn print_json<T: serde::Serialize>(v: &T) -> super::CliResult {
     let s = serde_json::to_string_pretty(v).map_err(anyhow::Error::from)?;
     println!("{s}");

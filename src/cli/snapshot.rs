@@ -1,6 +1,6 @@
 //! export, verify-snapshot, restore, keygen, checkpoint, prove, verify-proof.
 
-use super::output::{open, print_json, time_ms};
+use super::output::{open, open_whole, print_json, time_ms};
 use super::{CliError, CliResult};
 use claimlog::checkpoint::{Signer, Verifier};
 use claimlog::export;
@@ -119,7 +119,7 @@ fn create(p: &Path) -> Result<Box<dyn Write>, CliError> {
 
 pub fn export_cmd(store: &Path, a: ExportArgs) -> CliResult {
     let signer = a.key.as_deref().map(load_signer).transpose()?;
-    let s = open(store)?;
+    let s = open_whole(store)?;
     let res = match a.format.as_str() {
         "snapshot" | "json" => {
             let now = time_ms(claimlog_now_ms());

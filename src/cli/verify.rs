@@ -1,4 +1,4 @@
-use super::output::{open, print_json};
+use super::output::{open, open_whole, print_json};
 use super::{CliError, CliResult};
 use std::path::Path;
 
@@ -86,7 +86,7 @@ pub fn run(store: &Path, a: Args) -> CliResult {
 }
 
 pub fn rebuild(store: &Path) -> CliResult {
-    let mut s = open(store)?;
+    let mut s = open_whole(store)?;
     // Flushed by rebuild_cache itself.
     s.rebuild_cache()?;
     println!("cache rebuilt from {} records", s.len());

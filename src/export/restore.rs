@@ -74,7 +74,7 @@ impl Restore<'_> {
             return Ok(());
         };
         let store = self.store.insert(
-            Store::create_restored(self.dir, genesis, StoreOptions::default())
+            Store::create_restored(self.dir, genesis, StoreOptions::whole())
                 .map_err(|e| e.to_string())?,
         );
         if self.records < 2 {

@@ -45,6 +45,8 @@ pub struct Cache {
     known: Arc<Known>,
     _db: sled::Db,
     path: PathBuf,
+    /// sled's page cache setting it was opened with (`PAGE_CACHE_BYTES`).
+    page_cache: u64,
     /// The log the cache was folded from, where the claims' words are
     /// (`Cache::full_claim`); none for a snapshot's replay.
     frames: Option<Arc<Mutex<FrameReader>>>,
@@ -60,24 +62,29 @@ pub struct Cache {
 /// KiB a 1M rebuild wrote 723 such files and took a third longer.
 const SLED_SEGMENT_BYTES: usize = 128 * 1024;
 
-/// What sled's page cache may hold before it evicts. sled counts a page's
-/// size rounded up to a power of two and evicts only when one of its 256
-/// shards has queued 64 accesses, so a whole-cache read (a rebuild's memo,
-/// export's totals, verify-snapshot's replay) holds well over this; but
-/// since the claims are packed (0.12 entries a claim at 1M) what it holds
-/// follows this setting: at 1M, 16 MiB let an import peak at 59 MB, an
-/// export filling the memo at 51 MB and verify-snapshot at 76 MB (101 MB at
-/// 3M); 4 MiB, at 42, 41 and 70 MB (86 MB at 3M), with the same import,
-/// export and append times and totals within noise. 2 MiB saved a few MB
-/// more but made the all-time total and explain a tenth slower
-/// (docs/PERFORMANCE.md, twenty-third session).
-const SLED_CACHE_BYTES: u64 = 4 << 20;
+/// What sled's page cache may hold before it evicts, for a store that
+/// answers questions: the memo and claim groups a total reads stay in it
+/// from one query to the next.
+pub const PAGE_CACHE_BYTES: u64 = 16 << 20;
+
+/// The same for a command that reads or writes the whole cache once (an
+/// import, a rebuild, an export, a restore, verify-snapshot's replay),
+/// which has nothing to keep. sled counts a page's size rounded up to a
+/// power of two and evicts only when one of its 256 shards has queued 64
+/// accesses, so such a command holds well over the setting; but since the
+/// claims are packed (0.12 entries a claim at 1M) what it holds follows
+/// it: at 1M, with 16 MiB an import peaked at 59 MB, an export filling the
+/// memo at 51 MB and verify-snapshot at 76 MB (101 MB at 3M); with 4 MiB
+/// at 42, 41 and 70 MB (86 MB at 3M), their times unchanged. For queries
+/// 4 MiB made the all-time total about a fifth slower (1.4 -> 1.76 ms at
+/// p50), hence two settings (docs/PERFORMANCE.md, twenty-third session).
+pub const WHOLE_PAGE_CACHE_BYTES: u64 = 4 << 20;
 
 /// How every cache's sled database is configured (and the benchmark's raw
 /// sled limits, which must pay what the cache pays).
 pub fn cache_sled_config() -> sled::Config {
     sled::Config::new()
-        .cache_capacity(SLED_CACHE_BYTES)
+        .cache_capacity(PAGE_CACHE_BYTES)
         .segment_size(SLED_SEGMENT_BYTES)
         // No background flusher: its fsyncs would compete with the log's
         // fdatasync on every append. The cache is flushed when the store is
@@ -137,8 +144,8 @@ where
     }
 }
 
-fn open_sled(path: &Path) -> Result<sled::Db, String> {
-    let cfg = cache_sled_config().path(path);
+fn open_sled(path: &Path, page_cache: u64) -> Result<sled::Db, String> {
+    let cfg = cache_sled_config().path(path).cache_capacity(page_cache);
     // sled 0.34 can panic on damaged files; a damaged cache is just stale.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cfg.open())) {
         Ok(Ok(db)) => Ok(db),
@@ -155,8 +162,14 @@ impl Cache {
     /// Opens the cache at `path`, folded from the log in `log_dir`,
     /// starting afresh if it cannot be opened. The bool says whether it
     /// was (re)created empty.
-    pub fn open(path: &Path, log_dir: &Path) -> Result<(Cache, bool), ProjectError> {
-        let (db, fresh) = match open_sled(path) {
+    /// `page_cache`: sled's page cache setting, `PAGE_CACHE_BYTES` or
+    /// `WHOLE_PAGE_CACHE_BYTES`.
+    pub fn open(
+        path: &Path,
+        log_dir: &Path,
+        page_cache: u64,
+    ) -> Result<(Cache, bool), ProjectError> {
+        let (db, fresh) = match open_sled(path, page_cache) {
             Ok(db) => (db, false),
             Err(why) => {
                 tracing::warn!(
@@ -164,7 +177,10 @@ impl Cache {
                     path.display()
                 );
                 let _ = std::fs::remove_dir_all(path);
-                (open_sled(path).map_err(ProjectError::Open)?, true)
+                (
+                    open_sled(path, page_cache).map_err(ProjectError::Open)?,
+                    true,
+                )
             }
         };
         let tree = db.open_tree("projections")?;
@@ -178,7 +194,7 @@ impl Cache {
             drop(tree);
             drop(db);
             let _ = std::fs::remove_dir_all(path);
-            let db = open_sled(path).map_err(ProjectError::Open)?;
+            let db = open_sled(path, page_cache).map_err(ProjectError::Open)?;
             let tree = db.open_tree("projections")?;
             (db, tree)
         };
@@ -189,6 +205,7 @@ impl Cache {
             known: Arc::default(),
             _db: db,
             path: path.to_path_buf(),
+            page_cache,
             frames: Some(Arc::new(Mutex::new(FrameReader::new(log_dir)))),
         };
         if !version_ok {
@@ -214,7 +231,7 @@ impl Cache {
         // directory goes.
         drop(std::mem::replace(self, Cache::temporary()?));
         let _ = std::fs::remove_dir_all(&path);
-        *self = Cache::open(&path, &log_dir)?.0;
+        *self = Cache::open(&path, &log_dir, self.page_cache)?.0;
         Ok(())
     }
 
@@ -222,7 +239,10 @@ impl Cache {
     /// snapshot's events without a store. Having no log beside it, its id
     /// index holds each claim's `g/` key, not where its record is.
     pub fn temporary() -> Result<Cache, ProjectError> {
-        let db = cache_sled_config().temporary(true).open()?;
+        let db = cache_sled_config()
+            .cache_capacity(WHOLE_PAGE_CACHE_BYTES)
+            .temporary(true)
+            .open()?;
         let tree = db.open_tree("projections")?;
         let cache = Cache {
             writer: Writer::new(tree.clone()),
@@ -231,6 +251,7 @@ impl Cache {
             known: Arc::default(),
             _db: db,
             path: PathBuf::new(),
+            page_cache: WHOLE_PAGE_CACHE_BYTES,
             frames: None,
         };
         cache.clear()?;

@@ -18,7 +18,7 @@ mod words;
 mod writer;
 
 pub use bulk::{remove_stale_runs, BulkLoad, Sink, Targets};
-pub use cache::{cache_sled_config, Cache};
+pub use cache::{cache_sled_config, Cache, PAGE_CACHE_BYTES, WHOLE_PAGE_CACHE_BYTES};
 pub use entries::{
     Checkpoint, ClaimCore, ClaimEntry, ClaimStatus, GenesisEntry, Location, SourceEntry, WholeEntry,
 };

@@ -76,6 +76,10 @@ pub struct StoreOptions {
     /// A cache whose files are smaller than this is not rebuilt on close
     /// for having grown (project/compaction.rs).
     pub rebuild_cache_from_bytes: u64,
+    /// sled's page cache for the store's cache: `PAGE_CACHE_BYTES`, or
+    /// `WHOLE_PAGE_CACHE_BYTES` for a command that reads or writes the
+    /// whole cache once (`StoreOptions::whole`).
+    pub page_cache_bytes: u64,
 }
 
 impl Default for StoreOptions {
@@ -84,6 +88,19 @@ impl Default for StoreOptions {
             segment_bytes: DEFAULT_SEGMENT_BYTES,
             recorded_by: None,
             rebuild_cache_from_bytes: crate::project::compaction::MIN_BYTES,
+            page_cache_bytes: crate::project::PAGE_CACHE_BYTES,
+        }
+    }
+}
+
+impl StoreOptions {
+    /// For a command that reads or writes the whole cache once and asks
+    /// nothing after: an import, a rebuild, an export, a restore. It holds
+    /// less memory, and keeps nothing for a next query.
+    pub fn whole() -> Self {
+        StoreOptions {
+            page_cache_bytes: crate::project::WHOLE_PAGE_CACHE_BYTES,
+            ..StoreOptions::default()
         }
     }
 }
@@ -213,7 +230,7 @@ impl Store {
         if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
             let _ = std::fs::File::open(parent).and_then(|d| d.sync_all());
         }
-        let (cache, _) = Cache::open(&dir.join("cache"), &dir.join("log"))?;
+        let (cache, _) = Cache::open(&dir.join("cache"), &dir.join("log"), opts.page_cache_bytes)?;
         cache.clear()?;
         Ok(Store {
             dir: dir.to_path_buf(),

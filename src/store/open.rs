@@ -375,7 +375,7 @@ pub(super) fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> 
     }
     let lock = lock::acquire(dir)?;
     crate::project::remove_stale_runs(dir);
-    let (mut cache, fresh) = Cache::open(&dir.join("cache"), &log_dir)?;
+    let (mut cache, fresh) = Cache::open(&dir.join("cache"), &log_dir, opts.page_cache_bytes)?;
     // A dirty cache holds part of a batch that never completed.
     let cp = if fresh || cache.is_dirty()? {
         None

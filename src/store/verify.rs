@@ -97,7 +97,14 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
     let scratch = if deep {
         let scratch_dir = tempdir_for_scratch(dir);
         let _ = std::fs::remove_dir_all(&scratch_dir);
-        Some(Cache::open(&scratch_dir, &log_dir)?.0)
+        Some(
+            Cache::open(
+                &scratch_dir,
+                &log_dir,
+                crate::project::WHOLE_PAGE_CACHE_BYTES,
+            )?
+            .0,
+        )
     } else {
         None
     };
@@ -357,7 +364,11 @@ fn check_cache(
             None,
         ),
         _ => {
-            let (cache, fresh) = Cache::open(&cache_dir, &dir.join("log"))?;
+            let (cache, fresh) = Cache::open(
+                &cache_dir,
+                &dir.join("log"),
+                crate::project::WHOLE_PAGE_CACHE_BYTES,
+            )?;
             if fresh || cache.is_dirty()? {
                 // Nothing to compare: the next open rebuilds it.
                 return Ok(());
