@@ -241,15 +241,8 @@ fn verify_snapshot_of_a_pipe_reads_it_once() {
 #[test]
 fn verify_snapshot_of_a_file_replays_retractions_and_corrections() {
     let fx = Fixture::seed();
-    let claim = SEED
-        .lines()
-        .find(|l| l.contains(r#""type":"claim""#))
-        .expect("a seed claim");
-    let mut moved: serde_json::Value = serde_json::from_str(claim).unwrap();
-    moved["quantity"] = serde_json::json!({"exact": 63});
-    let mut corrected = moved.clone();
+    let (moved, mut corrected) = seed_claim_and_correction();
     corrected["quantity"] = serde_json::json!({"exact": 64});
-    corrected.as_object_mut().unwrap().remove("type");
     let mut other = moved.clone();
     other["quantity"] = serde_json::json!({"exact": 65});
     let lines = [
@@ -323,15 +316,8 @@ fn verify_snapshot_of_standard_input_without_a_temporary_directory_says_so() {
 #[test]
 fn exported_event_lines_are_the_snapshot_events_serde_writes() {
     let fx = Fixture::seed();
-    let claim = SEED
-        .lines()
-        .find(|l| l.contains(r#""type":"claim""#))
-        .expect("a seed claim");
-    let mut moved: serde_json::Value = serde_json::from_str(claim).unwrap();
-    moved["quantity"] = serde_json::json!({"exact": 63});
-    let mut corrected = moved.clone();
+    let (moved, mut corrected) = seed_claim_and_correction();
     corrected["quantity"] = serde_json::json!({"at_least": 64});
-    corrected.as_object_mut().unwrap().remove("type");
     let lines = [
         moved.to_string(),
         r#"{"type":"retract","line":1,"reason":"withdrawn \"by\" the outlet \\ é"}"#.to_string(),
@@ -361,4 +347,18 @@ fn exported_event_lines_are_the_snapshot_events_serde_writes() {
     for line in &expected {
         assert!(snap.contains(&format!("    {line}")), "{line}");
     }
+}
+
+/// The first seed claim as an import line with a new figure (63), and the
+/// same claim as a correction's `new` (no `type`), for a test to change.
+fn seed_claim_and_correction() -> (serde_json::Value, serde_json::Value) {
+    let claim = SEED
+        .lines()
+        .find(|l| l.contains(r#""type":"claim""#))
+        .expect("a seed claim");
+    let mut moved: serde_json::Value = serde_json::from_str(claim).unwrap();
+    moved["quantity"] = serde_json::json!({"exact": 63});
+    let mut corrected = moved.clone();
+    corrected.as_object_mut().unwrap().remove("type");
+    (moved, corrected)
 }
