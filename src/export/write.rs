@@ -133,17 +133,19 @@ pub fn write_snapshot(
     )?;
     writeln!(out, "  \"sources\": {},", json(&store.cache().sources()?)?)?;
     writeln!(out, "  \"events\": [")?;
-    let mut first = true;
-    let mut events = EventWriter::default();
-    for r in store.read(0, store.len())? {
-        let r = r?;
-        if !first {
-            writeln!(out, ",")?;
+    // Reading, hashing and decoding the records on a second thread, one
+    // batch ahead of rendering them (a third of export's time each).
+    crate::ahead::ahead(store.read(0, store.len())?, |records| {
+        let mut events = EventWriter::default();
+        for (i, r) in records.enumerate() {
+            if i > 0 {
+                writeln!(out, ",")?;
+            }
+            out.write_all(b"    ")?;
+            out.write_all(events.line(&r?)?)?;
         }
-        out.write_all(b"    ")?;
-        out.write_all(events.line(&r)?)?;
-        first = false;
-    }
+        Ok::<(), ExportError>(())
+    })?;
     writeln!(out, "\n  ],")?;
     // One line, like every member but `events`, written total by total.
     write!(out, "  \"totals\": [")?;
@@ -158,11 +160,14 @@ pub fn write_snapshot(
 
 /// Writes the log as JSON Lines, one `SnapshotEvent` a line.
 pub fn write_jsonl(store: &Store, out: &mut impl Write) -> Result<(), ExportError> {
-    let mut events = EventWriter::default();
-    for r in store.read(0, store.len())? {
-        out.write_all(events.line(&r?)?)?;
-        out.write_all(b"\n")?;
-    }
+    crate::ahead::ahead(store.read(0, store.len())?, |records| {
+        let mut events = EventWriter::default();
+        for r in records {
+            out.write_all(events.line(&r?)?)?;
+            out.write_all(b"\n")?;
+        }
+        Ok::<(), ExportError>(())
+    })?;
     out.flush()?;
     Ok(())
 }
