@@ -357,7 +357,9 @@ impl Reader<'_> {
                 unreachable!("matched above")
             };
             drop(tx);
-            let (v, taken) = thread.join().expect("the replay does not panic");
+            let (v, taken) = thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             self.replay = Replaying::Here(Box::new(v));
             taken?;
         }
@@ -652,8 +654,9 @@ fn verify_with(r: impl std::io::Read, verifiers: &[Verifier], replay: Replay) ->
     };
     let res = res.and_then(|()| {
         let streamed = v.streamed.take();
-        let cache = v.replay.finish()?;
-        check_fields(&v.fields, &events, cache, verifiers, &mut report, streamed)
+        let Verify { fields, replay, .. } = &mut *v;
+        let ledger = Ledger::Replay(replay);
+        check_fields(fields, &events, ledger, verifiers, &mut report, streamed)
     });
     report.events = v.applied;
     if let Err(e) = res {
@@ -662,13 +665,21 @@ fn verify_with(r: impl std::io::Read, verifiers: &[Verifier], replay: Replay) ->
     report
 }
 
+/// What a snapshot's sources and totals are checked against.
+pub(crate) enum Ledger<'a> {
+    /// A store's cache, filled (restore).
+    Cache(&'a Cache),
+    /// The events' replay, finished once the members that need no cache
+    /// hold (a failure there is reported first).
+    Replay(&'a mut Replayer),
+}
+
 /// Checks a snapshot's members against its events (already checked one by
-/// one by `events`) and against the ledger they replay into: `cache`, or the
-/// checker's own scratch cache.
+/// one by `events`) and against the ledger they replay into (`ledger`).
 pub(crate) fn check_fields(
     fields: &std::collections::BTreeMap<String, serde_json::Value>,
     events: &EventChecker,
-    cache: &Cache,
+    ledger: Ledger<'_>,
     verifiers: &[Verifier],
     report: &mut SnapshotReport,
     streamed_totals: Option<Result<usize, String>>,
@@ -725,6 +736,10 @@ pub(crate) fn check_fields(
     }
     let cp: String = field(fields, "checkpoint")?;
     report.signed_by = check_checkpoint(&cp, &origin, n, &root, verifiers)?;
+    let cache = match ledger {
+        Ledger::Cache(c) => c,
+        Ledger::Replay(r) => r.finish()?,
+    };
     let sources: Vec<SourceEntry> = cache.sources().map_err(|e| e.to_string())?;
     let stated_sources = fields
         .get("sources")

@@ -1,7 +1,7 @@
 //! Building a store from a snapshot or a JSONL dump, checking every event
 //! as it goes; the new store's head and root equal the source's.
 
-use super::check::{check_checkpoint, check_fields, EventChecker};
+use super::check::{check_checkpoint, check_fields, EventChecker, Ledger};
 use super::read::{read_jsonl, read_snapshot, ReadEvent, SnapshotHandler};
 use super::ExportError;
 use crate::checkpoint::Verifier;
@@ -212,7 +212,7 @@ pub fn restore_pinned(
         check_fields(
             &r.fields,
             &r.checker,
-            store.cache(),
+            Ledger::Cache(store.cache()),
             &[],
             &mut Default::default(),
             None,

@@ -12,6 +12,11 @@
 //! members of the objects that are open, and writes each object's members
 //! sorted by key when it closes (a later duplicate key replaces an earlier
 //! one, as in a `Value`'s map).
+//!
+//! Where the two differ, none of which a record holds (integers, strings,
+//! maps with slug keys): an `f32` (a `Value` widens it to `f64` first),
+//! a `RawValue` (written as it is, its keys unsorted), and an integer past
+//! the `u64` and `i64` range (written here; a `Value` refuses it).
 
 use serde_json::ser::{CharEscape, CompactFormatter, Formatter};
 use std::borrow::Cow;

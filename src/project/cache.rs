@@ -227,11 +227,13 @@ impl Cache {
         let Some(log_dir) = self.log_dir() else {
             return self.clear();
         };
+        // Read before `self` is the temporary cache, whose setting differs.
+        let page_cache = self.page_cache;
         // The old database closes (its writer finishing first) before its
         // directory goes.
         drop(std::mem::replace(self, Cache::temporary()?));
         let _ = std::fs::remove_dir_all(&path);
-        *self = Cache::open(&path, &log_dir, self.page_cache)?.0;
+        *self = Cache::open(&path, &log_dir, page_cache)?.0;
         Ok(())
     }
 
@@ -1034,6 +1036,28 @@ mod tests {
                 .map(shown)
                 .collect();
             assert_eq!(out, want, "flushing every {every} bytes");
+        }
+    }
+}
+
+#[cfg(test)]
+mod page_cache {
+    use super::*;
+
+    /// `reset` (a rebuild, or an open that finds the cache stale) read the
+    /// setting after the cache had been swapped for a temporary one, so a
+    /// store opened for queries went on with the whole-cache setting.
+    #[test]
+    fn a_reset_cache_keeps_its_page_cache_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
+        std::fs::create_dir_all(&log).unwrap();
+        for setting in [PAGE_CACHE_BYTES, WHOLE_PAGE_CACHE_BYTES] {
+            let path = dir.path().join(format!("cache-{setting}"));
+            let (mut c, _) = Cache::open(&path, &log, setting).unwrap();
+            assert_eq!(c.page_cache, setting);
+            c.reset().unwrap();
+            assert_eq!(c.page_cache, setting);
         }
     }
 }
