@@ -188,6 +188,11 @@ impl Replayer {
         Ok(())
     }
 
+    /// How many events were applied: seqs start at 0 and follow each other.
+    pub fn applied(&self) -> u64 {
+        self.last.map_or(0, |(seq, _)| seq + 1)
+    }
+
     /// The replayed cache, every applied event written.
     pub fn finish(&mut self) -> Result<&Cache, String> {
         if let (Some(sink), Some((seq, hash))) = (self.sink.take(), self.last) {
@@ -212,8 +217,6 @@ fn cp(seq: u64, hash: Hash32) -> crate::project::Checkpoint {
 struct Verify {
     json: RecordJson,
     replay: Replayer,
-    /// Events checked and replayed.
-    applied: u64,
     fields: std::collections::BTreeMap<String, serde_json::Value>,
     /// The stated totals, compared as they are read after the events.
     totals: Option<TotalsCheck>,
@@ -415,7 +418,6 @@ impl Verify {
             Part::Event(e, json) => {
                 self.json.check(e.seq, &e.rec, json.get())?;
                 self.replay.apply(&e)?;
-                self.applied += 1;
             }
             Part::Total(stated) => {
                 let cache = self.replay.finish()?;
@@ -609,7 +611,6 @@ fn verify_with(r: impl std::io::Read, verifiers: &[Verifier], replay: Replay) ->
         Ok(replay) => Verify {
             json: RecordJson::default(),
             replay,
-            applied: 0,
             fields: Default::default(),
             totals: None,
             streamed: None,
@@ -658,7 +659,7 @@ fn verify_with(r: impl std::io::Read, verifiers: &[Verifier], replay: Replay) ->
         let ledger = Ledger::Replay(replay);
         check_fields(fields, &events, ledger, verifiers, &mut report, streamed)
     });
-    report.events = v.applied;
+    report.events = v.replay.applied();
     if let Err(e) = res {
         report.failure = Some(e);
     }

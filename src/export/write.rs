@@ -21,6 +21,8 @@ pub(crate) fn b64(bytes: &[u8]) -> String {
 #[derive(Default)]
 pub(crate) struct EventWriter {
     line: Vec<u8>,
+    /// The record bytes in base64, reused from line to line.
+    bytes: String,
     scratch: SortScratch,
 }
 
@@ -36,7 +38,9 @@ impl EventWriter {
         line.extend_from_slice(b",\"hash\":");
         serde_json::to_writer(&mut *line, &r.hash).map_err(err)?;
         line.extend_from_slice(b",\"bytes\":");
-        serde_json::to_writer(&mut *line, &b64(&r.bytes)).map_err(err)?;
+        self.bytes.clear();
+        base64::engine::general_purpose::STANDARD.encode_string(&r.bytes, &mut self.bytes);
+        serde_json::to_writer(&mut *line, &self.bytes).map_err(err)?;
         line.extend_from_slice(b",\"record\":");
         write_sorted(line, &r.record, &mut self.scratch).map_err(err)?;
         line.push(b'}');
