@@ -5,7 +5,11 @@
 //!
 //! Small commits (single appends) are first staged in memory and handed to
 //! the worker STAGE_COMMITS at a time: waking a sleeping thread costs tens
-//! of microseconds on a virtual machine, a good part of one append. Until
+//! of microseconds on a virtual machine, a good part of one append. While
+//! the worker is still busy with the previous job they go on being staged
+//! (up to STAGE_LIMIT writes) instead of waiting for it: a job can take
+//! several times its usual time (after an idle spell a virtual machine's
+//! caches are cold), and the appends must not wait for it. Until
 //! they land, reads see them: `Overlay::get` looks in the staged and the
 //! in-flight writes before the tree, and every read of the `Cache` first
 //! waits for everything to land (`Cache::settle`). So nothing observes the
@@ -19,7 +23,7 @@ use super::packed;
 use super::ProjectError;
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
@@ -28,10 +32,13 @@ pub type Pending = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 
 /// Commits staged before they are handed to the worker together...
 const STAGE_COMMITS: usize = 64;
-/// ...unless they hold this many writes: large commits (a replay chunk, a
-/// bulk import) go at once, so memory stays bounded by one chunk in
-/// flight and one being built.
+/// ...or once they hold this many writes, as soon as the worker is done
+/// with the job before.
 const STAGE_WRITES: usize = 1024;
+/// Past this many staged writes a commit waits for the worker: memory
+/// stays bounded by one job in flight and one being staged. Parts of a
+/// large batch (a replay chunk) go at once, waiting for the job before.
+const STAGE_LIMIT: usize = 8 * STAGE_WRITES;
 
 /// The writes not in the tree yet, shared with the overlays that read
 /// through them: `staged` (not handed over yet, newest) and `sent` (being
@@ -131,6 +138,10 @@ fn apply_job(tree: &sled::Tree, job: &Job) -> Result<(), ProjectError> {
     #[cfg(test)]
     if job.writes.contains_key(tests::FAIL.as_slice()) {
         return Err(ProjectError::Open("an injected failure".into()));
+    }
+    #[cfg(test)]
+    if job.writes.contains_key(tests::HOLD.as_slice()) {
+        tests::held();
     }
     let writes = &job.writes;
     match split_point(tree, writes)? {
@@ -253,29 +264,55 @@ impl Writer {
     }
 
     /// Takes a committed overlay. With a checkpoint (an acknowledged
-    /// commit) it is staged, and handed over with the next ones; without
-    /// (part of a large batch) it goes to the worker at once.
+    /// commit) it is staged, and handed over with the next ones once the
+    /// worker is free; without (part of a large batch) it goes to the
+    /// worker at once.
     pub fn send(
         &self,
         writes: Pending,
         checkpoint: Option<Checkpoint>,
     ) -> Result<(), ProjectError> {
         self.healthy()?;
-        let full = {
+        let (ready, now) = {
             let mut staged = lock(&self.in_flight.staged);
             staged.writes.extend(writes);
             // A part after full commits leaves the cache dirty until the
             // batch's own commit; a commit after parts clears it.
             staged.checkpoint = checkpoint;
             staged.commits += 1;
-            checkpoint.is_none()
-                || staged.commits >= STAGE_COMMITS
-                || staged.writes.len() >= STAGE_WRITES
+            let ready = staged.commits >= STAGE_COMMITS || staged.writes.len() >= STAGE_WRITES;
+            (
+                ready,
+                checkpoint.is_none() || staged.writes.len() >= STAGE_LIMIT,
+            )
         };
-        if full {
+        if now || (ready && self.landed()?) {
             self.dispatch()?;
         }
         Ok(())
+    }
+
+    /// Whether no job is in flight, without waiting: a job that has
+    /// landed is taken in (its outcome latched) as `wait` would.
+    fn landed(&self) -> Result<bool, ProjectError> {
+        self.healthy()?;
+        if lock(&self.in_flight.sent).is_none() {
+            return Ok(true);
+        }
+        let result = {
+            let worker = lock(&self.worker);
+            match worker.as_ref().map(|w| w.done.try_recv()) {
+                None => Ok(()),
+                Some(Ok(result)) => result,
+                Some(Err(TryRecvError::Empty)) => return Ok(false),
+                Some(Err(TryRecvError::Disconnected)) => {
+                    Err(ProjectError::Open("the cache writer stopped".into()))
+                }
+            }
+        };
+        *lock(&self.in_flight.sent) = None;
+        self.latch(result)?;
+        Ok(true)
     }
 
     /// Hands the staged writes to the worker, after the previous job has
@@ -351,6 +388,24 @@ mod tests {
     /// whose sled write fails half-way would.
     pub(super) const FAIL: [u8; 6] = *b"!fail!";
 
+    /// A job holding this key waits until `release` is called: a worker
+    /// slowed down as a cold machine slows it.
+    pub(super) const HOLD: [u8; 6] = *b"!hold!";
+    static RELEASED: (std::sync::Mutex<bool>, std::sync::Condvar) =
+        (std::sync::Mutex::new(false), std::sync::Condvar::new());
+
+    pub(super) fn held() {
+        let mut released = lock(&RELEASED.0);
+        while !*released {
+            released = RELEASED.1.wait(released).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    fn release() {
+        *lock(&RELEASED.0) = true;
+        RELEASED.1.notify_all();
+    }
+
     fn cp(seq: u64) -> Checkpoint {
         Checkpoint {
             seq,
@@ -387,6 +442,72 @@ mod tests {
         )
         .unwrap();
         assert_eq!(kept.seq, 1);
+    }
+
+    /// Commits do not wait for a busy worker: they go on being staged, and
+    /// reads see them there, until STAGE_LIMIT writes are staged; only
+    /// then does a commit wait for the job before. Once the worker is free
+    /// everything lands, with the last checkpoint.
+    #[test]
+    fn commits_are_staged_while_the_worker_is_busy_up_to_the_limit() {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let tree = db.open_tree("t").unwrap();
+        let w = Writer::new(tree.clone());
+        let key = |i: usize| format!("k/{i:08}").into_bytes();
+        let one = |k: Vec<u8>| Pending::from([(k, Some(b"v".to_vec()))]);
+        // The first full stage goes to the worker, which holds it.
+        w.send(one(HOLD.to_vec()), Some(cp(1))).unwrap();
+        for i in 1..STAGE_COMMITS {
+            w.send(one(key(i)), Some(cp(i as u64 + 1))).unwrap();
+        }
+        assert!(lock(&w.in_flight.sent).is_some(), "a job is in flight");
+        // Three more stages' worth of commits return while it is held.
+        let more = 4 * STAGE_COMMITS;
+        std::thread::scope(|s| {
+            let (done, finished) = channel();
+            let w = &w;
+            s.spawn(move || {
+                for i in STAGE_COMMITS..more {
+                    w.send(one(key(i)), Some(cp(i as u64 + 1))).unwrap();
+                }
+                done.send(()).unwrap();
+            });
+            let waited = finished.recv_timeout(std::time::Duration::from_secs(20));
+            if waited.is_err() {
+                release();
+            }
+            assert!(waited.is_ok(), "a commit waited for the busy worker");
+        });
+        assert_eq!(w.in_flight.get(&key(more - 1)), Some(Some(b"v".to_vec())));
+        assert!(tree.get(key(more - 1)).unwrap().is_none());
+        // A commit that takes the staged writes past the limit waits.
+        let big: Pending = (more..more + STAGE_LIMIT)
+            .map(|i| (key(i), Some(b"v".to_vec())))
+            .collect();
+        let last = (more + 1) as u64;
+        std::thread::scope(|s| {
+            let (done, finished) = channel();
+            let w = &w;
+            s.spawn(move || {
+                w.send(big, Some(cp(last))).unwrap();
+                done.send(()).unwrap();
+            });
+            let early = finished.recv_timeout(std::time::Duration::from_millis(300));
+            release();
+            assert!(early.is_err(), "a commit past the limit did not wait");
+            finished.recv().unwrap();
+        });
+        w.settle().unwrap();
+        for i in 1..more + STAGE_LIMIT {
+            assert!(tree.get(key(i)).unwrap().is_some(), "{i}");
+        }
+        assert!(tree.get(keys::DIRTY).unwrap().is_none());
+        let kept: Checkpoint = crate::project::fold::dec(
+            keys::CHECKPOINT,
+            &tree.get(keys::CHECKPOINT).unwrap().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(kept.seq, last);
     }
 
     /// A large job is split between two threads at its middle key; where
