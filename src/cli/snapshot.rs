@@ -193,8 +193,9 @@ pub fn verify_snapshot(a: VerifySnapshotArgs) -> CliResult {
         export::verify_snapshot_file(&a.file, &verifiers)
     }
     .map_err(|e| match e {
-        // Exit 3, as an I/O error of the store's: the disk, not the input.
-        export::ExportError::Spool { .. } => CliError::new(3, e),
+        // Exit 3, as an I/O error of the store's: the disk, not the input
+        // (the copy of a stream, the replay's scratch cache).
+        export::ExportError::Spool { .. } | export::ExportError::Cache(_) => CliError::new(3, e),
         export::ExportError::Io(io) => bad(format!("{}: {io}", a.file.display())),
         other => bad(format!("{}: {other}", a.file.display())),
     })?;

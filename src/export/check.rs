@@ -148,23 +148,25 @@ impl EventChecker {
 /// Checked events replayed into a scratch cache, which the snapshot's
 /// sources and totals are then checked against.
 pub(crate) struct Replayer {
-    cache: Cache,
+    // Dropped before the cache, whose trees it writes.
     sink: Option<Sink>,
+    cache: Cache,
     /// The last event applied: the cache's checkpoint.
     last: Option<(u64, Hash32)>,
 }
 
 impl Replayer {
-    pub fn new(replay: Replay) -> Result<Self, String> {
-        let err = |e: crate::project::ProjectError| e.to_string();
-        let cache = Cache::temporary().map_err(err)?;
+    /// A replay into a new scratch cache. Its errors are the machine's (no
+    /// scratch directory, no room for the sort): nothing in the snapshot.
+    pub fn new(replay: Replay) -> Result<Self, crate::project::ProjectError> {
+        let cache = Cache::temporary()?;
         let sink = match replay {
             Replay::Chunks => Sink::chunks(&cache),
-            Replay::Bulk(targets) => Sink::bulk(&cache, targets).map_err(err)?,
+            Replay::Bulk(targets) => Sink::bulk(&cache, targets)?,
         };
         Ok(Replayer {
-            cache,
             sink: Some(sink),
+            cache,
             last: None,
         })
     }
@@ -504,7 +506,12 @@ fn field<T: serde::de::DeserializeOwned>(
 
 /// Verifies a snapshot read from `r`. `verifiers`: public keys whose
 /// signature on the checkpoint is required (none: signatures not checked).
-pub fn verify_snapshot(r: impl std::io::Read, verifiers: &[Verifier]) -> SnapshotReport {
+/// An error is the machine's (no scratch cache for the replay); whatever
+/// is wrong with the snapshot is in the report.
+pub fn verify_snapshot(
+    r: impl std::io::Read,
+    verifiers: &[Verifier],
+) -> Result<SnapshotReport, ExportError> {
     verify_with(r, verifiers, Replay::Chunks)
 }
 
@@ -555,7 +562,7 @@ pub fn verify_snapshot_file(
     if !std::fs::metadata(path)?.is_file() {
         return verify_snapshot_stream(std::fs::File::open(path)?, verifiers);
     }
-    Ok(verify_twice(|| std::fs::File::open(path), verifiers)?)
+    verify_twice(|| std::fs::File::open(path), verifiers)
 }
 
 /// Verifies a snapshot from a stream that cannot be read twice (standard
@@ -581,7 +588,10 @@ pub fn verify_snapshot_stream(
         f.seek(SeekFrom::Start(0))?;
         Ok(f)
     };
-    verify_twice(reopen, verifiers).map_err(spool)
+    verify_twice(reopen, verifiers).map_err(|e| match e {
+        ExportError::Io(e) => spool(e),
+        other => other,
+    })
 }
 
 /// The two passes over a snapshot that can be opened again: the claims its
@@ -589,16 +599,20 @@ pub fn verify_snapshot_stream(
 fn verify_twice<R: std::io::Read>(
     open: impl Fn() -> std::io::Result<R>,
     verifiers: &[Verifier],
-) -> std::io::Result<SnapshotReport> {
+) -> Result<SnapshotReport, ExportError> {
     let mut ended = EndedClaims::default();
     let started = std::time::Instant::now();
     // A snapshot that cannot be read is reported by the second pass.
     let _ = read_snapshot(open()?, &mut ended);
     tracing::debug!("verify-snapshot: first pass in {:?}", started.elapsed());
-    Ok(verify_with(open()?, verifiers, Replay::Bulk(ended.0)))
+    verify_with(open()?, verifiers, Replay::Bulk(ended.0))
 }
 
-fn verify_with(r: impl std::io::Read, verifiers: &[Verifier], replay: Replay) -> SnapshotReport {
+fn verify_with(
+    r: impl std::io::Read,
+    verifiers: &[Verifier],
+    replay: Replay,
+) -> Result<SnapshotReport, ExportError> {
     let mut report = SnapshotReport {
         events: 0,
         root: None,
@@ -607,18 +621,12 @@ fn verify_with(r: impl std::io::Read, verifiers: &[Verifier], replay: Replay) ->
         totals_checked: 0,
         failure: None,
     };
-    let mut v = match Replayer::new(replay) {
-        Ok(replay) => Verify {
-            json: RecordJson::default(),
-            replay,
-            fields: Default::default(),
-            totals: None,
-            streamed: None,
-        },
-        Err(e) => {
-            report.failure = Some(e);
-            return report;
-        }
+    let mut v = Verify {
+        json: RecordJson::default(),
+        replay: Replayer::new(replay)?,
+        fields: Default::default(),
+        totals: None,
+        streamed: None,
     };
     let (tx, rx) = std::sync::mpsc::sync_channel(BATCHES_AHEAD);
     let done = std::thread::scope(|s| {
@@ -650,7 +658,7 @@ fn verify_with(r: impl std::io::Read, verifiers: &[Verifier], replay: Replay) ->
         Ok(done) => done,
         Err(e) => {
             report.failure = Some(e);
-            return report;
+            return Ok(report);
         }
     };
     let res = res.and_then(|()| {
@@ -663,7 +671,7 @@ fn verify_with(r: impl std::io::Read, verifiers: &[Verifier], replay: Replay) ->
     if let Err(e) = res {
         report.failure = Some(e);
     }
-    report
+    Ok(report)
 }
 
 /// What a snapshot's sources and totals are checked against.

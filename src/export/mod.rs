@@ -40,7 +40,7 @@ pub enum ExportError {
     /// (to be read twice): the machine's disk, not the snapshot.
     #[error(
         "copying the snapshot to a temporary file in {} (a stream is copied to be read twice; \
-         set TMPDIR elsewhere, or give the snapshot as a file): {source}",
+         set TMPDIR elsewhere, or give the snapshot as a file)",
         dir.display()
     )]
     Spool {

@@ -44,8 +44,10 @@ pub struct Cache {
     /// Keys the tree holds for good (fold.rs), shared with every overlay.
     known: Arc<Known>,
     _db: sled::Db,
-    /// A temporary cache's directory, removed after the database closes
-    /// (declared after `_db`, so dropped after it).
+    /// A temporary cache's directory, removed when the cache is dropped,
+    /// after this handle on the database (sled's own threads, which may
+    /// still hold it, remove its files as they finish: it is opened as
+    /// temporary, which also spares it the syncs of a lasting database).
     _scratch: Option<tempfile::TempDir>,
     path: PathBuf,
     /// sled's page cache setting it was opened with (`PAGE_CACHE_BYTES`).
@@ -234,8 +236,11 @@ impl Cache {
         // Read before `self` is the temporary cache, whose setting differs.
         let page_cache = self.page_cache;
         // The old database closes (its writer finishing first) before its
-        // directory goes.
-        drop(std::mem::replace(self, Cache::temporary()?));
+        // directory goes. The placeholder is made beside it, where the new
+        // cache is about to be written, so that a reset needs no more of
+        // the machine than the store does.
+        let beside = path.parent().unwrap_or(Path::new("."));
+        drop(std::mem::replace(self, Cache::temporary_in(beside)?));
         let _ = std::fs::remove_dir_all(&path);
         *self = Cache::open(&path, &log_dir, page_cache)?.0;
         Ok(())
@@ -249,11 +254,17 @@ impl Cache {
         // puts a temporary database without a path: /dev/shm, whose pages
         // are memory no process's RSS shows and which a container often
         // caps at 64 MB. A 1M snapshot's replay wrote 294 MB there.
+        Cache::temporary_in(&std::env::temp_dir())
+    }
+
+    /// A temporary cache in a directory of its own made in `dir`.
+    pub fn temporary_in(dir: &Path) -> Result<Cache, ProjectError> {
         let scratch = tempfile::Builder::new()
             .prefix("claimlog-scratch-")
-            .tempdir()
-            .map_err(|e| {
-                ProjectError::Open(format!("cannot make a scratch directory for a cache: {e}"))
+            .tempdir_in(dir)
+            .map_err(|e| ProjectError::Scratch {
+                dir: dir.to_path_buf(),
+                source: e,
             })?;
         let db = cache_sled_config()
             .cache_capacity(WHOLE_PAGE_CACHE_BYTES)

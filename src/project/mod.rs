@@ -63,4 +63,11 @@ pub enum ProjectError {
     /// (query/findings.rs).
     #[error("sorting check's findings on disk: {0}")]
     Spill(String),
+    /// No directory could be made for a temporary cache: the machine's
+    /// disk or settings, not the data.
+    #[error("a scratch directory for a temporary cache in {} (set TMPDIR elsewhere)", dir.display())]
+    Scratch {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }

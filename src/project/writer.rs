@@ -36,8 +36,10 @@ const STAGE_COMMITS: usize = 64;
 /// with the job before.
 const STAGE_WRITES: usize = 1024;
 /// Past this many staged writes a commit waits for the worker: memory
-/// stays bounded by one job in flight and one being staged. Parts of a
-/// large batch (a replay chunk) go at once, waiting for the job before.
+/// stays bounded by one job in flight and one being staged, each at most
+/// this and one commit more (about 3 MB of single appends). Parts of a
+/// large batch (a replay chunk) go at once, waiting for the job before;
+/// the commit that ends such a batch may be staged behind one.
 const STAGE_LIMIT: usize = 8 * STAGE_WRITES;
 
 /// The writes not in the tree yet, shared with the overlays that read
@@ -122,7 +124,9 @@ pub struct Writer {
 /// taking one half of its key range: a random sled insert is CPU-bound
 /// (node lookups and merges; docs/PERFORMANCE.md), and the thread that
 /// committed the job is mostly waiting for it. A job of single appends
-/// (STAGE_COMMITS of them) stays below it, on this thread alone.
+/// (STAGE_COMMITS of them) stays below it, on this thread alone, unless
+/// they were staged while the worker was busy: that one is split too,
+/// beside appends that mostly wait for fdatasync.
 const SPLIT_WRITES: usize = 2 * STAGE_WRITES;
 
 /// Applies one job. The writes go in one by one between setting and
@@ -453,6 +457,15 @@ mod tests {
         let db = sled::Config::new().temporary(true).open().unwrap();
         let tree = db.open_tree("t").unwrap();
         let w = Writer::new(tree.clone());
+        // Dropped before `w`, whose drop waits for the held job: a failed
+        // assertion then ends the test instead of hanging it.
+        struct Release;
+        impl Drop for Release {
+            fn drop(&mut self) {
+                release();
+            }
+        }
+        let _release = Release;
         let key = |i: usize| format!("k/{i:08}").into_bytes();
         let one = |k: Vec<u8>| Pending::from([(k, Some(b"v".to_vec()))]);
         // The first full stage goes to the worker, which holds it.

@@ -307,6 +307,31 @@ fn verify_snapshot_of_standard_input_without_a_temporary_directory_says_so() {
     );
 }
 
+// verify-snapshot replays a snapshot file into a scratch cache in TMPDIR
+// (until the twenty-fourth session sled put it in /dev/shm); where none
+// can be made, that is the machine's fault, not the snapshot's: it said
+// "FAILED" and exited 1, as if the snapshot did not verify.
+
+#[test]
+fn verify_snapshot_without_a_scratch_directory_exits_3_not_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.json");
+    std::fs::write(&file, &shared().unsigned).unwrap();
+    let missing = dir.path().join("no-such-dir");
+    let a = cli()
+        .args(["verify-snapshot"])
+        .arg(&file)
+        .env("TMPDIR", &missing)
+        .assert()
+        .code(3);
+    let err = stderr_of(&a);
+    assert!(
+        err.contains("scratch") && err.contains(&*missing.to_string_lossy()),
+        "{err}"
+    );
+    assert!(!stdout_of(&a).contains("FAILED"), "{}", stdout_of(&a));
+}
+
 // Export wrote each event as `serde_json::to_string(&snapshot_event(r))`,
 // the record through a `serde_json::Value`; since the twenty-third session
 // it writes the line itself and the record straight from it

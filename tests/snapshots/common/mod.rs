@@ -302,7 +302,7 @@ pub fn split_note(note: &str) -> (&str, &str) {
 
 /// Runs the library verifier on a snapshot text.
 pub fn verify_text(text: &str, keys: &[Verifier]) -> export::SnapshotReport {
-    export::verify_snapshot(text.as_bytes(), keys)
+    export::verify_snapshot(text.as_bytes(), keys).expect("a scratch cache for the replay")
 }
 
 /// The stdout of a finished command, as text.
