@@ -245,20 +245,38 @@ impl Writer {
     /// is in flight while its writes are in `sent` (only the thread that
     /// commits sets or clears it).
     fn wait(&self) -> Result<(), ProjectError> {
+        self.reap(true).map(|_| ())
+    }
+
+    /// Whether no job is in flight, without waiting: a job that has
+    /// landed is taken in (its outcome latched) as `wait` would.
+    fn landed(&self) -> Result<bool, ProjectError> {
+        self.reap(false)
+    }
+
+    /// Takes in the job in flight's outcome, waiting for it if `block`;
+    /// whether none is in flight now.
+    fn reap(&self, block: bool) -> Result<bool, ProjectError> {
         self.healthy()?;
         if lock(&self.in_flight.sent).is_none() {
-            return Ok(());
+            return Ok(true);
         }
-        let worker = lock(&self.worker);
-        let result = match worker.as_ref() {
-            Some(w) => w
-                .done
-                .recv()
-                .unwrap_or_else(|_| Err(ProjectError::Open("the cache writer stopped".into()))),
-            None => Ok(()),
+        let stopped = || Err(ProjectError::Open("the cache writer stopped".into()));
+        let result = {
+            let worker = lock(&self.worker);
+            match worker.as_ref() {
+                None => Ok(()),
+                Some(w) if block => w.done.recv().unwrap_or_else(|_| stopped()),
+                Some(w) => match w.done.try_recv() {
+                    Ok(result) => result,
+                    Err(TryRecvError::Empty) => return Ok(false),
+                    Err(TryRecvError::Disconnected) => stopped(),
+                },
+            }
         };
         *lock(&self.in_flight.sent) = None;
-        self.latch(result)
+        self.latch(result)?;
+        Ok(true)
     }
 
     /// Waits until every committed write is in the tree.
@@ -294,29 +312,6 @@ impl Writer {
             self.dispatch()?;
         }
         Ok(())
-    }
-
-    /// Whether no job is in flight, without waiting: a job that has
-    /// landed is taken in (its outcome latched) as `wait` would.
-    fn landed(&self) -> Result<bool, ProjectError> {
-        self.healthy()?;
-        if lock(&self.in_flight.sent).is_none() {
-            return Ok(true);
-        }
-        let result = {
-            let worker = lock(&self.worker);
-            match worker.as_ref().map(|w| w.done.try_recv()) {
-                None => Ok(()),
-                Some(Ok(result)) => result,
-                Some(Err(TryRecvError::Empty)) => return Ok(false),
-                Some(Err(TryRecvError::Disconnected)) => {
-                    Err(ProjectError::Open("the cache writer stopped".into()))
-                }
-            }
-        };
-        *lock(&self.in_flight.sent) = None;
-        self.latch(result)?;
-        Ok(true)
     }
 
     /// Hands the staged writes to the worker, after the previous job has
