@@ -8,6 +8,7 @@ mod entries;
 mod fold;
 mod keys;
 mod packed;
+mod scan;
 mod sorter;
 #[cfg(test)]
 mod testing;
@@ -18,7 +19,7 @@ mod words;
 mod writer;
 
 pub use bulk::{remove_stale_runs, BulkLoad, Sink, Targets};
-pub use cache::{cache_sled_config, Cache, PAGE_CACHE_BYTES, WHOLE_PAGE_CACHE_BYTES};
+pub use cache::{cache_sled_config, Cache, Difference, PAGE_CACHE_BYTES, WHOLE_PAGE_CACHE_BYTES};
 pub use entries::{
     Checkpoint, ClaimCore, ClaimEntry, ClaimStatus, GenesisEntry, Location, SourceEntry, WholeEntry,
 };

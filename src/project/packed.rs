@@ -43,6 +43,7 @@
 
 use super::fold::{dec, enc};
 use super::keys;
+use super::scan::evicting;
 use super::ProjectError;
 use std::ops::Bound;
 
@@ -272,7 +273,7 @@ pub(crate) fn range(
         Some(to) => tree.range(start..to.clone()),
         None => tree.range(start..),
     };
-    physical.flat_map(move |kv| {
+    evicting(tree, physical).flat_map(move |kv| {
         entries_within(kv, |k| {
             k >= &from[..] && to.as_ref().is_none_or(|t| k < &t[..])
         })
@@ -287,7 +288,7 @@ pub(crate) fn range_rev(
     to: Vec<u8>,
 ) -> impl Iterator<Item = Entry> {
     let start = group_start(tree, &from);
-    tree.range(start..to.clone()).rev().flat_map(move |kv| {
+    evicting(tree, tree.range(start..to.clone()).rev()).flat_map(move |kv| {
         let mut out = entries_within(kv, |k| k >= &from[..] && k < &to[..]);
         out.reverse();
         out

@@ -7,7 +7,7 @@ use super::{check_frame, check_frame_kind, decode_frame, lock, Head, StoreError}
 use crate::event::Hash32;
 use crate::log::{list_segments, Position, ScanEnd, Scanner};
 use crate::project::witness::{self, Witness};
-use crate::project::{apply, Cache, ClaimBytes};
+use crate::project::{apply, Cache, ClaimBytes, Difference};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -435,19 +435,23 @@ fn check_cache(
         return Ok(());
     }
     if let (Some(scratch), Some(cache)) = (scratch, cache) {
-        let a = cache.dump()?;
-        let b = scratch.dump()?;
-        if a != b {
-            let first = a
-                .iter()
-                .zip(b.iter())
-                .find(|(x, y)| x != y)
-                .map(|(x, _)| String::from_utf8_lossy(&x.0).into_owned())
-                .unwrap_or_else(|| "(one has more keys)".into());
+        if let Some(d) = cache.first_difference(scratch)? {
+            let text = |k: &[u8]| String::from_utf8_lossy(k).into_owned();
+            let first = match d {
+                Difference::At(k) => format!("first at key {:?}", text(&k)),
+                Difference::OnlyOurs(k) => {
+                    format!("first at key {:?}, which a rebuild does not hold", text(&k))
+                }
+                Difference::OnlyTheirs(k) => {
+                    format!("first at key {:?}, which the cache lacks", text(&k))
+                }
+            };
             disagree(
                 report,
                 head.seq,
-                format!("the cache differs from a rebuild of the log, first at key {first:?}; run `claimlog rebuild`"),
+                format!(
+                    "the cache differs from a rebuild of the log, {first}; run `claimlog rebuild`"
+                ),
             );
         }
     }
