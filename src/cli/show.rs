@@ -1,7 +1,7 @@
 use super::log::{record_json, summary};
 use super::output::{date, open, print_json, print_json_list, time_ms};
 use super::{CliError, CliResult};
-use claimlog::{ClaimEntry, FuzzyDate, Hash32, Period, Scope, Store};
+use claimlog::{ClaimEntry, FuzzyDate, Period, Scope, Store};
 use serde::Serialize;
 use std::path::Path;
 
@@ -142,45 +142,39 @@ pub fn claims(store: &Path, a: ClaimsArgs) -> CliResult {
         .map(Period::parse)
         .transpose()
         .map_err(|e| CliError::bad_input(anyhow::anyhow!("--period: {e}")))?;
-    let iter: Box<dyn Iterator<Item = Result<ClaimEntry, claimlog::ProjectError>>> = match &a.metric
-    {
-        Some(m) => Box::new(s.cache().claims_by_metric(m)),
-        None => Box::new(s.cache().claims()),
-    };
-    let mut out: Vec<ClaimEntry> = Vec::new();
-    for e in iter {
-        let e = e?;
-        if !a.all && !e.status.is_active() {
-            continue;
-        }
-        if a.source
-            .as_ref()
-            .is_some_and(|src| e.claim.source.as_str() != src)
-        {
-            continue;
-        }
-        if period
-            .as_ref()
-            .is_some_and(|p| !scope_overlaps(&e.claim.scope, p))
-        {
-            continue;
-        }
-        out.push(e);
-    }
-    out.sort_by_key(|e| e.seq);
+    let listed = s.cache().claims_recorded(a.metric.as_deref(), |e| {
+        (a.all || e.status.is_active())
+            && a.source
+                .as_ref()
+                .is_none_or(|src| e.claim.source.as_str() == src)
+            && period
+                .as_ref()
+                .is_none_or(|p| scope_overlaps(&e.claim.scope, p))
+    })?;
     if a.json {
-        // One at a time: every claim of a metric, words included, would
-        // otherwise be held at once. A claim that cannot be read stops the
-        // list there and is the command's error.
+        // A chunk at a time, each with its words read from the log: every
+        // claim of a metric, words included, would otherwise be held at
+        // once. A claim that cannot be read stops the list there and is
+        // the command's error.
+        let mut listed = listed.peekable();
         return print_json_list(|push| {
-            for pair in s.whole_claims(out)? {
-                let (e, c) = pair?;
-                push(&Whole(e, c))?;
+            while listed.peek().is_some() {
+                let chunk = listed
+                    .by_ref()
+                    .take(JSON_CHUNK)
+                    .collect::<Result<Vec<ClaimEntry>, _>>()?;
+                for pair in s.whole_claims(chunk)? {
+                    let (e, c) = pair?;
+                    push(&Whole(e, c))?;
+                }
             }
             Ok(())
         });
     }
-    for e in &out {
+    let mut any = false;
+    for e in listed {
+        let e = e?;
+        any = true;
         let c = &e.claim;
         println!(
             "{}  seq {:<5} {:<9} {}{} = {} [{}] per {}",
@@ -198,12 +192,17 @@ pub fn claims(store: &Path, a: ClaimsArgs) -> CliResult {
             c.source
         );
     }
-    if out.is_empty() {
+    if !any {
         eprintln!("no claims match");
     }
-    let _: Option<Hash32> = None;
     Ok(())
 }
+
+/// Claims `claims --json` reads with their words at once: in log order, so
+/// that a dense run of them is read in one pass over its span of the log
+/// (`Store::whole_claims`). Small in debug builds, so that the tests'
+/// listings cross chunks.
+const JSON_CHUNK: usize = if cfg!(debug_assertions) { 64 } else { 4096 };
 
 /// An entry and its whole claim, printed as `ClaimEntry::with_whole`
 /// shows them (owned, so that one list can hold each in turn).

@@ -64,6 +64,10 @@ pub enum ProjectError {
     /// (query/findings.rs).
     #[error("sorting check's findings on disk: {0}")]
     Spill(String),
+    /// Claims listed in the order they were recorded could not be sorted
+    /// through temporary files (`Cache::claims_recorded`).
+    #[error("sorting claims by when they were recorded, on disk: {0}")]
+    ListSort(String),
     /// No directory could be made for a temporary cache: the machine's
     /// disk or settings, not the data.
     #[error("a scratch directory for a temporary cache in {} (set TMPDIR elsewhere)", dir.display())]

@@ -312,3 +312,76 @@ fn claims_rejects_a_malformed_period() {
         &["--period", "starts (2024-05-01) after it ends (2024-01-01)"],
     );
 }
+
+/// `claims` lists in the order claims were recorded, though the cache
+/// holds them by metric, part and scope: 1200 generated claims (dates
+/// out of order, some retracted or corrected) go through the on-disk sort
+/// (runs of 64 in a debug build) and, with --json, chunks of 64.
+#[test]
+fn claims_of_a_large_store_come_in_seq_order_through_the_on_disk_sort() {
+    let s = Store::fresh();
+    s.import_generated(1200, 11);
+    let all = s.all_claims();
+    let seqs: Vec<u64> = all.iter().map(|c| c["seq"].as_u64().unwrap()).collect();
+    assert!(seqs.len() > 1200, "{} claims", seqs.len());
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "not in seq order");
+    let ended = all
+        .iter()
+        .filter(|c| c["status"]["status"] != "active")
+        .count();
+    assert!(ended > 0, "the workload ends some claims");
+    // Every claim a metric's listing holds, in the same order.
+    let mut by_metric: Vec<u64> = Vec::new();
+    let metrics: std::collections::BTreeSet<String> = all
+        .iter()
+        .map(|c| c["claim"]["metric"].as_str().unwrap().to_string())
+        .collect();
+    for m in &metrics {
+        let j = s.json(["claims", "--all", "--metric", m]);
+        let mine: Vec<u64> = j
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["seq"].as_u64().unwrap())
+            .collect();
+        assert!(mine.windows(2).all(|w| w[0] < w[1]), "{m} not in seq order");
+        by_metric.extend(mine);
+    }
+    by_metric.sort_unstable();
+    assert_eq!(by_metric, seqs);
+    // The text listing: the active ones, in the same order.
+    let active: Vec<u64> = all
+        .iter()
+        .filter(|c| c["status"]["status"] == "active")
+        .map(|c| c["seq"].as_u64().unwrap())
+        .collect();
+    let text: Vec<u64> = s
+        .ok(["claims"])
+        .lines()
+        .map(|l| l.split_whitespace().nth(2).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(text, active);
+}
+
+/// The sort's runs go to the system's temporary directory: where none can
+/// be made, the listing is the machine's failure (exit 3), named, not an
+/// empty or partial list.
+#[test]
+fn claims_without_a_temporary_directory_for_the_sort_exits_3() {
+    let s = Store::fresh();
+    // More claims than the binary sorts in memory (runs of 64 in a debug
+    // build, 25,000 in a release one): built in the same profile as this
+    // test.
+    s.import_generated(if cfg!(debug_assertions) { 300 } else { 26_000 }, 5);
+    let gone = s.tmp().join("no-such-dir");
+    let out = s
+        .cmd()
+        .env("TMPDIR", &gone)
+        .args(["claims", "--all"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("sorting claims"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing listed before the failure");
+}
