@@ -31,9 +31,26 @@ use crate::event::{Event, Hash32, Record};
 /// rebuild in the tests merges runs from disk as a large one does.
 const RUN_ENTRIES: usize = if cfg!(debug_assertions) { 64 } else { 25_000 };
 
-/// The prefix of the sort's directory in the store directory; one left
-/// by a crash is removed on the next open (`remove_stale_runs`).
+/// The prefix of a sort's directory in the store directory (a bulk
+/// load's, or a listing's: `Cache::claims_recorded`); one left by a
+/// crash, or by a listing its reader stopped (`claims | head` ends it by
+/// SIGPIPE, before any destructor), is removed on the next open
+/// (`remove_stale_runs`).
 const RUNS_PREFIX: &str = ".rebuild-";
+
+/// A directory for a sort's runs beside `cache`, in the store directory,
+/// so that they count against its disk and a crash's are found again;
+/// `None` for a cache without a path (a temporary one), whose sort then
+/// uses a directory of extsort's own in the system's temporary directory.
+pub(crate) fn runs_dir(cache: &Cache) -> std::io::Result<Option<tempfile::TempDir>> {
+    match cache.path().parent() {
+        Some(dir) if !cache.path().as_os_str().is_empty() => tempfile::Builder::new()
+            .prefix(RUNS_PREFIX)
+            .tempdir_in(dir)
+            .map(Some),
+        _ => Ok(None),
+    }
+}
 
 /// Removes sort directories left in `store_dir` by a bulk load that
 /// never finished. Call with the store's lock held.
@@ -189,15 +206,8 @@ impl BulkLoad {
     /// holds (a large batch): the fold reads what the cache holds as
     /// usual, and the sorted entries are written over it at the end.
     pub fn over(cache: &Cache, targets: Targets) -> Result<BulkLoad, ProjectError> {
-        let runs = match cache.path().parent() {
-            Some(dir) if !cache.path().as_os_str().is_empty() => Some(
-                tempfile::Builder::new()
-                    .prefix(RUNS_PREFIX)
-                    .tempdir_in(dir)
-                    .map_err(|e| ProjectError::Bulk(format!("sort directory: {e}")))?,
-            ),
-            _ => None,
-        };
+        let runs =
+            runs_dir(cache).map_err(|e| ProjectError::Bulk(format!("sort directory: {e}")))?;
         let sorter = Sorter::start(RUN_ENTRIES, runs.as_ref().map(|r| r.path().to_path_buf()))
             .map_err(sort_err)?;
         let mut overlay = cache.begin();

@@ -525,8 +525,9 @@ impl Cache {
     /// metric, part and scope; the log's order comes from a sort through
     /// temporary files in runs of `RECORDED_RUN` entries, so that a
     /// listing holds a run and not every claim (`claims` of the 1M
-    /// workload's largest metric held 130 MB). The runs go to the
-    /// system's temporary directory, made only once a run is full.
+    /// workload's largest metric held 130 MB). The runs go where a bulk
+    /// load's go (`bulk::runs_dir`: the store directory, where the next
+    /// open removes any that a stopped listing left).
     pub fn claims_recorded(
         &self,
         metric: Option<&str>,
@@ -537,7 +538,9 @@ impl Cache {
             None => keys::BY_SCOPE.to_vec(),
         };
         let sort_err = |e: std::io::Error| ProjectError::ListSort(e.to_string());
-        let mut sorter = Sorter::start(RECORDED_RUN, None).map_err(sort_err)?;
+        let runs = super::bulk::runs_dir(self).map_err(sort_err)?;
+        let dir = runs.as_ref().map(|r| r.path().to_path_buf());
+        let mut sorter = Sorter::start(RECORDED_RUN, dir).map_err(sort_err)?;
         for kv in self.settled_iter(|t| packed::scan_prefix(t, prefix)) {
             let (k, v) = kv?;
             let e = ClaimEntry::from_value(&k, &v)?;
@@ -550,6 +553,8 @@ impl Cache {
         }
         let sorted = sorter.done().map_err(sort_err)?;
         Ok(sorted.map(move |entry| {
+            // The runs' directory goes when the listing does.
+            let _runs = &runs;
             let entry = entry.map_err(sort_err)?;
             ClaimEntry::from_value(&entry.key[8..], &entry.val)
         }))
