@@ -525,7 +525,7 @@ impl Cache {
     /// metric, part and scope; the log's order comes from a sort through
     /// temporary files in runs of `RECORDED_RUN` entries, so that a
     /// listing holds a run and not every claim (`claims` of the 1M
-    /// workload's largest metric held 130 MB). The runs go where a bulk
+    /// workload's largest metric held 129 MB). The runs go where a bulk
     /// load's go (`bulk::runs_dir`: the store directory, where the next
     /// open removes any that a stopped listing left).
     pub fn claims_recorded(
