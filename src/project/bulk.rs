@@ -256,14 +256,8 @@ impl BulkLoad {
                 self.pushed += 1;
             }
         }
-        // extsort 0.5.0 drops every run when the last push filled one (its
-        // buffer is then empty at `done`, and it merges the empty buffer
-        // alone). One more entry, with the empty key no cache key has,
-        // keeps a run in the buffer; `Sorted::load` skips it, and checks
-        // that the stream yields every entry pushed.
-        if self.pushed.is_multiple_of(RUN_ENTRIES as u64 + 1) {
-            self.sorter.push(&[], &[]).map_err(sort_err)?;
-        }
+        // extsort 0.5.0's loss of every run when the last push fills one
+        // is avoided in `Sorter::done`.
         let started = std::time::Instant::now();
         let sorted = self.sorter.done().map_err(sort_err)?;
         tracing::debug!("bulk load: last run sorted in {:?}", started.elapsed());
@@ -294,8 +288,7 @@ impl Sorted {
         let expected = self.expected;
         let mut merged = self
             .sorted
-            .map(|e| e.map(|e| (e.key, e.val)).map_err(sort_err))
-            .filter(|e| !matches!(e, Ok((key, _)) if key.is_empty()));
+            .map(|e| e.map(|e| (e.key, e.val)).map_err(sort_err));
         let (mut yielded, mut checked) = (0u64, false);
         // A short stream fails before the checkpoint is written.
         let counted = std::iter::from_fn(move || match merged.next() {

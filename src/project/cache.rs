@@ -21,19 +21,20 @@ use std::sync::{Arc, Mutex};
 pub type KeyValue = (Vec<u8>, Vec<u8>);
 
 /// Entries `Cache::claims_recorded` sorts in memory before it writes them
-/// out as a run: about 5 MB of them. Small in debug builds (the tests), so
+/// out as a run (extsort writes one more): about 5 MB of them. Small in debug builds (the tests), so
 /// that a listing of a few hundred claims is merged from runs on disk as
 /// a large one is.
 const RECORDED_RUN: usize = if cfg!(debug_assertions) { 64 } else { 25_000 };
 
-/// The first place where two caches differ (`Cache::first_difference`).
+/// The first key, in key order, where two caches differ
+/// (`Cache::first_difference`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Difference {
-    /// Both hold an entry here, with other keys or values: this cache's key.
+    /// Both hold this key, with different values.
     At(Vec<u8>),
-    /// Only this cache goes on, from this key.
+    /// Only this cache holds this key.
     OnlyOurs(Vec<u8>),
-    /// Only the other cache goes on, from this key.
+    /// Only the other cache holds this key.
     OnlyTheirs(Vec<u8>),
 }
 
@@ -888,15 +889,23 @@ impl Cache {
         let (a, b) = (self.settled()?, other.settled()?);
         let mut ours = evicting(a, a.iter());
         let mut theirs = evicting(b, b.iter());
+        // Merged on their keys: a key one holds and the other lacks is
+        // named as such, not the next key both hold.
         loop {
             match (ours.next().transpose()?, theirs.next().transpose()?) {
                 (None, None) => return Ok(None),
                 (Some((k, _)), None) => return Ok(Some(Difference::OnlyOurs(k.to_vec()))),
                 (None, Some((k, _))) => return Ok(Some(Difference::OnlyTheirs(k.to_vec()))),
-                (Some(x), Some(y)) if x != y => {
-                    return Ok(Some(Difference::At(x.0.to_vec())));
-                }
-                _ => {}
+                (Some((a, x)), Some((b, y))) => match a.cmp(&b) {
+                    std::cmp::Ordering::Less => return Ok(Some(Difference::OnlyOurs(a.to_vec()))),
+                    std::cmp::Ordering::Greater => {
+                        return Ok(Some(Difference::OnlyTheirs(b.to_vec())))
+                    }
+                    std::cmp::Ordering::Equal if x != y => {
+                        return Ok(Some(Difference::At(a.to_vec())))
+                    }
+                    std::cmp::Ordering::Equal => {}
+                },
             }
         }
     }
@@ -1218,7 +1227,17 @@ mod first_difference {
         let moved = cache_of(&[(b"a", b"1"), (b"bb", b"2"), (b"c", b"3")]);
         assert_eq!(
             same.first_difference(&moved).unwrap(),
-            Some(Difference::At(b"b".to_vec()))
+            Some(Difference::OnlyOurs(b"b".to_vec()))
+        );
+        // A key missing partway is named, not the next key both hold.
+        let gap = cache_of(&[(b"a", b"1"), (b"c", b"3")]);
+        assert_eq!(
+            gap.first_difference(&same).unwrap(),
+            Some(Difference::OnlyTheirs(b"b".to_vec()))
+        );
+        assert_eq!(
+            same.first_difference(&gap).unwrap(),
+            Some(Difference::OnlyOurs(b"b".to_vec()))
         );
 
         let longer = cache_of(&[(b"a", b"1"), (b"b", b"2"), (b"c", b"3"), (b"d", b"4")]);

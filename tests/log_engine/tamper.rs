@@ -233,6 +233,43 @@ fn swapped_metric_index_in_the_cache_is_found_by_deep_verify() {
     );
 }
 
+/// A key the cache lost, or one it gained, is named by deep verify for
+/// what it is, not as the next key both caches hold.
+#[test]
+fn a_key_removed_from_or_added_to_the_cache_is_named_by_deep_verify() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    small_store(&dir, 64 * 1024 * 1024);
+    let s = open(&dir, 64 * 1024 * 1024);
+    let tree = s.cache().raw_tree();
+    let (key, value) = tree.scan_prefix(b"S/").next().unwrap().unwrap();
+    tree.remove(&key).unwrap();
+    s.flush().unwrap();
+    drop(s);
+    let p = problem(&dir, true).expect("deep verify finds the missing source");
+    assert_eq!(p.kind, "cache disagrees", "{p:?}");
+    let name = format!("{:?}", String::from_utf8_lossy(&key));
+    assert!(
+        p.reason.contains(&format!("{name}, which the cache lacks")),
+        "{p:?}"
+    );
+    // Put back, and one more beside it.
+    let s = open(&dir, 64 * 1024 * 1024);
+    let tree = s.cache().raw_tree();
+    tree.insert(&key, value.clone()).unwrap();
+    let extra = [&key[..], b"-extra"].concat();
+    tree.insert(&extra, value).unwrap();
+    s.flush().unwrap();
+    drop(s);
+    let p = problem(&dir, true).expect("deep verify finds the extra key");
+    let name = format!("{:?}", String::from_utf8_lossy(&extra));
+    assert!(
+        p.reason
+            .contains(&format!("{name}, which a rebuild does not hold")),
+        "{p:?}"
+    );
+}
+
 fn total_json(s: &Store) -> String {
     let q = Query {
         metric: Slug::new("people_returned").unwrap(),
