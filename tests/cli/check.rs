@@ -120,32 +120,10 @@ fn check_refuses_a_claim_whose_words_were_changed_in_the_log() {
 /// pipe buffers, so `check` is still printing when its reader goes.
 #[test]
 fn check_stopped_by_its_reader_leaves_no_temporary_files() {
-    use std::io::Read;
-    use std::process::{Command, Stdio};
     let s = Store::fresh();
     s.import_generated(1500, 7);
     let tmp = tempfile::tempdir().unwrap();
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("claimlog"))
-        .arg("--store")
-        .arg(&s.dir)
-        .arg("check")
-        .env("TMPDIR", tmp.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = [0u8; 64];
-    child
-        .stdout
-        .as_mut()
-        .unwrap()
-        .read_exact(&mut first)
-        .unwrap();
-    drop(child.stdout.take());
-    let status = child.wait().unwrap();
-    // Killed by SIGPIPE, not ended by itself.
-    use std::os::unix::process::ExitStatusExt;
-    assert_eq!(status.signal(), Some(13), "{status:?}");
+    s.stopped_by_its_reader(&["check"], tmp.path());
     let left: Vec<_> = walk(tmp.path());
     assert!(left.is_empty(), "left behind: {left:?}");
 }

@@ -370,34 +370,13 @@ fn claims_of_a_large_store_come_in_seq_order_through_the_on_disk_sort() {
 /// store, and none went to the system's temporary directory.
 #[test]
 fn claims_stopped_by_its_reader_leaves_no_runs_behind_after_the_next_open() {
-    use std::io::Read;
-    use std::os::unix::process::ExitStatusExt;
-    use std::process::{Command, Stdio};
     let s = Store::fresh();
     // More claims than the binary sorts in memory (runs of 64 in a debug
     // build, 25,000 in a release one; this test is built alike), and
     // more text than a pipe buffers.
     s.import_generated(if cfg!(debug_assertions) { 1500 } else { 26_000 }, 5);
     let tmp = tempfile::tempdir().unwrap();
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("claimlog"))
-        .arg("--store")
-        .arg(&s.dir)
-        .args(["claims", "--all"])
-        .env("TMPDIR", tmp.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = [0u8; 64];
-    child
-        .stdout
-        .as_mut()
-        .unwrap()
-        .read_exact(&mut first)
-        .unwrap();
-    drop(child.stdout.take());
-    let status = child.wait().unwrap();
-    assert_eq!(status.signal(), Some(13), "{status:?}");
+    s.stopped_by_its_reader(&["claims", "--all"], tmp.path());
     let runs = || {
         std::fs::read_dir(&s.dir)
             .unwrap()

@@ -156,6 +156,35 @@ impl Store {
         self.ok([OsStr::new("import"), file.as_os_str()]);
     }
 
+    /// Runs `args` with `TMPDIR` set to `tmpdir` and its output piped to
+    /// a reader that stops after 64 bytes, as `claimlog ... | head` does;
+    /// asserts that SIGPIPE ended it (no destructor ran).
+    pub fn stopped_by_its_reader(&self, args: &[&str], tmpdir: &Path) {
+        use std::io::Read;
+        use std::os::unix::process::ExitStatusExt;
+        use std::process::Stdio;
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("claimlog"))
+            .arg("--store")
+            .arg(&self.dir)
+            .args(args)
+            .env("TMPDIR", tmpdir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 64];
+        child
+            .stdout
+            .as_mut()
+            .unwrap()
+            .read_exact(&mut first)
+            .unwrap();
+        drop(child.stdout.take());
+        let status = child.wait().unwrap();
+        // Killed by SIGPIPE, not ended by itself.
+        assert_eq!(status.signal(), Some(13), "{args:?}: {status:?}");
+    }
+
     /// `claimlog head`: "SEQ HASH".
     pub fn head(&self) -> String {
         self.ok(["head"]).trim().to_string()
