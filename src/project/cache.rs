@@ -6,7 +6,7 @@ use super::entries::{Checkpoint, ClaimEntry, GenesisEntry, Location, SourceEntry
 use super::fold::{claim_content_hash, dec, enc, Known, Overlay};
 use super::keys;
 use super::packed;
-use super::scan::evicting;
+use super::scan::{evicting, weigh_inserted};
 use super::sorter::Sorter;
 use super::witness;
 use super::writer::Writer;
@@ -384,7 +384,8 @@ impl Cache {
                     n += 1;
                     bytes += (k.len() + v.len()) as u64;
                     let t = timed.then(std::time::Instant::now);
-                    tree.insert(k, v)?;
+                    tree.insert(&k, v)?;
+                    weigh_inserted(tree, &k)?;
                     busy += t.map(|t| t.elapsed()).unwrap_or_default();
                 }
                 if timed {
