@@ -17,19 +17,12 @@
 //! and is spilled to the sort.
 
 use super::fold::{Overlay, Spill};
+#[cfg(test)]
+use super::sorter::RUN_ENTRIES;
 use super::sorter::{SortedEntries, Sorter};
 use super::{cache, packed};
 use super::{Cache, Checkpoint, ProjectError};
 use crate::event::{Event, Hash32, Record};
-
-/// Entries held in memory per sorted run: about 8 MB of claims. extsort
-/// keeps every run open until the merge, so a load holds one open file
-/// per RUN_ENTRIES entries (80 for 1M claims; the binary raises its soft
-/// limit on open files to the hard one, src/main.rs). Import of 1M
-/// claims: 136 MB peak with runs of 100 000, 126 MB with 25 000, in the
-/// same time. Debug builds (the tests) use small runs, so that every
-/// rebuild in the tests merges runs from disk as a large one does.
-const RUN_ENTRIES: usize = if cfg!(debug_assertions) { 64 } else { 25_000 };
 
 /// The prefix of a sort's directory in the store directory (a bulk
 /// load's, or a listing's: `Cache::claims_recorded`); one left by a
@@ -182,14 +175,9 @@ fn sort_err(e: std::io::Error) -> ProjectError {
 /// `spill` after each record, then `finish`.
 pub struct BulkLoad {
     overlay: Overlay,
-    // Before `_runs`: dropped first, it ends its thread before the runs'
-    // directory goes.
+    /// Its runs go beside the cache (`runs_dir`), or for a temporary cache
+    /// (a snapshot's replay) in the system's temporary directory.
     sorter: Sorter,
-    /// Entries pushed into `sorter`: what its sorted stream must yield.
-    pushed: u64,
-    /// The sort's runs: beside the cache, or for a temporary cache (a
-    /// snapshot's replay) in the system's temporary directory.
-    _runs: Option<tempfile::TempDir>,
 }
 
 impl BulkLoad {
@@ -208,16 +196,10 @@ impl BulkLoad {
     pub fn over(cache: &Cache, targets: Targets) -> Result<BulkLoad, ProjectError> {
         let runs =
             runs_dir(cache).map_err(|e| ProjectError::Bulk(format!("sort directory: {e}")))?;
-        let sorter = Sorter::start(RUN_ENTRIES, runs.as_ref().map(|r| r.path().to_path_buf()))
-            .map_err(sort_err)?;
+        let sorter = Sorter::start_in(runs).map_err(sort_err)?;
         let mut overlay = cache.begin();
         overlay.spill = Some(Spill::new(targets));
-        Ok(BulkLoad {
-            overlay,
-            sorter,
-            pushed: 0,
-            _runs: runs,
-        })
+        Ok(BulkLoad { overlay, sorter })
     }
 
     pub fn overlay(&mut self) -> &mut Overlay {
@@ -239,7 +221,6 @@ impl BulkLoad {
         };
         for (key, val) in spill.out.drain(..) {
             self.sorter.push(&key, &val).map_err(sort_err)?;
-            self.pushed += 1;
         }
         Ok(())
     }
@@ -253,27 +234,21 @@ impl BulkLoad {
         for (key, val) in std::mem::take(&mut self.overlay.pending) {
             if let Some(val) = val {
                 self.sorter.push(&key, &val).map_err(sort_err)?;
-                self.pushed += 1;
             }
         }
-        // extsort 0.5.0's loss of every run when the last push fills one
-        // is avoided in `Sorter::done`.
+        // `Sorter::done` keeps extsort 0.5.0 from losing every run when the
+        // last push fills one, and its entries end in an error if fewer
+        // come back than went in.
         let started = std::time::Instant::now();
         let sorted = self.sorter.done().map_err(sort_err)?;
         tracing::debug!("bulk load: last run sorted in {:?}", started.elapsed());
-        Ok(Sorted {
-            sorted,
-            expected: self.pushed,
-            _runs: self._runs,
-        })
+        Ok(Sorted { sorted })
     }
 }
 
 /// A bulk load's entries, sorted, waiting to be written.
 pub struct Sorted {
     sorted: SortedEntries,
-    expected: u64,
-    _runs: Option<tempfile::TempDir>,
 }
 
 impl Sorted {
@@ -285,36 +260,20 @@ impl Sorted {
     /// about a third of the load, and sled's writes go best from one thread.
     pub fn load(self, cache: &Cache, cp: Option<Checkpoint>) -> Result<(), ProjectError> {
         let started = std::time::Instant::now();
-        let expected = self.expected;
-        let mut merged = self
+        // A short stream fails before the checkpoint is written
+        // (`SortedEntries`).
+        let merged = self
             .sorted
             .map(|e| e.map(|e| (e.key, e.val)).map_err(sort_err));
-        let (mut yielded, mut checked) = (0u64, false);
-        // A short stream fails before the checkpoint is written.
-        let counted = std::iter::from_fn(move || match merged.next() {
-            Some(e) => {
-                yielded += 1;
-                Some(e)
-            }
-            None if !checked => {
-                checked = true;
-                (yielded != expected).then(|| {
-                    Err(ProjectError::Bulk(format!(
-                        "the sort returned {yielded} of the {expected} entries given to it"
-                    )))
-                })
-            }
-            None => None,
-        });
         // Into a cache without claims (a rebuild, a first open, a first
         // import) the groups are packed on the merging thread: with the
         // packing, the writing thread was the load's bound.
         if cache.has_claims()? {
-            crate::ahead::ahead(counted, |entries| {
+            crate::ahead::ahead(merged, |entries| {
                 cache.load_sorted(entries, cache::Sorted::Logical, cp)
             })?;
         } else {
-            crate::ahead::ahead(packed::pack_fresh(counted), |entries| {
+            crate::ahead::ahead(packed::pack_fresh(merged), |entries| {
                 cache.load_sorted(entries, cache::Sorted::Packed, cp)
             })?;
         }

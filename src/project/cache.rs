@@ -20,12 +20,6 @@ use std::sync::{Arc, Mutex};
 /// A raw cache entry.
 pub type KeyValue = (Vec<u8>, Vec<u8>);
 
-/// Entries `Cache::claims_recorded` sorts in memory before it writes them
-/// out as a run (extsort writes one more): about 5 MB of them. Small in debug builds (the tests), so
-/// that a listing of a few hundred claims is merged from runs on disk as
-/// a large one is.
-const RECORDED_RUN: usize = if cfg!(debug_assertions) { 64 } else { 25_000 };
-
 /// The first key, in key order, where two caches differ
 /// (`Cache::first_difference`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -525,7 +519,7 @@ impl Cache {
     /// The claims of `metric`, or of every metric, that `keep` takes, in
     /// the order they were recorded (by seq). The cache lists claims by
     /// metric, part and scope; the log's order comes from a sort through
-    /// temporary files in runs of `RECORDED_RUN` entries, so that a
+    /// temporary files in runs (`sorter::RUN_ENTRIES`), so that a
     /// listing holds a run and not every claim (`claims` of the 1M
     /// workload's largest metric held 129 MB). The runs go where a bulk
     /// load's go (`bulk::runs_dir`: the store directory, where the next
@@ -541,8 +535,7 @@ impl Cache {
         };
         let sort_err = |e: std::io::Error| ProjectError::ListSort(e.to_string());
         let runs = super::bulk::runs_dir(self).map_err(sort_err)?;
-        let dir = runs.as_ref().map(|r| r.path().to_path_buf());
-        let mut sorter = Sorter::start(RECORDED_RUN, dir).map_err(sort_err)?;
+        let mut sorter = Sorter::start_in(runs).map_err(sort_err)?;
         for kv in self.settled_iter(|t| packed::scan_prefix(t, prefix)) {
             let (k, v) = kv?;
             let e = ClaimEntry::from_value(&k, &v)?;
@@ -555,8 +548,6 @@ impl Cache {
         }
         let sorted = sorter.done().map_err(sort_err)?;
         Ok(sorted.map(move |entry| {
-            // The runs' directory goes when the listing does.
-            let _runs = &runs;
             let entry = entry.map_err(sort_err)?;
             ClaimEntry::from_value(&entry.key[8..], &entry.val)
         }))
