@@ -5,6 +5,7 @@
 use super::entries::{Checkpoint, ClaimEntry, GenesisEntry, Location, SourceEntry, CACHE_VERSION};
 use super::fold::{claim_content_hash, dec, enc, Known, Overlay};
 use super::keys;
+use super::leaf_order::filling_leaves;
 use super::packed;
 use super::scan::{evicting, weigh_inserted};
 use super::sorter::Sorter;
@@ -365,9 +366,11 @@ impl Cache {
     ) -> Result<(), ProjectError> {
         let tree = self.settled()?;
         tree.insert(keys::DIRTY, &[][..])?;
-        let entries = FlushingEvery::new(tree, entries, LOAD_FLUSH_BYTES);
         match kind {
             Sorted::Packed => {
+                // The tree's own entries, distinct: inserted in the order
+                // that fills sled's leaves (project/leaf_order.rs).
+                let entries = FlushingEvery::new(tree, filling_leaves(entries), LOAD_FLUSH_BYTES);
                 // For the debug log only: how much of the load is sled's
                 // own inserting (docs/PERFORMANCE.md compares it with a raw
                 // load of the same entries).
@@ -390,6 +393,8 @@ impl Cache {
                 self.note_loaded_size();
             }
             Sorted::Logical => {
+                // Merged into the groups the tree holds, in key order.
+                let entries = FlushingEvery::new(tree, entries, LOAD_FLUSH_BYTES);
                 packed::write_sorted(tree, entries.map(|kv| kv.map(|(k, v)| (k, Some(v)))))?
             }
         }

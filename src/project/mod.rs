@@ -7,6 +7,7 @@ pub mod compaction;
 mod entries;
 mod fold;
 mod keys;
+mod leaf_order;
 mod packed;
 mod scan;
 mod sorter;
