@@ -147,7 +147,7 @@ for N in $SIZES; do
     suite scan --store "$STORE" --n "$N"
     measure "$N" rebuild "$BIN" --store "$STORE" rebuild || exit 1
     # The floor of the rebuild's writing: the rebuilt cache's own entries,
-    # in key order, into a fresh sled tree.
+    # in claimlog's load order, into a fresh sled tree.
     suite load --store "$STORE" --dir "$D/rawload" --n "$N"
 
     # The first total after the rebuild resolves every day of 2024 and

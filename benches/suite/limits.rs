@@ -164,11 +164,19 @@ pub fn sled_fill(dir: &Path, n: u64, value: usize) -> (f64, u64) {
 /// The floor of a bulk load of the cache: `entries` (a cache's own keys
 /// and values, in key order, already in memory) inserted one by one into
 /// a fresh sled tree with the cache's settings, then flushed; nothing
-/// decoded, folded, sorted or packed. Returns (seconds, bytes on disk).
+/// decoded, folded, sorted or packed. They go in the order claimlog's
+/// loads use, sled's fastest known to us (src/project/leaf_order.rs): in
+/// windows of 256, the first 9 of every 16, then the other 7; in key
+/// order the same load writes about a third more and takes about half as
+/// long again. Returns (seconds, bytes on disk).
 pub fn sled_load(dir: &Path, entries: &[(sled::IVec, sled::IVec)]) -> (f64, u64) {
     timed_fresh_tree(dir, |tree| {
-        for (k, v) in entries {
-            tree.insert(k, v.clone()).expect("insert");
+        for window in entries.chunks(256) {
+            let first = window.iter().enumerate().filter(|(i, _)| i % 16 < 9);
+            let then = window.iter().enumerate().filter(|(i, _)| i % 16 >= 9);
+            for (_, (k, v)) in first.chain(then) {
+                tree.insert(k, v.clone()).expect("insert");
+            }
         }
     })
 }

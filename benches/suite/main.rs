@@ -30,7 +30,7 @@ const USAGE: &str = "usage: suite <command> [--flag value]...
   query  --store DIR --n N [--metric M] [--period P] [--seconds S]   total/explain p50/p99
   prove  --store DIR --n N [--seconds S]            inclusion proof generation and check, in-process
   keys   --store DIR --n N                          the cache's keys and bytes, by key prefix
-  load   --store DIR --dir DIR --n N                raw sled: the cache's own entries, in key order, into a fresh tree
+  load   --store DIR --dir DIR --n N                raw sled: the cache's own entries, in claimlog's load order, into a fresh tree
   sqlite --jsonl FILE --dir DIR --count K --n N     the SQLite peer: import, appends, chain check, total
   report FILE                                       the markdown table of figures and ratios";
 

@@ -163,7 +163,7 @@ pub fn run(path: &str) {
         // The floor of a rebuild that writes what this cache holds: the
         // read and chain, plus the same entries into a fresh sled tree.
         row(
-            "  same, limit: read + blake3 chain, plus the cache's own entries into a fresh sled tree in key order (s)",
+            "  same, limit: read + blake3 chain, plus the cache's own entries into a fresh sled tree in load order (s)",
             rb,
             raw.zip(g("sled.load")).map(|(a, b)| a + b),
             None,
