@@ -165,18 +165,25 @@ pub fn sled_fill(dir: &Path, n: u64, value: usize) -> (f64, u64) {
 /// and values, in key order, already in memory) inserted one by one into
 /// a fresh sled tree with the cache's settings, then flushed; nothing
 /// decoded, folded, sorted or packed. They go in the order claimlog's
-/// loads use, sled's fastest known to us (src/project/leaf_order.rs): in
-/// windows of 256, the first 9 of every 16, then the other 7; in key
-/// order the same load writes about a third more and takes about half as
-/// long again. Returns (seconds, bytes on disk).
+/// loads use, sled's fastest known to us (src/project/leaf_order.rs):
+/// runs of 16, each run's first 9, then the rest of the run before it;
+/// in key order the same load writes about half as much again and takes
+/// about 1.7 times as long. Returns (seconds, bytes on disk).
 pub fn sled_load(dir: &Path, entries: &[(sled::IVec, sled::IVec)]) -> (f64, u64) {
     timed_fresh_tree(dir, |tree| {
-        for window in entries.chunks(256) {
-            let first = window.iter().enumerate().filter(|(i, _)| i % 16 < 9);
-            let then = window.iter().enumerate().filter(|(i, _)| i % 16 >= 9);
-            for (_, (k, v)) in first.chain(then) {
-                tree.insert(k, v.clone()).expect("insert");
+        let runs: Vec<_> = entries.chunks(16).collect();
+        let mut order: Vec<&(sled::IVec, sled::IVec)> = Vec::with_capacity(entries.len());
+        for (i, run) in runs.iter().enumerate() {
+            order.extend(run.iter().take(9));
+            if i > 0 {
+                order.extend(runs[i - 1].iter().skip(9));
             }
+        }
+        if let Some(last) = runs.last() {
+            order.extend(last.iter().skip(9));
+        }
+        for (k, v) in order {
+            tree.insert(k, v.clone()).expect("insert");
         }
     })
 }

@@ -6,41 +6,40 @@
 //! every leaf but the last is left with 9 entries, and each entry is
 //! written about three times before it settles: as the delta that inserts
 //! it, in the new right page of one split and in the rewritten left page
-//! of the next. Loading the rebuilt 1M cache's own 118 810 entries
-//! (108 MB) into a fresh tree in key order wrote 530 MB and took
-//! 1.23-1.28 s; in the order below, 383-399 MB in 0.77-0.84 s, and
-//! sled's file came out at 176-179 MB instead of 197 MB
-//! (docs/PERFORMANCE.md, twenty-sixth session).
+//! of the next.
 //!
-//! The order: in each window of `WINDOW` entries, taken in key order, the
-//! first `FIRST` of every `LEAF` go in first, then the rest. The first
-//! pass leaves a leaf per run of `LEAF` entries (splits fall where the
-//! runs begin) holding its first `FIRST`; the second fills each leaf to
-//! 16 with deltas, without a split.
+//! The order: the entries in runs of `LEAF`; each run's first `FIRST`,
+//! then the rest of the run before it. A run's first entries fill the
+//! last leaf until it splits where the run begins, leaving the run before
+//! it alone in a leaf of 9; that run's rest then fills its leaf to 16
+//! with deltas, without a split, while the leaf is still in sled's page
+//! cache. Loading the rebuilt 1M cache's own 118 810 entries (108 MB)
+//! into a fresh tree, sled alone: in key order 528-531 MB written, 1.23-
+//! 1.28 s, a 197-198 MB file; in this order 348 MB, 0.68-0.74 s, 177 MB
+//! (docs/PERFORMANCE.md, twenty-sixth session).
 
 use super::ProjectError;
+use std::collections::VecDeque;
 
 /// sled's largest leaf, in entries: it splits one that holds more.
 const LEAF: usize = 16;
 /// The entries a split leaves on the left, where the next run begins.
 const FIRST: usize = 9;
-/// Entries held back at a time: up to 256 claim groups of about 2 KB.
-/// Windows of 64, 256, 1024 and 4096 loaded the 1M cache alike in time
-/// (0.77-0.92 s); the file shrank from 185 MB to 170 MB with the window.
-const WINDOW: usize = 256;
 
 /// `entries`, in ascending key order, in the order to insert them into
 /// a tree. Reordering them changes nothing in what the tree ends up
 /// holding only while no key comes twice: a key that does not ascend
 /// stops the load with an error. An error from `entries` is passed on at
-/// once, dropping what the window held (the load stops there anyway).
+/// once, and ends the stream (the load stops there anyway).
 pub(crate) fn filling_leaves(
     entries: impl Iterator<Item = Result<KeyValue, ProjectError>>,
 ) -> impl Iterator<Item = Result<KeyValue, ProjectError>> {
     FillingLeaves {
         entries,
         last: None,
-        ready: Vec::new().into_iter().chain(Vec::new()),
+        ready: VecDeque::with_capacity(LEAF),
+        rest: Vec::new(),
+        done: false,
     }
 }
 
@@ -50,7 +49,37 @@ struct FillingLeaves<I> {
     entries: I,
     /// The last key taken from `entries`.
     last: Option<Vec<u8>>,
-    ready: std::iter::Chain<std::vec::IntoIter<KeyValue>, std::vec::IntoIter<KeyValue>>,
+    ready: VecDeque<KeyValue>,
+    /// The last run's entries after its first `FIRST`, held back.
+    rest: Vec<KeyValue>,
+    done: bool,
+}
+
+impl<I> FillingLeaves<I>
+where
+    I: Iterator<Item = Result<KeyValue, ProjectError>>,
+{
+    /// The next entry of `entries`, checked to ascend; `None` at its end.
+    fn take(&mut self) -> Option<Result<KeyValue, ProjectError>> {
+        let (k, v) = match self.entries.next()? {
+            Ok(kv) => kv,
+            Err(e) => return Some(Err(e)),
+        };
+        match &mut self.last {
+            Some(last) if *last >= k => {
+                return Some(Err(ProjectError::Bulk(format!(
+                    "key {:?} does not come after the one before it",
+                    String::from_utf8_lossy(&k)
+                ))))
+            }
+            Some(last) => {
+                last.clear();
+                last.extend_from_slice(&k);
+            }
+            None => self.last = Some(k.clone()),
+        }
+        Some(Ok((k, v)))
+    }
 }
 
 impl<I> Iterator for FillingLeaves<I>
@@ -60,32 +89,34 @@ where
     type Item = Result<KeyValue, ProjectError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if let Some(e) = self.ready.next() {
-            return Some(Ok(e));
-        }
-        let mut first = Vec::with_capacity(WINDOW / LEAF * FIRST);
-        let mut then = Vec::with_capacity(WINDOW - WINDOW / LEAF * FIRST);
-        for i in 0..WINDOW {
-            let (k, v) = match self.entries.next() {
-                None => break,
-                Some(Err(e)) => return Some(Err(e)),
-                Some(Ok(kv)) => kv,
-            };
-            if self.last.as_ref().is_some_and(|last| *last >= k) {
-                return Some(Err(ProjectError::Bulk(format!(
-                    "key {:?} does not come after the one before it",
-                    String::from_utf8_lossy(&k)
-                ))));
+        loop {
+            if let Some(e) = self.ready.pop_front() {
+                return Some(Ok(e));
             }
-            self.last = Some(k.clone());
-            if i % LEAF < FIRST {
-                first.push((k, v));
-            } else {
-                then.push((k, v));
+            if self.done {
+                return None;
+            }
+            let mut run = Vec::with_capacity(LEAF);
+            while run.len() < LEAF {
+                match self.take() {
+                    Some(Ok(e)) => run.push(e),
+                    Some(Err(e)) => {
+                        self.done = true;
+                        return Some(Err(e));
+                    }
+                    None => {
+                        self.done = true;
+                        break;
+                    }
+                }
+            }
+            let rest = run.split_off(FIRST.min(run.len()));
+            self.ready.extend(run);
+            self.ready.extend(std::mem::replace(&mut self.rest, rest));
+            if self.done {
+                self.ready.extend(std::mem::take(&mut self.rest));
             }
         }
-        self.ready = first.into_iter().chain(then);
-        self.ready.next().map(Ok)
     }
 }
 
@@ -103,28 +134,40 @@ mod tests {
             .collect()
     }
 
-    /// Every entry comes out once, whatever the count against the window.
+    /// Every entry comes out once, whatever the count against a run.
     #[test]
     fn every_entry_comes_out_once() {
-        for n in [0, 1, 9, 10, 16, 17, 255, 256, 257, 1000] {
+        for n in [0, 1, 8, 9, 10, 15, 16, 17, 25, 31, 32, 33, 1000] {
             let mut got = order(n);
             got.sort_unstable();
             assert_eq!(got, (0..n).collect::<Vec<_>>(), "{n} entries");
         }
     }
 
-    /// The first 9 of every 16 in a window, then the other 7 of each.
+    /// Each run's first 9, then the rest of the run before it.
     #[test]
-    fn a_window_gives_each_leafs_first_entries_first() {
-        let got = order(WINDOW + 3);
-        let first: Vec<usize> = (0..WINDOW).filter(|i| i % LEAF < FIRST).collect();
-        let then: Vec<usize> = (0..WINDOW).filter(|i| i % LEAF >= FIRST).collect();
-        assert_eq!(&got[..first.len()], &first[..]);
-        assert_eq!(&got[first.len()..WINDOW], &then[..]);
-        assert_eq!(&got[WINDOW..], &[WINDOW, WINDOW + 1, WINDOW + 2]);
+    fn a_runs_rest_follows_the_next_runs_first_entries() {
+        let run = |r: usize, from: usize, to: usize| 16 * r + from..16 * r + to;
+        let mut want: Vec<usize> = run(0, 0, 9).collect();
+        want.extend(run(1, 0, 9));
+        want.extend(run(0, 9, 16));
+        want.extend(run(2, 0, 9));
+        want.extend(run(1, 9, 16));
+        want.extend(run(2, 9, 16));
+        assert_eq!(order(48), want);
+        // A short last run: its first entries, the run before's rest,
+        // then its own.
+        let mut want: Vec<usize> = run(0, 0, 9).collect();
+        want.extend(run(1, 0, 9));
+        want.extend(run(0, 9, 16));
+        want.extend(32..41);
+        want.extend(run(1, 9, 16));
+        want.extend(41..44);
+        assert_eq!(order(44), want);
     }
 
-    /// An error comes out before anything the window held.
+    /// An error comes out in place of the run it falls in, and ends the
+    /// stream.
     #[test]
     fn an_error_is_passed_on() {
         let entries = (0..40).map(|i| {
@@ -134,8 +177,14 @@ mod tests {
                 Ok(entry(i))
             }
         });
-        let first = filling_leaves(entries).next().unwrap();
-        assert!(matches!(first, Err(ProjectError::Bulk(m)) if m == "the sort failed"));
+        let got: Vec<_> = filling_leaves(entries).collect();
+        assert_eq!(
+            got.len(),
+            FIRST + 1,
+            "the first run's first entries, then the error"
+        );
+        assert!(got[..FIRST].iter().all(Result::is_ok));
+        assert!(matches!(got.last(), Some(Err(ProjectError::Bulk(m))) if m == "the sort failed"));
     }
 
     /// A key that comes twice, or out of order, would make the tree's
