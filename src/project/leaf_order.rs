@@ -14,8 +14,8 @@
 //! it alone in a leaf of 9; that run's rest then fills its leaf to 16
 //! with deltas, without a split, while the leaf is still in sled's page
 //! cache. Loading the rebuilt 1M cache's own 118 810 entries (108 MB)
-//! into a fresh tree, sled alone: in key order 528-531 MB written, 1.23-
-//! 1.28 s, a 197-198 MB file; in this order 348 MB, 0.68-0.74 s, 177 MB
+//! into a fresh tree, sled alone: in key order 527-531 MB written, 1.25-
+//! 1.28 s, a 197-199 MB file; in this order 348 MB, 0.68-0.74 s, 177 MB
 //! (docs/PERFORMANCE.md, twenty-sixth session).
 
 use super::ProjectError;
