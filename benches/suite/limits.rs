@@ -168,7 +168,7 @@ pub fn sled_fill(dir: &Path, n: u64, value: usize) -> (f64, u64) {
 /// loads use, sled's fastest known to us (src/project/leaf_order.rs):
 /// runs of 16, each run's first 9, then the rest of the run before it;
 /// in key order the same load writes about half as much again and takes
-/// about 1.7 times as long. Returns (seconds, bytes on disk).
+/// 1.4-1.9 times as long. Returns (seconds, bytes on disk).
 pub fn sled_load(dir: &Path, entries: &[(sled::IVec, sled::IVec)]) -> (f64, u64) {
     timed_fresh_tree(dir, |tree| {
         let runs: Vec<_> = entries.chunks(16).collect();

@@ -29,8 +29,9 @@ const FIRST: usize = 9;
 /// `entries`, in ascending key order, in the order to insert them into
 /// a tree. Reordering them changes nothing in what the tree ends up
 /// holding only while no key comes twice: a key that does not ascend
-/// stops the load with an error. An error from `entries` is passed on at
-/// once, and ends the stream (the load stops there anyway).
+/// stops the load with an error. An error from `entries` is passed on as
+/// soon as it is reached, and ends the stream: the entries held back (up
+/// to 22) are dropped, as the load stops there, its cache left dirty.
 pub(crate) fn filling_leaves(
     entries: impl Iterator<Item = Result<KeyValue, ProjectError>>,
 ) -> impl Iterator<Item = Result<KeyValue, ProjectError>> {
@@ -193,11 +194,13 @@ mod tests {
     fn a_key_that_does_not_ascend_is_refused() {
         for (at, to) in [(30, 29), (31, 29), (300, 0)] {
             let entries = (0..400).map(|i| Ok(entry(if i == at { to } else { i })));
-            let err = filling_leaves(entries).find_map(Result::err);
+            let mut order = filling_leaves(entries);
+            let err = order.by_ref().find_map(Result::err);
             assert!(
                 matches!(&err, Some(ProjectError::Bulk(m)) if m.contains("does not come after")),
                 "{at} -> {to}: {err:?}"
             );
+            assert!(order.next().is_none(), "the stream ends at the error");
         }
     }
 }
