@@ -173,11 +173,6 @@ impl Scanner {
         usize::try_from(self.pos.segment).ok() == self.segments.len().checked_sub(1)
     }
 
-    /// The position the next frame would start at.
-    pub fn position(&self) -> Position {
-        self.pos
-    }
-
     /// How the scan ended, once `next_frame` has returned `None`. A batch
     /// left open at the end (its last frame says more follow) is a torn
     /// tail starting at the batch's first frame: it was never acknowledged.

@@ -26,7 +26,6 @@ const SHARE: usize = 16;
 
 pub(crate) struct Item {
     pub pos: Position,
-    pub end: Position,
     pub stored_hash: Hash32,
     pub more: bool,
     /// For the first frame read of a segment: the first seq its header
@@ -100,7 +99,7 @@ pub(crate) struct ReadAhead {
     checked: Arc<AtomicU64>,
 }
 
-fn read(mut scanner: Scanner, share: Option<Arc<AtomicU64>>, tx: SyncSender<Sent>) -> Scanner {
+fn read(mut scanner: Scanner, share: Arc<AtomicU64>, tx: SyncSender<Sent>) -> Scanner {
     let mut prev = Hash32::ZERO;
     let mut seq = 0u64;
     let mut last_segment = None;
@@ -125,7 +124,6 @@ fn read(mut scanner: Scanner, share: Option<Arc<AtomicU64>>, tx: SyncSender<Sent
         seq += 1;
         chunk.items.push(Item {
             pos: frame.pos,
-            end: frame.end(),
             stored_hash: frame.stored_hash,
             more: frame.more,
             declared,
@@ -134,7 +132,7 @@ fn read(mut scanner: Scanner, share: Option<Arc<AtomicU64>>, tx: SyncSender<Sent
         });
         if chunk.items.len() == CHUNK {
             let full = std::mem::replace(&mut chunk, Chunk::new(seq, prev));
-            if !hand_over(full, share.as_deref(), &tx) {
+            if !hand_over(full, &share, &tx) {
                 // The first thread stopped at a problem: nothing more to read.
                 return scanner;
             }
@@ -145,9 +143,9 @@ fn read(mut scanner: Scanner, share: Option<Arc<AtomicU64>>, tx: SyncSender<Sent
 }
 
 /// Sends `chunk`; while the channel is full (the first thread is behind),
-/// checks its records a share at a time, from the first, if it may
-/// (counting them in `checked`). False if the first thread has hung up.
-fn hand_over(mut chunk: Chunk, checked: Option<&AtomicU64>, tx: &SyncSender<Sent>) -> bool {
+/// checks its records a share at a time, from the first (counting them in
+/// `checked`). False if the first thread has hung up.
+fn hand_over(mut chunk: Chunk, checked: &AtomicU64, tx: &SyncSender<Sent>) -> bool {
     let mut next = 0;
     loop {
         match tx.try_send(Ok(chunk)) {
@@ -155,9 +153,9 @@ fn hand_over(mut chunk: Chunk, checked: Option<&AtomicU64>, tx: &SyncSender<Sent
             Err(TrySendError::Disconnected(_)) => return false,
             Err(TrySendError::Full(back)) => {
                 chunk = back.expect("what was sent is a chunk");
-                let Some(checked) = checked.filter(|_| next < chunk.items.len()) else {
+                if next >= chunk.items.len() {
                     return tx.send(Ok(chunk)).is_ok();
-                };
+                }
                 let end = (next + SHARE).min(chunk.items.len());
                 for i in next..end {
                     chunk.check(i);
@@ -170,12 +168,11 @@ fn hand_over(mut chunk: Chunk, checked: Option<&AtomicU64>, tx: &SyncSender<Sent
 }
 
 impl ReadAhead {
-    /// `check_some`: whether this thread may check records itself (not
-    /// when the first thread needs every record, to replay it).
-    pub fn start(scanner: Scanner, check_some: bool) -> Result<Self, LogError> {
+    /// Starts the reading thread on `scanner`.
+    pub fn start(scanner: Scanner) -> Result<Self, LogError> {
         let (tx, rx) = sync_channel(AHEAD);
         let checked = Arc::new(AtomicU64::new(0));
-        let share = check_some.then(|| checked.clone());
+        let share = checked.clone();
         let thread = std::thread::Builder::new()
             .name("claimlog-verify-read".into())
             .spawn(move || read(scanner, share, tx))
@@ -304,7 +301,7 @@ mod tests {
         }
         drop(s);
         let scanner = Scanner::new(&dir.join("log")).unwrap();
-        let mut frames = ReadAhead::start(scanner, true).unwrap();
+        let mut frames = ReadAhead::start(scanner).unwrap();
         // The reader fills the channel, then checks the 1024 records it
         // holds, and waits.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);

@@ -3,11 +3,11 @@
 //! for anything it reports about the log.
 
 use super::read_ahead::{Body, ReadAhead};
-use super::{check_frame, check_frame_kind, decode_frame, lock, Head, StoreError};
+use super::{check_frame, check_frame_kind, lock, Head, StoreError};
 use crate::event::Hash32;
-use crate::log::{list_segments, Position, ScanEnd, Scanner};
+use crate::log::{list_segments, ScanEnd, Scanner};
 use crate::project::witness::{self, Witness};
-use crate::project::{apply, Cache, ClaimBytes, Difference};
+use crate::project::{Cache, Difference};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -60,7 +60,12 @@ fn kind_of(reason: &str) -> &'static str {
 
 /// Verifies the store at `dir`. With `deep`, also replays every event into a
 /// scratch cache (checking that each may follow the ledger) and compares it
-/// with the store's cache key by key.
+/// with the store's cache key by key. The replay is a rebuild's, one sorted
+/// load after the log has been checked: folding in commits of 1024
+/// records, sled taking every claim in random order, took 32-41 s at 1M
+/// (docs/PERFORMANCE.md, twenty-sixth session). That the two ways of
+/// filling a cache agree byte for byte is tests/log_engine/rebuild.rs's to
+/// show.
 pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
     let log_dir = dir.join("log");
     if !log_dir.is_dir() {
@@ -111,8 +116,6 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
     let scanner = Scanner::new(&log_dir)?;
     let mut prev = Hash32::ZERO;
     let mut seq = 0u64;
-    let mut overlay = scratch.as_ref().map(|c| c.begin());
-    let mut pending = 0usize;
     // The report as of the last frame that closed a batch, kept as the
     // counts of the frames since then (a torn tail takes them back): no
     // copy of the counts per record.
@@ -127,7 +130,7 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
     let mut hash_at_witness = None;
     // Reading and hashing on a second thread, decoding shared
     // (read_ahead.rs); frames come back in order.
-    let mut frames = ReadAhead::start(scanner, scratch.is_none())?;
+    let mut frames = ReadAhead::start(scanner)?;
     while let Some((item, bytes)) = frames.next()? {
         if let Some(declared) = item.declared {
             if declared != Some(seq) {
@@ -145,19 +148,15 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
             }
         }
         let checked = match item.body {
-            Body::Valid(kind) => Ok(Checked::Kind(kind)),
-            // A replay needs the record; the report needs only its kind.
-            Body::Frame { hash_ok: true } if scratch.is_some() => {
-                decode_frame(bytes, seq, &prev).map(Checked::Record)
-            }
-            Body::Frame { hash_ok: true } => check_frame_kind(bytes, seq, &prev).map(Checked::Kind),
+            Body::Valid(kind) => Ok(kind),
+            Body::Frame { hash_ok: true } => check_frame_kind(bytes, seq, &prev),
             // What a check of the frame alone says: the hash mismatch, or
             // what it comes from (a gap, a broken link) if it decodes.
             Body::Frame { .. } => Err(check_frame(bytes, &item.stored_hash, seq, &prev)
                 .err()
                 .unwrap_or_else(|| "hash mismatch".into())),
         };
-        let rec = match checked {
+        let kind = match checked {
             Ok(r) => r,
             Err(reason) => {
                 let kind = kind_of(&reason);
@@ -175,38 +174,7 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
                 return finish(report, dir, scratch);
             }
         };
-        // With a scratch cache the reading thread decodes nothing: every
-        // record is here to replay.
-        if let (Some(ov), Some(sc), Checked::Record(rec)) =
-            (overlay.as_mut(), scratch.as_ref(), &rec)
-        {
-            let claim = ClaimBytes::in_record(rec, bytes);
-            if let Err(e) = apply(ov, rec, claim, item.stored_hash, item.pos) {
-                report.problem = Some(Problem {
-                    seq,
-                    kind: "invalid event".into(),
-                    reason: e.to_string(),
-                    segment: Some(item.pos.segment),
-                    offset: Some(item.pos.offset),
-                });
-                return finish(report, dir, scratch);
-            }
-            pending += 1;
-            if pending == 1024 {
-                sc.commit(
-                    overlay.take().expect("overlay"),
-                    cp(seq, item.stored_hash, item.end),
-                )?;
-                overlay = Some(sc.begin());
-                pending = 0;
-            }
-        }
         let (stored, more) = (item.stored_hash, item.more);
-        // No allocation per record: the kinds are a handful of known names.
-        let kind = match &rec {
-            Checked::Kind(k) => k,
-            Checked::Record(r) => r.event.kind(),
-        };
         match report.counts.get_mut(kind) {
             Some(n) => *n += 1,
             None => {
@@ -250,7 +218,6 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
             }
             if report.cache_checked == "deep" {
                 report.cache_checked = "skipped (torn tail)";
-                overlay = None;
             }
             report.torn_tail = Some(format!(
                 "segment {:08}.seg offset {}: {reason}; it will be cut off when the store is next opened",
@@ -283,15 +250,35 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
         });
         return finish(report, dir, scratch);
     }
-    if let (Some(ov), Some(sc), Some(h)) = (overlay, scratch.as_ref(), report.head) {
-        let end = scanner.position();
-        sc.commit(ov, cp(h.seq, h.hash, end))?;
-    }
     let scratch_ref = if report.cache_checked == "deep" {
         scratch.as_ref()
     } else {
         None
     };
+    if let (Some(sc), Some(head)) = (scratch_ref, report.head) {
+        // Every frame is sound: what is left to find is an event that
+        // cannot follow the ledger, which the replay names by its seq.
+        match super::open::replay(&log_dir, sc, None, None) {
+            Ok(end) if end.head == head => {}
+            Ok(end) => {
+                return Err(StoreError::Corrupt {
+                    seq: end.head.seq,
+                    reason: "the log changed while it was verified".into(),
+                })
+            }
+            Err(StoreError::Corrupt { seq, reason }) => {
+                report.problem = Some(Problem {
+                    seq,
+                    kind: "invalid event".into(),
+                    reason,
+                    segment: None,
+                    offset: None,
+                });
+                return finish(report, dir, scratch);
+            }
+            Err(e) => return Err(e),
+        }
+    }
     check_cache(
         &mut report,
         dir,
@@ -301,33 +288,54 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
     finish(report, dir, scratch)
 }
 
-/// A frame found good: its record, or only its kind when the reading
-/// thread decoded it.
-#[allow(clippy::large_enum_variant)] // one at a time, never stored
-enum Checked {
-    Kind(&'static str),
-    Record(crate::event::Record),
-}
-
-fn cp(seq: u64, hash: Hash32, end: Position) -> crate::project::Checkpoint {
-    crate::project::Checkpoint {
-        seq,
-        hash,
-        end_segment: end.segment,
-        end_offset: end.offset,
-    }
-}
-
 fn tempdir_for_scratch(dir: &Path) -> std::path::PathBuf {
     dir.join(format!("verify-scratch-{}", std::process::id()))
 }
 
-fn finish(report: Report, dir: &Path, scratch: Option<Cache>) -> Result<Report, StoreError> {
+fn finish(mut report: Report, dir: &Path, scratch: Option<Cache>) -> Result<Report, StoreError> {
+    if let Some(sc) = &scratch {
+        earlier_invalid_event(&mut report, dir, sc)?;
+    }
     if scratch.is_some() {
         drop(scratch);
         let _ = std::fs::remove_dir_all(tempdir_for_scratch(dir));
     }
     Ok(report)
+}
+
+/// With `--deep`, a problem the scan found in a frame at seq N yields to
+/// an event before N that cannot follow the ledger: the report names the
+/// first seq that cannot be trusted, as a single pass replaying each
+/// record as it checked it did. The replay stops where the damaged frame
+/// starts.
+fn earlier_invalid_event(
+    report: &mut Report,
+    dir: &Path,
+    scratch: &Cache,
+) -> Result<(), StoreError> {
+    let Some(p) = &report.problem else {
+        return Ok(());
+    };
+    let (Some(segment), Some(offset)) = (p.segment, p.offset) else {
+        return Ok(()); // not a frame's problem: found by the replay or the cache check
+    };
+    let before = crate::log::Position { segment, offset };
+    match super::open::replay(&dir.join("log"), scratch, None, Some(before)) {
+        Err(StoreError::Corrupt { seq, reason }) if seq < p.seq => {
+            report.problem = Some(Problem {
+                seq,
+                kind: "invalid event".into(),
+                reason,
+                segment: None,
+                offset: None,
+            });
+            Ok(())
+        }
+        // Nothing earlier (or nothing to replay before it): the scan's
+        // problem stands.
+        Ok(_) | Err(StoreError::Corrupt { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// The cache's witness (project/witness.rs) and the log's hash at its

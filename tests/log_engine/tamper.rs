@@ -435,3 +435,66 @@ fn log_cut_short_is_found_by_verify_through_the_cache_witness_or_without_it() {
         );
     }
 }
+
+/// A record appended with a valid frame, hash and link, whose claim cites
+/// a source the ledger never registered: every frame is sound, so only
+/// deep verify's replay can refuse it, and it names the record's seq.
+#[test]
+fn a_chained_record_that_cannot_follow_the_ledger_is_named_by_deep_verify() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    small_store(&dir, 1 << 20);
+    let head = {
+        let s = open(&dir, 1 << 20);
+        s.head()
+    };
+    let forged = claimlog::Record {
+        format: claimlog::FORMAT_VERSION,
+        seq: head.seq + 1,
+        prev: head.hash,
+        recorded_at_ms: 1_700_000_000_000,
+        recorded_by: None,
+        event: crate::common::claim_event("nobody", "people_returned", 5),
+    };
+    let bytes = claimlog::encode_record(&forged).unwrap();
+    let hash = claimlog::record_hash(&head.hash, &bytes);
+    let len = u32::try_from(bytes.len()).unwrap();
+    let mut frame = len.to_le_bytes().to_vec();
+    frame.extend_from_slice(&(!len).to_le_bytes());
+    frame.extend_from_slice(&bytes);
+    frame.extend_from_slice(&hash.0);
+    let last = segment_files(&dir).pop().unwrap();
+    let mut seg = std::fs::read(&last).unwrap();
+    seg.extend_from_slice(&frame);
+    std::fs::write(&last, &seg).unwrap();
+
+    assert!(
+        problem(&dir, false).is_none(),
+        "the frame is sound; without the replay nothing is wrong"
+    );
+    let p = problem(&dir, true).expect("deep verify refuses the record");
+    assert_eq!(
+        (p.seq, p.kind.as_str()),
+        (head.seq + 1, "invalid event"),
+        "{p:?}"
+    );
+    assert!(p.reason.contains("nobody"), "{p:?}");
+
+    // Damage after it, found by the scan first, does not hide it: deep
+    // verify names the first seq that cannot be trusted. A copy of the
+    // forged frame (its seq is not the next one), then a frame whose
+    // length is wrong.
+    for (after, scanned) in [(frame.clone(), "seq gap"), (vec![9u8; 8], "bad frame")] {
+        let mut damaged = seg.clone();
+        damaged.extend_from_slice(&after);
+        std::fs::write(&last, &damaged).unwrap();
+        let p = problem(&dir, false).expect("the scan finds the damage");
+        assert_eq!((p.seq, p.kind.as_str()), (head.seq + 2, scanned), "{p:?}");
+        let p = problem(&dir, true).expect("deep verify finds the record");
+        assert_eq!(
+            (p.seq, p.kind.as_str()),
+            (head.seq + 1, "invalid event"),
+            "{p:?}"
+        );
+    }
+}
