@@ -257,26 +257,19 @@ pub fn verify(dir: &Path, deep: bool) -> Result<Report, StoreError> {
     };
     if let (Some(sc), Some(head)) = (scratch_ref, report.head) {
         // Every frame is sound: what is left to find is an event that
-        // cannot follow the ledger, which the replay names by its seq.
-        match super::open::replay(&log_dir, sc, None, None) {
-            Ok(end) if end.head == head => {}
+        // cannot follow the ledger.
+        match replayed(dir, sc, None)? {
+            Ok(end) if end == head => {}
             Ok(end) => {
                 return Err(StoreError::Corrupt {
-                    seq: end.head.seq,
+                    seq: end.seq,
                     reason: "the log changed while it was verified".into(),
                 })
             }
-            Err(StoreError::Corrupt { seq, reason }) => {
-                report.problem = Some(Problem {
-                    seq,
-                    kind: "invalid event".into(),
-                    reason,
-                    segment: None,
-                    offset: None,
-                });
+            Err(invalid) => {
+                report.problem = Some(invalid);
                 return finish(report, dir, scratch);
             }
-            Err(e) => return Err(e),
         }
     }
     check_cache(
@@ -320,20 +313,33 @@ fn earlier_invalid_event(
         return Ok(()); // not a frame's problem: found by the replay or the cache check
     };
     let before = crate::log::Position { segment, offset };
-    match super::open::replay(&dir.join("log"), scratch, None, Some(before)) {
-        Err(StoreError::Corrupt { seq, reason }) if seq < p.seq => {
-            report.problem = Some(Problem {
-                seq,
-                kind: "invalid event".into(),
-                reason,
-                segment: None,
-                offset: None,
-            });
-            Ok(())
+    // Nothing earlier (or nothing to replay before it): the scan's
+    // problem stands.
+    if let Err(invalid) = replayed(dir, scratch, Some(before))? {
+        if invalid.seq < p.seq {
+            report.problem = Some(invalid);
         }
-        // Nothing earlier (or nothing to replay before it): the scan's
-        // problem stands.
-        Ok(_) | Err(StoreError::Corrupt { .. }) => Ok(()),
+    }
+    Ok(())
+}
+
+/// Replays the log (up to `before`) into `scratch` as a rebuild does: the
+/// head it reached, or the event that cannot follow the ledger, named by
+/// its seq.
+fn replayed(
+    dir: &Path,
+    scratch: &Cache,
+    before: Option<crate::log::Position>,
+) -> Result<Result<Head, Problem>, StoreError> {
+    match super::open::replay(&dir.join("log"), scratch, None, before) {
+        Ok(end) => Ok(Ok(end.head)),
+        Err(StoreError::Corrupt { seq, reason }) => Ok(Err(Problem {
+            seq,
+            kind: "invalid event".into(),
+            reason,
+            segment: None,
+            offset: None,
+        })),
         Err(e) => Err(e),
     }
 }
