@@ -38,8 +38,8 @@ pub use model::{
     Period, Quantity, Scope, Slug, Source, SourceId, SourceKind, Text, Url,
 };
 pub use project::{
-    cache_sled_config, claim_content_hash, Cache, Checkpoint, ClaimCore, ClaimEntry, ClaimStatus,
-    GenesisEntry, Location, ProjectError, SourceEntry, WholeEntry,
+    cache_sled_config, claim_content_hash, filling_leaves, Cache, Checkpoint, ClaimCore,
+    ClaimEntry, ClaimStatus, GenesisEntry, Location, ProjectError, SourceEntry, WholeEntry,
 };
 pub use query::{
     check, check_each, explain, independence_key, scope_key, total, total_brief, totals_over_log,

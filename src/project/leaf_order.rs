@@ -32,7 +32,7 @@ const FIRST: usize = 9;
 /// stops the load with an error. An error from `entries` is passed on as
 /// soon as it is reached, and ends the stream: the entries held back (up
 /// to 22) are dropped, as the load stops there, its cache left dirty.
-pub(crate) fn filling_leaves(
+pub fn filling_leaves(
     entries: impl Iterator<Item = Result<KeyValue, ProjectError>>,
 ) -> impl Iterator<Item = Result<KeyValue, ProjectError>> {
     FillingLeaves {

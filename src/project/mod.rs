@@ -25,6 +25,7 @@ pub use entries::{
     Checkpoint, ClaimCore, ClaimEntry, ClaimStatus, GenesisEntry, Location, SourceEntry, WholeEntry,
 };
 pub use fold::{apply, claim_content_hash, ClaimBytes, Overlay};
+pub use leaf_order::filling_leaves;
 
 use thiserror::Error;
 
